@@ -1,0 +1,116 @@
+// WFDB annotation codes and their mnemonics (ecgcodes.h; https://physionet.org/physiobank/annotations.shtml),
+// which of them are beats, and the AAMI EC57 classes of the beats used by the heartbeat set (data.md).
+
+/** Mnemonic of each code 0..41; codes 15 and 17 have none. */
+const MNEMONICS: readonly (string | undefined)[] = [
+  " ",
+  "N",
+  "L",
+  "R",
+  "a",
+  "V",
+  "F",
+  "J",
+  "A",
+  "S",
+  "E",
+  "j",
+  "/",
+  "Q",
+  "~",
+  undefined,
+  "|",
+  undefined,
+  "s",
+  "T",
+  "*",
+  "D",
+  '"',
+  "=",
+  "p",
+  "B",
+  "^",
+  "t",
+  "+",
+  "u",
+  "?",
+  "!",
+  "[",
+  "]",
+  "e",
+  "n",
+  "@",
+  "x",
+  "f",
+  "(",
+  ")",
+  "r",
+];
+
+const CODE_OF = new Map<string, number>();
+MNEMONICS.forEach((m, code) => {
+  if (m !== undefined && code > 0) CODE_OF.set(m, code);
+});
+
+/** The mnemonic of an annotation code; "[code]" (as WFDB's annstr prints it) when it has none. */
+export function symbolOfCode(code: number): string {
+  return MNEMONICS[code] ?? `[${code}]`;
+}
+
+/** The code of a mnemonic (also accepts "[code]"); 0 when unknown. */
+export function codeOfSymbol(symbol: string): number {
+  const known = CODE_OF.get(symbol);
+  if (known !== undefined) return known;
+  const m = /^\[(\d+)\]$/.exec(symbol);
+  return m ? Number(m[1]) : 0;
+}
+
+/** The WFDB beat annotation codes (isqrs() true). */
+const BEATS = new Set([
+  "N",
+  "L",
+  "R",
+  "B",
+  "A",
+  "a",
+  "J",
+  "S",
+  "V",
+  "r",
+  "F",
+  "e",
+  "j",
+  "n",
+  "E",
+  "/",
+  "f",
+  "Q",
+  "?",
+]);
+
+export function isBeat(symbol: string): boolean {
+  return BEATS.has(symbol);
+}
+
+/** MIT-BIH symbol → AAMI class 0..4 (N S V F Q), the map of data.md. */
+const AAMI: ReadonlyMap<string, 0 | 1 | 2 | 3 | 4> = new Map<string, 0 | 1 | 2 | 3 | 4>([
+  ["N", 0],
+  ["L", 0],
+  ["R", 0],
+  ["e", 0],
+  ["j", 0],
+  ["A", 1],
+  ["a", 1],
+  ["J", 1],
+  ["S", 1],
+  ["V", 2],
+  ["E", 2],
+  ["F", 3],
+  ["/", 4],
+  ["f", 4],
+  ["Q", 4],
+]);
+
+export function aamiClassOf(symbol: string): 0 | 1 | 2 | 3 | 4 | undefined {
+  return AAMI.get(symbol);
+}
