@@ -1,0 +1,586 @@
+// The libtorch binding: one JS function per ATen operation, each a faithful one-liner.
+// Policy (module structure, memory scopes, optimizers) lives in TypeScript, not here.
+#include <napi.h>
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
+
+
+#include <string>
+#include <vector>
+
+#include "tensor_wrap.h"
+
+namespace {
+
+std::string FirstLine(const std::string& s) {
+  auto pos = s.find('\n');
+  return pos == std::string::npos ? s : s.substr(0, pos);
+}
+
+#define OP(name)                                           \
+  Napi::Value name(const Napi::CallbackInfo& info) {       \
+    Napi::Env env = info.Env();                            \
+    try {
+#define END_OP                                                                 \
+  }                                                                            \
+  catch (const Napi::Error&) {                                                 \
+    throw;                                                                     \
+  }                                                                            \
+  catch (const c10::Error& e) {                                                \
+    throw Napi::Error::New(env, FirstLine(e.what_without_backtrace()));        \
+  }                                                                            \
+  catch (const std::exception& e) {                                            \
+    throw Napi::Error::New(env, FirstLine(e.what()));                          \
+  }                                                                            \
+  }
+
+const at::Tensor& T(const Napi::CallbackInfo& info, size_t i) {
+  if (!TensorWrap::IsInstance(info[i])) {
+    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " is not a tensor");
+  }
+  const at::Tensor& t = TensorWrap::Of(info[i])->tensor();
+  if (!t.defined()) throw Napi::Error::New(info.Env(), "tensor used after it was disposed");
+  return t;
+}
+
+c10::optional<at::Tensor> OptT(const Napi::CallbackInfo& info, size_t i) {
+  if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return c10::nullopt;
+  return T(info, i);
+}
+
+int64_t Int(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
+double Num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
+bool Bool(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Boolean>().Value(); }
+
+std::vector<int64_t> IntList(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Array a = info[i].As<Napi::Array>();
+  std::vector<int64_t> out(a.Length());
+  for (uint32_t k = 0; k < a.Length(); ++k) out[k] = a.Get(k).As<Napi::Number>().Int64Value();
+  return out;
+}
+
+std::vector<at::Tensor> TensorList(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Array a = info[i].As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(a.Length());
+  for (uint32_t k = 0; k < a.Length(); ++k) {
+    Napi::Value v = a.Get(k);
+    if (!TensorWrap::IsInstance(v)) throw Napi::TypeError::New(info.Env(), "list element is not a tensor");
+    const at::Tensor& t = TensorWrap::Of(v)->tensor();
+    if (!t.defined()) throw Napi::Error::New(info.Env(), "tensor used after it was disposed");
+    out.push_back(t);
+  }
+  return out;
+}
+
+at::ScalarType ParseDtype(Napi::Env env, const std::string& s) {
+  if (s == "float32") return at::kFloat;
+  if (s == "float64") return at::kDouble;
+  if (s == "int64") return at::kLong;
+  if (s == "int32") return at::kInt;
+  if (s == "uint8") return at::kByte;
+  if (s == "bool") return at::kBool;
+  if (s == "float16") return at::kHalf;
+  if (s == "bfloat16") return at::kBFloat16;
+  throw Napi::TypeError::New(env, "unknown dtype '" + s + "'");
+}
+
+std::string DtypeName(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kLong: return "int64";
+    case at::kInt: return "int32";
+    case at::kByte: return "uint8";
+    case at::kBool: return "bool";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
+    default: return c10::toString(t);
+  }
+}
+
+at::TensorOptions Options(const Napi::CallbackInfo& info, size_t dtypeArg, size_t deviceArg) {
+  at::TensorOptions o = at::TensorOptions().dtype(ParseDtype(info.Env(), info[dtypeArg].As<Napi::String>()));
+  if (deviceArg < info.Length() && info[deviceArg].IsString()) {
+    o = o.device(at::Device(info[deviceArg].As<Napi::String>().Utf8Value()));
+  }
+  return o;
+}
+
+Napi::Value W(Napi::Env env, at::Tensor t) { return TensorWrap::NewInstance(env, std::move(t)); }
+
+// ---------------------------------------------------------------- creation and data transfer
+
+// fromBuffer(typedArray, shape, dtype): copies the typed array's bytes into a new CPU tensor.
+OP(FromBuffer)
+  Napi::TypedArray ta = info[0].As<Napi::TypedArray>();
+  auto shape = IntList(info, 1);
+  auto dtype = ParseDtype(env, info[2].As<Napi::String>());
+  Napi::ArrayBuffer buf = ta.ArrayBuffer();
+  void* data = static_cast<uint8_t*>(buf.Data()) + ta.ByteOffset();
+  int64_t numel = 1;
+  for (auto d : shape) numel *= d;
+  if (static_cast<size_t>(numel) * at::elementSize(dtype) != ta.ByteLength()) {
+    throw Napi::RangeError::New(env, "buffer of " + std::to_string(ta.ByteLength()) + " bytes does not match shape");
+  }
+  at::Tensor t = at::from_blob(data, shape, at::TensorOptions().dtype(dtype)).clone();
+  return W(env, t);
+END_OP
+
+// toBuffer(t): a new ArrayBuffer with the tensor's values (moved to CPU, made contiguous).
+OP(ToBuffer)
+  at::Tensor t = T(info, 0).detach().to(at::kCPU).contiguous();
+  Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(env, t.nbytes());
+  if (t.nbytes() > 0) std::memcpy(buf.Data(), t.data_ptr(), t.nbytes());
+  return buf;
+END_OP
+
+OP(Zeros) return W(env, at::zeros(IntList(info, 0), Options(info, 1, 2))); END_OP
+OP(Ones) return W(env, at::ones(IntList(info, 0), Options(info, 1, 2))); END_OP
+OP(Full) return W(env, at::full(IntList(info, 0), Num(info, 1), Options(info, 2, 3))); END_OP
+OP(Empty) return W(env, at::empty(IntList(info, 0), Options(info, 1, 2))); END_OP
+OP(Rand) return W(env, at::rand(IntList(info, 0), Options(info, 1, 2))); END_OP
+OP(Randn) return W(env, at::randn(IntList(info, 0), Options(info, 1, 2))); END_OP
+OP(Arange) return W(env, at::arange(Num(info, 0), Num(info, 1), Num(info, 2), Options(info, 3, 4))); END_OP
+OP(Randperm) return W(env, at::randperm(Int(info, 0), Options(info, 1, 2))); END_OP
+
+OP(Item) return Napi::Number::New(env, T(info, 0).item<double>()); END_OP
+
+// ---------------------------------------------------------------- properties
+
+OP(Shape)
+  auto sizes = T(info, 0).sizes();
+  Napi::Array a = Napi::Array::New(env, sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) a.Set(i, Napi::Number::New(env, static_cast<double>(sizes[i])));
+  return a;
+END_OP
+OP(Dtype) return Napi::String::New(env, DtypeName(T(info, 0).scalar_type())); END_OP
+OP(DeviceOf) return Napi::String::New(env, T(info, 0).device().str()); END_OP
+OP(Numel) return Napi::Number::New(env, static_cast<double>(T(info, 0).numel())); END_OP
+OP(RequiresGrad) return Napi::Boolean::New(env, T(info, 0).requires_grad()); END_OP
+OP(SetRequiresGrad)
+  T(info, 0).set_requires_grad(Bool(info, 1));
+  return env.Undefined();
+END_OP
+OP(IsLeaf) return Napi::Boolean::New(env, T(info, 0).is_leaf()); END_OP
+
+OP(Dispose)
+  if (!TensorWrap::IsInstance(info[0])) throw Napi::TypeError::New(env, "not a tensor");
+  TensorWrap::Of(info[0])->Release(env);
+  return env.Undefined();
+END_OP
+OP(IsDisposed)
+  if (!TensorWrap::IsInstance(info[0])) throw Napi::TypeError::New(env, "not a tensor");
+  return Napi::Boolean::New(env, !TensorWrap::Of(info[0])->tensor().defined());
+END_OP
+
+// ---------------------------------------------------------------- autograd
+
+OP(Backward)
+  auto grad = OptT(info, 1);
+  T(info, 0).backward(grad.value_or(at::Tensor()));
+  return env.Undefined();
+END_OP
+OP(Grad)
+  const at::Tensor& g = T(info, 0).grad();
+  if (!g.defined()) return env.Null();
+  return W(env, g);
+END_OP
+OP(ClearGrad)
+  at::Tensor t = T(info, 0);
+  t.mutable_grad() = at::Tensor();
+  return env.Undefined();
+END_OP
+OP(Detach) return W(env, T(info, 0).detach()); END_OP
+OP(SetGradEnabled)
+  bool prev = at::GradMode::is_enabled();
+  at::GradMode::set_enabled(Bool(info, 0));
+  return Napi::Boolean::New(env, prev);
+END_OP
+OP(IsGradEnabled) return Napi::Boolean::New(env, at::GradMode::is_enabled()); END_OP
+
+// ---------------------------------------------------------------- runtime
+
+OP(ManualSeed)
+  at::manual_seed(static_cast<uint64_t>(Int(info, 0)));
+  return env.Undefined();
+END_OP
+OP(SetNumThreads)
+  at::set_num_threads(static_cast<int>(Int(info, 0)));
+  return env.Undefined();
+END_OP
+OP(GetNumThreads) return Napi::Number::New(env, at::get_num_threads()); END_OP
+OP(CudaDeviceCount)
+  return Napi::Number::New(env, at::detail::getCUDAHooks().getNumGPUs());
+END_OP
+OP(ParallelInfo) return Napi::String::New(env, at::get_parallel_info()); END_OP
+OP(ConfigInfo) return Napi::String::New(env, at::show_config()); END_OP
+
+// ---------------------------------------------------------------- conversion and shape
+
+OP(To)
+  at::Tensor t = T(info, 0);
+  if (info[1].IsString()) t = t.to(at::Device(info[1].As<Napi::String>().Utf8Value()));
+  if (info[2].IsString()) t = t.to(ParseDtype(env, info[2].As<Napi::String>()));
+  return W(env, t);
+END_OP
+OP(Contiguous) return W(env, T(info, 0).contiguous()); END_OP
+OP(Clone) return W(env, T(info, 0).clone()); END_OP
+OP(Reshape) return W(env, T(info, 0).reshape(IntList(info, 1))); END_OP
+OP(Transpose) return W(env, T(info, 0).transpose(Int(info, 1), Int(info, 2))); END_OP
+OP(Permute) return W(env, T(info, 0).permute(IntList(info, 1))); END_OP
+OP(Unsqueeze) return W(env, T(info, 0).unsqueeze(Int(info, 1))); END_OP
+OP(Squeeze) return W(env, T(info, 0).squeeze(Int(info, 1))); END_OP
+OP(Flatten) return W(env, T(info, 0).flatten(Int(info, 1), Int(info, 2))); END_OP
+OP(Narrow) return W(env, T(info, 0).narrow(Int(info, 1), Int(info, 2), Int(info, 3))); END_OP
+OP(IndexSelect) return W(env, T(info, 0).index_select(Int(info, 1), T(info, 2))); END_OP
+OP(Cat) return W(env, at::cat(TensorList(info, 0), Int(info, 1))); END_OP
+OP(Stack) return W(env, at::stack(TensorList(info, 0), Int(info, 1))); END_OP
+OP(Expand) return W(env, T(info, 0).expand(IntList(info, 1))); END_OP
+
+// ---------------------------------------------------------------- neural-network ops
+
+OP(Conv1d)
+  return W(env, at::conv1d(T(info, 0), T(info, 1), OptT(info, 2), {Int(info, 3)}, {Int(info, 4)}, {Int(info, 5)},
+                           Int(info, 6)));
+END_OP
+// batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps): updates the running
+// statistics in place when training, exactly as torch.nn.functional.batch_norm.
+OP(BatchNorm)
+  return W(env, at::batch_norm(T(info, 0), OptT(info, 1), OptT(info, 2), OptT(info, 3), OptT(info, 4), Bool(info, 5),
+                               Num(info, 6), Num(info, 7), /*cudnn_enabled=*/true));
+END_OP
+OP(LeakyRelu) return W(env, at::leaky_relu(T(info, 0), Num(info, 1))); END_OP
+OP(Relu) return W(env, at::relu(T(info, 0))); END_OP
+OP(MaxPool1d)
+  return W(env, at::max_pool1d(T(info, 0), {Int(info, 1)}, {Int(info, 2)}, {Int(info, 3)}));
+END_OP
+OP(AvgPool1d)
+  return W(env, at::avg_pool1d(T(info, 0), {Int(info, 1)}, {Int(info, 2)}, {Int(info, 3)}));
+END_OP
+OP(AdaptiveAvgPool1d) return W(env, at::adaptive_avg_pool1d(T(info, 0), {Int(info, 1)})); END_OP
+OP(Linear) return W(env, at::linear(T(info, 0), T(info, 1), OptT(info, 2))); END_OP
+OP(Dropout) return W(env, at::dropout(T(info, 0), Num(info, 1), Bool(info, 2))); END_OP
+OP(Softmax) return W(env, at::softmax(T(info, 0), Int(info, 1))); END_OP
+OP(LogSoftmax) return W(env, at::log_softmax(T(info, 0), Int(info, 1))); END_OP
+OP(Gather) return W(env, at::gather(T(info, 0), Int(info, 1), T(info, 2))); END_OP
+// nllLoss(logProbs, target, weight|null, reduction: 0 none, 1 mean, 2 sum)
+OP(NllLoss) return W(env, at::nll_loss(T(info, 0), T(info, 1), OptT(info, 2), Int(info, 3))); END_OP
+OP(Matmul) return W(env, at::matmul(T(info, 0), T(info, 1))); END_OP
+
+// ---------------------------------------------------------------- element-wise
+
+// Binary ops take a tensor or a number as their second operand.
+#define BINARY(name, expr_tt, expr_ts)                           \
+  OP(name)                                                       \
+    const at::Tensor& a = T(info, 0);                            \
+    if (info[1].IsNumber()) {                                    \
+      double s = Num(info, 1);                                   \
+      (void)s;                                                   \
+      return W(env, expr_ts);                                    \
+    }                                                            \
+    const at::Tensor& b = T(info, 1);                            \
+    (void)b;                                                     \
+    return W(env, expr_tt);                                      \
+  END_OP
+
+BINARY(Add, at::add(a, b), at::add(a, s))
+BINARY(Sub, at::sub(a, b), at::sub(a, s))
+BINARY(Mul, at::mul(a, b), at::mul(a, s))
+BINARY(Div, at::div(a, b), at::div(a, s))
+BINARY(Pow, at::pow(a, b), at::pow(a, s))
+BINARY(Maximum, at::maximum(a, b), at::clamp_min(a, s))
+BINARY(Minimum, at::minimum(a, b), at::clamp_max(a, s))
+BINARY(Eq, at::eq(a, b), at::eq(a, s))
+BINARY(Gt, at::gt(a, b), at::gt(a, s))
+BINARY(Lt, at::lt(a, b), at::lt(a, s))
+
+#define UNARY(name, fn) OP(name) return W(env, fn(T(info, 0))); END_OP
+UNARY(Neg, at::neg)
+UNARY(Abs, at::abs)
+UNARY(Sqrt, at::sqrt)
+UNARY(Rsqrt, at::rsqrt)
+UNARY(Exp, at::exp)
+UNARY(Log, at::log)
+UNARY(Sigmoid, at::sigmoid)
+UNARY(Tanh, at::tanh)
+UNARY(Sign, at::sign)
+
+OP(Clamp)
+  c10::optional<at::Scalar> lo, hi;
+  if (info[1].IsNumber()) lo = Num(info, 1);
+  if (info[2].IsNumber()) hi = Num(info, 2);
+  return W(env, at::clamp(T(info, 0), lo, hi));
+END_OP
+OP(Where) return W(env, at::where(T(info, 0), T(info, 1), T(info, 2))); END_OP
+OP(OneHot) return W(env, at::one_hot(T(info, 0), Int(info, 1))); END_OP
+
+// ---------------------------------------------------------------- reductions
+
+OP(Sum)
+  if (info[1].IsArray()) return W(env, at::sum(T(info, 0), IntList(info, 1), Bool(info, 2)));
+  return W(env, at::sum(T(info, 0)));
+END_OP
+OP(Mean)
+  if (info[1].IsArray()) return W(env, at::mean(T(info, 0), IntList(info, 1), Bool(info, 2)));
+  return W(env, at::mean(T(info, 0)));
+END_OP
+OP(Amax) return W(env, at::amax(T(info, 0), IntList(info, 1), Bool(info, 2))); END_OP
+OP(Argmax) return W(env, at::argmax(T(info, 0), Int(info, 1), Bool(info, 2))); END_OP
+
+// ---------------------------------------------------------------- in place (optimizers, initialisation)
+
+OP(AddInPlace)
+  at::Tensor t = T(info, 0);
+  if (info[1].IsNumber()) t.add_(Num(info, 1));
+  else t.add_(T(info, 1), info.Length() > 2 && info[2].IsNumber() ? Num(info, 2) : 1.0);
+  return info[0];
+END_OP
+OP(MulInPlace)
+  at::Tensor t = T(info, 0);
+  if (info[1].IsNumber()) t.mul_(Num(info, 1));
+  else t.mul_(T(info, 1));
+  return info[0];
+END_OP
+OP(DivInPlace)
+  at::Tensor t = T(info, 0);
+  if (info[1].IsNumber()) t.div_(Num(info, 1));
+  else t.div_(T(info, 1));
+  return info[0];
+END_OP
+OP(AddcmulInPlace)
+  at::Tensor t = T(info, 0);
+  t.addcmul_(T(info, 1), T(info, 2), Num(info, 3));
+  return info[0];
+END_OP
+OP(AddcdivInPlace)
+  at::Tensor t = T(info, 0);
+  t.addcdiv_(T(info, 1), T(info, 2), Num(info, 3));
+  return info[0];
+END_OP
+OP(CopyInPlace)
+  at::Tensor t = T(info, 0);
+  t.copy_(T(info, 1));
+  return info[0];
+END_OP
+OP(ZeroInPlace)
+  at::Tensor t = T(info, 0);
+  t.zero_();
+  return info[0];
+END_OP
+OP(FillInPlace)
+  at::Tensor t = T(info, 0);
+  t.fill_(Num(info, 1));
+  return info[0];
+END_OP
+OP(SqrtInPlace)
+  at::Tensor t = T(info, 0);
+  t.sqrt_();
+  return info[0];
+END_OP
+OP(ClampInPlace)
+  at::Tensor t = T(info, 0);
+  // Tensor bounds (AdaBound's per-step bounds are scalars, but keep both forms).
+  if (info[1].IsNumber() || info[2].IsNumber()) {
+    c10::optional<at::Scalar> lo, hi;
+    if (info[1].IsNumber()) lo = Num(info, 1);
+    if (info[2].IsNumber()) hi = Num(info, 2);
+    t.clamp_(lo, hi);
+  } else {
+    t.clamp_(OptT(info, 1), OptT(info, 2));
+  }
+  return info[0];
+END_OP
+OP(MaximumInPlace)
+  at::Tensor t = T(info, 0);
+  at::maximum_out(t, t, T(info, 1));
+  return info[0];
+END_OP
+OP(UniformInPlace)
+  at::Tensor t = T(info, 0);
+  t.uniform_(Num(info, 1), Num(info, 2));
+  return info[0];
+END_OP
+OP(NormalInPlace)
+  at::Tensor t = T(info, 0);
+  t.normal_(Num(info, 1), Num(info, 2));
+  return info[0];
+END_OP
+
+// ---------------------------------------------------------------- fused optimizer steps
+
+// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, step, lr, finalLr, initialLr, beta1, beta2,
+// gamma, eps, weightDecay): one AdaBound update of one parameter, as Luo et al.'s reference code does it.
+// Fused here only to cut per-op call overhead; the arithmetic is the reference's, op for op.
+OP(AdaboundStep)
+  at::NoGradGuard no_grad;
+  at::Tensor p = T(info, 0);
+  at::Tensor grad = T(info, 1);
+  at::Tensor exp_avg = T(info, 2);
+  at::Tensor exp_avg_sq = T(info, 3);
+  auto max_exp_avg_sq = OptT(info, 4);
+  const double step = Num(info, 5), lr = Num(info, 6), final_lr_base = Num(info, 7), initial_lr = Num(info, 8);
+  const double beta1 = Num(info, 9), beta2 = Num(info, 10), gamma = Num(info, 11), eps = Num(info, 12);
+  const double weight_decay = Num(info, 13);
+  if (weight_decay != 0) grad = grad.add(p, weight_decay);
+  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+  exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+  at::Tensor denom;
+  if (max_exp_avg_sq) {
+    at::Tensor m = *max_exp_avg_sq;
+    at::maximum_out(m, m, exp_avg_sq);
+    denom = m.sqrt().add_(eps);
+  } else {
+    denom = exp_avg_sq.sqrt().add_(eps);
+  }
+  const double bias_correction1 = 1 - std::pow(beta1, step);
+  const double bias_correction2 = 1 - std::pow(beta2, step);
+  const double step_size = lr * std::sqrt(bias_correction2) / bias_correction1;
+  const double final_lr = final_lr_base * lr / initial_lr;
+  const double lower = final_lr * (1 - 1 / (gamma * step + 1));
+  const double upper = final_lr * (1 + 1 / (gamma * step));
+  at::Tensor s = at::full_like(denom, step_size);
+  s.div_(denom).clamp_(lower, upper).mul_(exp_avg);
+  p.add_(-s);
+  return env.Undefined();
+END_OP
+
+// adamStep(param, grad, expAvg, expAvgSq, step, lr, beta1, beta2, eps, weightDecay, decoupled):
+// Adam (L2 weight decay) or AdamW (decoupled), as torch.optim does it.
+OP(AdamStep)
+  at::NoGradGuard no_grad;
+  at::Tensor p = T(info, 0);
+  at::Tensor grad = T(info, 1);
+  at::Tensor exp_avg = T(info, 2);
+  at::Tensor exp_avg_sq = T(info, 3);
+  const double step = Num(info, 4), lr = Num(info, 5), beta1 = Num(info, 6), beta2 = Num(info, 7);
+  const double eps = Num(info, 8), weight_decay = Num(info, 9);
+  const bool decoupled = Bool(info, 10);
+  if (weight_decay != 0) {
+    if (decoupled) p.mul_(1 - lr * weight_decay);
+    else grad = grad.add(p, weight_decay);
+  }
+  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
+  exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+  const double bias_correction1 = 1 - std::pow(beta1, step);
+  const double bias_correction2 = 1 - std::pow(beta2, step);
+  at::Tensor denom = exp_avg_sq.sqrt().div_(std::sqrt(bias_correction2)).add_(eps);
+  p.addcdiv_(exp_avg, denom, -lr / bias_correction1);
+  return env.Undefined();
+END_OP
+
+#define EXPORT(name, fn) exports.Set(name, Napi::Function::New(env, fn, name))
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeTensor", TensorWrap::Init(env));
+  exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
+  EXPORT("fromBuffer", FromBuffer);
+  EXPORT("toBuffer", ToBuffer);
+  EXPORT("zeros", Zeros);
+  EXPORT("ones", Ones);
+  EXPORT("full", Full);
+  EXPORT("empty", Empty);
+  EXPORT("rand", Rand);
+  EXPORT("randn", Randn);
+  EXPORT("arange", Arange);
+  EXPORT("randperm", Randperm);
+  EXPORT("item", Item);
+  EXPORT("shape", Shape);
+  EXPORT("dtype", Dtype);
+  EXPORT("device", DeviceOf);
+  EXPORT("numel", Numel);
+  EXPORT("requiresGrad", RequiresGrad);
+  EXPORT("setRequiresGrad", SetRequiresGrad);
+  EXPORT("isLeaf", IsLeaf);
+  EXPORT("dispose", Dispose);
+  EXPORT("isDisposed", IsDisposed);
+  EXPORT("backward", Backward);
+  EXPORT("grad", Grad);
+  EXPORT("clearGrad", ClearGrad);
+  EXPORT("detach", Detach);
+  EXPORT("setGradEnabled", SetGradEnabled);
+  EXPORT("isGradEnabled", IsGradEnabled);
+  EXPORT("manualSeed", ManualSeed);
+  EXPORT("setNumThreads", SetNumThreads);
+  EXPORT("getNumThreads", GetNumThreads);
+  EXPORT("cudaDeviceCount", CudaDeviceCount);
+  EXPORT("parallelInfo", ParallelInfo);
+  EXPORT("configInfo", ConfigInfo);
+  EXPORT("to", To);
+  EXPORT("contiguous", Contiguous);
+  EXPORT("clone", Clone);
+  EXPORT("reshape", Reshape);
+  EXPORT("transpose", Transpose);
+  EXPORT("permute", Permute);
+  EXPORT("unsqueeze", Unsqueeze);
+  EXPORT("squeeze", Squeeze);
+  EXPORT("flatten", Flatten);
+  EXPORT("narrow", Narrow);
+  EXPORT("indexSelect", IndexSelect);
+  EXPORT("cat", Cat);
+  EXPORT("stack", Stack);
+  EXPORT("expand", Expand);
+  EXPORT("conv1d", Conv1d);
+  EXPORT("batchNorm", BatchNorm);
+  EXPORT("leakyRelu", LeakyRelu);
+  EXPORT("relu", Relu);
+  EXPORT("maxPool1d", MaxPool1d);
+  EXPORT("avgPool1d", AvgPool1d);
+  EXPORT("adaptiveAvgPool1d", AdaptiveAvgPool1d);
+  EXPORT("linear", Linear);
+  EXPORT("dropout", Dropout);
+  EXPORT("softmax", Softmax);
+  EXPORT("logSoftmax", LogSoftmax);
+  EXPORT("gather", Gather);
+  EXPORT("nllLoss", NllLoss);
+  EXPORT("matmul", Matmul);
+  EXPORT("add", Add);
+  EXPORT("sub", Sub);
+  EXPORT("mul", Mul);
+  EXPORT("div", Div);
+  EXPORT("pow", Pow);
+  EXPORT("maximum", Maximum);
+  EXPORT("minimum", Minimum);
+  EXPORT("eq", Eq);
+  EXPORT("gt", Gt);
+  EXPORT("lt", Lt);
+  EXPORT("neg", Neg);
+  EXPORT("abs", Abs);
+  EXPORT("sqrt", Sqrt);
+  EXPORT("rsqrt", Rsqrt);
+  EXPORT("exp", Exp);
+  EXPORT("log", Log);
+  EXPORT("sigmoid", Sigmoid);
+  EXPORT("tanh", Tanh);
+  EXPORT("sign", Sign);
+  EXPORT("clamp", Clamp);
+  EXPORT("where", Where);
+  EXPORT("oneHot", OneHot);
+  EXPORT("sum", Sum);
+  EXPORT("mean", Mean);
+  EXPORT("amax", Amax);
+  EXPORT("argmax", Argmax);
+  EXPORT("add_", AddInPlace);
+  EXPORT("mul_", MulInPlace);
+  EXPORT("div_", DivInPlace);
+  EXPORT("addcmul_", AddcmulInPlace);
+  EXPORT("addcdiv_", AddcdivInPlace);
+  EXPORT("copy_", CopyInPlace);
+  EXPORT("zero_", ZeroInPlace);
+  EXPORT("fill_", FillInPlace);
+  EXPORT("sqrt_", SqrtInPlace);
+  EXPORT("clamp_", ClampInPlace);
+  EXPORT("maximum_", MaximumInPlace);
+  EXPORT("uniform_", UniformInPlace);
+  EXPORT("normal_", NormalInPlace);
+  EXPORT("adaboundStep", AdaboundStep);
+  EXPORT("adamStep", AdamStep);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(ecg_torch, Init)

@@ -1,0 +1,17 @@
+// The engine's public surface.
+export { EngineUnavailableError, native } from "./native.js";
+export { type Disposable, type Tidyable, dispose, keep, tidy, trackedCount } from "./scope.js";
+export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";
+export {
+  checkDevice,
+  configInfo,
+  cudaDeviceCount,
+  cudaIsAvailable,
+  getNumThreads,
+  isGradEnabled,
+  manualSeed,
+  noGrad,
+  parallelInfo,
+  setNumThreads,
+  torchVersion,
+} from "./runtime.js";

@@ -1,0 +1,159 @@
+// Loads the libtorch addon and types its functions. Everything here is a one-to-one binding of an
+// ATen operation (see native/src/addon.cc); policy lives in tensor.ts and above.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** An opaque handle owning one at::Tensor. */
+export interface NativeHandle {
+  readonly __nativeTensor: unique symbol;
+}
+
+type H = NativeHandle;
+type HOrNum = NativeHandle | number;
+type Opt = NativeHandle | null;
+
+export interface NativeBinding {
+  torchVersion: string;
+  fromBuffer(data: ArrayBufferView, shape: number[], dtype: string): H;
+  toBuffer(t: H): ArrayBuffer;
+  zeros(shape: number[], dtype: string, device?: string): H;
+  ones(shape: number[], dtype: string, device?: string): H;
+  full(shape: number[], value: number, dtype: string, device?: string): H;
+  empty(shape: number[], dtype: string, device?: string): H;
+  rand(shape: number[], dtype: string, device?: string): H;
+  randn(shape: number[], dtype: string, device?: string): H;
+  arange(start: number, end: number, step: number, dtype: string, device?: string): H;
+  randperm(n: number, dtype: string, device?: string): H;
+  item(t: H): number;
+  shape(t: H): number[];
+  dtype(t: H): string;
+  device(t: H): string;
+  numel(t: H): number;
+  requiresGrad(t: H): boolean;
+  setRequiresGrad(t: H, on: boolean): void;
+  isLeaf(t: H): boolean;
+  dispose(t: H): void;
+  isDisposed(t: H): boolean;
+  backward(t: H, grad?: Opt): void;
+  grad(t: H): H | null;
+  clearGrad(t: H): void;
+  detach(t: H): H;
+  setGradEnabled(on: boolean): boolean;
+  isGradEnabled(): boolean;
+  manualSeed(seed: number): void;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  cudaDeviceCount(): number;
+  parallelInfo(): string;
+  configInfo(): string;
+  to(t: H, device: string | null, dtype: string | null): H;
+  contiguous(t: H): H;
+  clone(t: H): H;
+  reshape(t: H, shape: number[]): H;
+  transpose(t: H, a: number, b: number): H;
+  permute(t: H, dims: number[]): H;
+  unsqueeze(t: H, dim: number): H;
+  squeeze(t: H, dim: number): H;
+  flatten(t: H, start: number, end: number): H;
+  narrow(t: H, dim: number, start: number, length: number): H;
+  indexSelect(t: H, dim: number, index: H): H;
+  cat(ts: H[], dim: number): H;
+  stack(ts: H[], dim: number): H;
+  expand(t: H, shape: number[]): H;
+  conv1d(x: H, w: H, b: Opt, stride: number, padding: number, dilation: number, groups: number): H;
+  batchNorm(x: H, w: Opt, b: Opt, runMean: Opt, runVar: Opt, training: boolean, momentum: number, eps: number): H;
+  leakyRelu(x: H, slope: number): H;
+  relu(x: H): H;
+  maxPool1d(x: H, kernel: number, stride: number, padding: number): H;
+  avgPool1d(x: H, kernel: number, stride: number, padding: number): H;
+  adaptiveAvgPool1d(x: H, size: number): H;
+  linear(x: H, w: H, b: Opt): H;
+  dropout(x: H, p: number, train: boolean): H;
+  softmax(x: H, dim: number): H;
+  logSoftmax(x: H, dim: number): H;
+  gather(x: H, dim: number, index: H): H;
+  nllLoss(logp: H, target: H, weight: Opt, reduction: number): H;
+  matmul(a: H, b: H): H;
+  add(a: H, b: HOrNum): H;
+  sub(a: H, b: HOrNum): H;
+  mul(a: H, b: HOrNum): H;
+  div(a: H, b: HOrNum): H;
+  pow(a: H, b: HOrNum): H;
+  maximum(a: H, b: HOrNum): H;
+  minimum(a: H, b: HOrNum): H;
+  eq(a: H, b: HOrNum): H;
+  gt(a: H, b: HOrNum): H;
+  lt(a: H, b: HOrNum): H;
+  neg(a: H): H;
+  abs(a: H): H;
+  sqrt(a: H): H;
+  rsqrt(a: H): H;
+  exp(a: H): H;
+  log(a: H): H;
+  sigmoid(a: H): H;
+  tanh(a: H): H;
+  sign(a: H): H;
+  clamp(a: H, min: number | null, max: number | null): H;
+  where(cond: H, a: H, b: H): H;
+  oneHot(t: H, classes: number): H;
+  sum(t: H, dims?: number[], keepdim?: boolean): H;
+  mean(t: H, dims?: number[], keepdim?: boolean): H;
+  amax(t: H, dims: number[], keepdim: boolean): H;
+  argmax(t: H, dim: number, keepdim: boolean): H;
+  add_(t: H, other: HOrNum, alpha?: number): void;
+  mul_(t: H, other: HOrNum): void;
+  div_(t: H, other: HOrNum): void;
+  addcmul_(t: H, a: H, b: H, value: number): void;
+  addcdiv_(t: H, a: H, b: H, value: number): void;
+  copy_(t: H, src: H): void;
+  zero_(t: H): void;
+  fill_(t: H, value: number): void;
+  sqrt_(t: H): void;
+  clamp_(t: H, min: number | H | null, max: number | H | null): void;
+  maximum_(t: H, other: H): void;
+  uniform_(t: H, low: number, high: number): void;
+  normal_(t: H, mean: number, std: number): void;
+  adaboundStep(
+    p: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: Opt, step: number, lr: number, finalLr: number,
+    initialLr: number, beta1: number, beta2: number, gamma: number, eps: number, weightDecay: number,
+  ): void;
+  adamStep(
+    p: H, grad: H, expAvg: H, expAvgSq: H, step: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: boolean,
+  ): void;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The addon: $ECG_TORCH_ADDON, else native/build/Release/ecg_torch.node in the repository. */
+function addonPath(): string {
+  const fromEnv = process.env["ECG_TORCH_ADDON"];
+  if (fromEnv) return fromEnv;
+  // dist/src/engine → repo root is three levels up (src/engine when run from sources: two).
+  for (const up of ["../../..", "../.."]) {
+    const p = path.resolve(here, up, "native", "build", "Release", "ecg_torch.node");
+    if (existsSync(p)) return p;
+  }
+  return path.resolve(here, "../../..", "native", "build", "Release", "ecg_torch.node");
+}
+
+export class EngineUnavailableError extends Error {
+  override name = "EngineUnavailableError";
+}
+
+let binding: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (binding) return binding;
+  const file = addonPath();
+  if (!existsSync(file)) {
+    throw new EngineUnavailableError(
+      `the libtorch addon is not built (${file} is missing): run \`npm run build:native\` (needs libtorch; see README)`,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  binding = require(file) as NativeBinding;
+  return binding;
+}

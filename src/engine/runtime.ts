@@ -1,0 +1,58 @@
+// Process-wide engine settings: gradient mode, seeds, threads, devices.
+import { native } from "./native.js";
+import type { Device } from "./tensor.js";
+
+/** Runs fn with autograd off (inference, optimizer updates); restores the previous mode after. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = native().setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    native().setGradEnabled(prev);
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return native().isGradEnabled();
+}
+
+/** Seeds libtorch's generators (CPU and CUDA), as torch.manual_seed. */
+export function manualSeed(seed: number): void {
+  native().manualSeed(seed);
+}
+
+export function setNumThreads(n: number): void {
+  native().setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return native().getNumThreads();
+}
+
+export function cudaDeviceCount(): number {
+  return native().cudaDeviceCount();
+}
+
+export function cudaIsAvailable(): boolean {
+  return cudaDeviceCount() > 0;
+}
+
+/** Checks that a device is usable here; a one-line error otherwise. */
+export function checkDevice(device: Device): void {
+  if (device.startsWith("cuda") && !cudaIsAvailable()) {
+    throw new Error(`device '${device}' requested but this libtorch has no CUDA device (it is a CPU build, or no GPU is visible)`);
+  }
+}
+
+export function torchVersion(): string {
+  return native().torchVersion;
+}
+
+/** libtorch's own description of its thread pools and BLAS (to check what a build loads before quoting a speed). */
+export function parallelInfo(): string {
+  return native().parallelInfo();
+}
+
+export function configInfo(): string {
+  return native().configInfo();
+}

@@ -1,0 +1,84 @@
+// Memory scopes: every tensor made inside `tidy(fn)` is freed when fn returns, except what fn
+// returns and what was `keep()`-ed. Finalisation by the garbage collector is only a backstop:
+// native memory is invisible to V8's heuristics, so a training loop must not rely on it.
+
+/** Anything that owns native memory and can free it now. */
+export interface Disposable {
+  dispose(): void;
+  readonly isDisposed: boolean;
+}
+
+const scopes: Set<Disposable>[] = [];
+
+/** Called by every new tensor: it belongs to the innermost open scope, if any. */
+export function track(t: Disposable): void {
+  const top = scopes[scopes.length - 1];
+  if (top) top.add(t);
+}
+
+/** Removes t from every open scope, so it outlives them (parameters, optimizer state, caches). */
+export function keep<T extends Disposable>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+/** Values tidy() can hand back: a tensor, or arrays/objects of them (nested), or plain data. */
+export type Tidyable = Disposable | number | string | boolean | null | undefined | void | Tidyable[] | { [key: string]: Tidyable };
+
+function collect(value: unknown, out: Set<Disposable>): void {
+  if (value === null || typeof value !== "object") return;
+  if (isDisposable(value)) {
+    out.add(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collect(v, out);
+    return;
+  }
+  for (const v of Object.values(value)) collect(v, out);
+}
+
+function isDisposable(v: object): v is Disposable {
+  return typeof (v as Partial<Disposable>).dispose === "function" && "isDisposed" in v;
+}
+
+/**
+ * Runs fn and frees every tensor it created, except those in its return value, which move to the
+ * enclosing scope. fn must be synchronous (a scope cannot span an await).
+ */
+export function tidy<T extends Tidyable>(fn: () => T): T {
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+    if (result instanceof Promise) throw new Error("tidy() takes a synchronous function");
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  scopes.pop();
+  const kept = new Set<Disposable>();
+  collect(result, kept);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (kept.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Frees all given tensors now (arrays and objects of tensors accepted). */
+export function dispose(value: Tidyable): void {
+  const all = new Set<Disposable>();
+  collect(value, all);
+  for (const t of all) t.dispose();
+}
+
+/** Number of tensors tracked by open scopes (for tests and leak hunting). */
+export function trackedCount(): number {
+  let n = 0;
+  for (const s of scopes) n += s.size;
+  return n;
+}
