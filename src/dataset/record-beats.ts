@@ -1,0 +1,76 @@
+// The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations.
+import { UserError } from "../cli/errors.js";
+import { aamiClass, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
+import type { RecordHeader } from "../wfdb/header.js";
+import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
+import { BEAT_LENGTH, kachueeBeats } from "./kachuee.js";
+
+/** The lead the heartbeat set uses, and the one it falls back on (102 and 104 have no MLII: data.md). */
+export const PRIMARY_LEAD = "MLII";
+export const FALLBACK_LEAD = "V5";
+
+export interface RecordBeats {
+  record: string;
+  lead: string;
+  /** count × 187. */
+  x: Float32Array;
+  /** AAMI class 0..4 of each beat. */
+  y: Uint8Array;
+  /** The R peak of each beat: annotation sample at the record's rate, and its symbol. */
+  sample: Int32Array;
+  symbol: string[];
+  count: number;
+}
+
+export function leadOf(header: RecordHeader): number {
+  const names = header.signals.map((s) => s.description.trim().toUpperCase());
+  if (names.includes(PRIMARY_LEAD)) return findLead(header, PRIMARY_LEAD);
+  if (names.includes(FALLBACK_LEAD)) return findLead(header, FALLBACK_LEAD);
+  throw new UserError(
+    `record ${header.name}: neither ${PRIMARY_LEAD} nor ${FALLBACK_LEAD} among its signals (${header.signals.map((s) => s.description).join(", ")})`,
+    header.file,
+  );
+}
+
+/**
+ * Every annotated beat of the AAMI classes except the record's last beat: the Kaggle set has exactly one
+ * beat fewer per record than mitdb's annotations, and the classes of the 48 last beats (42 N, 2 S, 4 Q)
+ * are exactly its deficit per class, so the last beat is the one it lacks.
+ */
+export function recordBeats(recordPath: string): RecordBeats {
+  const rec = readRecord(recordPath);
+  const leadIndex = leadOf(rec.header);
+  const signal = toPhysical(rec, leadIndex);
+  // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval.
+  const beats = readAnnotations(recordPath).filter((a) => isBeatSymbol(a.symbol));
+  const cut = kachueeBeats(
+    signal,
+    rec.header.samplingFrequency,
+    beats.map((a) => a.sample),
+  );
+  const lastBeat = beats.length - 1;
+  const x = new Float32Array(cut.count * BEAT_LENGTH);
+  const y = new Uint8Array(cut.count);
+  const sample = new Int32Array(cut.count);
+  const symbol: string[] = [];
+  let count = 0;
+  for (let k = 0; k < cut.count; k++) {
+    const p = cut.peakIndex[k]!;
+    const label = aamiClass(beats[p]!.symbol);
+    if (p === lastBeat || label === undefined) continue;
+    x.set(cut.beats.subarray(k * BEAT_LENGTH, (k + 1) * BEAT_LENGTH), count * BEAT_LENGTH);
+    y[count] = label;
+    sample[count] = beats[p]!.sample;
+    symbol.push(beats[p]!.symbol);
+    count++;
+  }
+  return {
+    record: rec.header.name,
+    lead: rec.header.signals[leadIndex]!.description,
+    x: x.subarray(0, count * BEAT_LENGTH),
+    y: y.subarray(0, count),
+    sample: sample.subarray(0, count),
+    symbol,
+    count,
+  };
+}
