@@ -1,14 +1,41 @@
-// `ecg report`: not implemented yet (placeholder so the dispatcher can list it).
+// `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
+// map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { buildReportHtml } from "../../report/report.js";
+import { readRunDir } from "../../report/run-dir.js";
+import { stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UserError } from "../errors.js";
+import { UsageError, UserError } from "../errors.js";
+import { displayPath, println } from "../output.js";
 
 export const command: Command = {
   name: "report",
-  summary: "one self-contained HTML page with plots for a run (coming soon)",
-  usage: "report [options]",
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError("`ecg report` is not implemented yet");
+  summary: "one self-contained HTML page with plots for a training run (or two, compared)",
+  usage: "report RUN_DIR [RUN_DIR2] [--output FILE]",
+  options: {
+    output: { type: "string", short: "o" },
+  },
+  optionHelp: {
+    output: "where to write the page (default RUN_DIR/report.html)",
+  },
+  examples: ["ecg report runs/compact-1", "ecg report runs/seed runs/seed-resnext --output compare.html"],
+  allowPositionals: true,
+  async run(args) {
+    const dirs = args.positionals;
+    if (dirs.length === 0) throw new UsageError("give a run directory: ecg report RUN_DIR [RUN_DIR2]");
+    if (dirs.length > 2) throw new UsageError(`at most two run directories, got ${dirs.length}`);
+    const runs = dirs.map((d) => ({ run: readRunDir(d), shownPath: displayPath(path.resolve(d)) }));
+    const output = path.resolve(stringOpt(args, "output") ?? path.join(runs[0]!.run.dir, "report.html"));
+    const html = await buildReportHtml(runs);
+    try {
+      writeFileSync(output, html);
+    } catch (e) {
+      throw new UserError(
+        `cannot write ${displayPath(output)}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        output,
+      );
+    }
+    println(displayPath(output));
   },
 };

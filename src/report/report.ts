@@ -1,0 +1,314 @@
+// The run report: one self-contained HTML page (inline SVG plots, inline CSS, no script) describing one
+// run, or comparing two runs with their validation-loss curves on one plot as the seed does.
+import path from "node:path";
+import type { TopLevelSpec } from "vega-lite";
+import { type Cell, escapeHtml, fixed, keyValueTable, page, percent, table } from "./html.js";
+import {
+  accuracyCurveSpec,
+  confusionSpec,
+  lossCurveSpec,
+  misclassifiedGallerySpec,
+  valLossOverlaySpec,
+} from "./plots.js";
+import { AAMI_CLASSES, type EpochMetrics, type RunConfig, type RunDir, type TestEval } from "./run-dir.js";
+import { renderVegaLite } from "./vega-svg.js";
+
+export interface ReportRun {
+  run: RunDir;
+  /** How the run's directory is shown on the page (relative to where the report was made). */
+  shownPath: string;
+}
+
+export interface ReportOptions {
+  generatedAt?: Date;
+  version?: string;
+}
+
+/** Labels for the runs: preset names, else directory names, made unique. */
+export function runLabels(runs: RunDir[]): string[] {
+  const presets = runs.map((r) => r.config.preset);
+  const usePresets = presets.every((p) => p !== undefined) && new Set(presets).size === presets.length;
+  const labels = usePresets ? (presets as string[]) : runs.map((r) => path.basename(r.dir));
+  if (new Set(labels).size === labels.length) return labels;
+  return labels.map((l, i) => `${l} (${i + 1})`);
+}
+
+export async function buildReportHtml(runs: ReportRun[], opts: ReportOptions = {}): Promise<string> {
+  if (runs.length === 0) throw new Error("buildReportHtml needs at least one run");
+  const labels = runLabels(runs.map((r) => r.run));
+  const title =
+    runs.length === 1
+      ? `ecg-beats run report: ${labels[0]}`
+      : `ecg-beats run comparison: ${labels.join(" vs ")}`;
+  const parts: string[] = [`<h1>${escapeHtml(title)}</h1>`];
+  const when = (opts.generatedAt ?? new Date()).toISOString();
+  parts.push(
+    `<p class="muted">Generated ${escapeHtml(when)}${opts.version ? ` by ecg-beats ${escapeHtml(opts.version)}` : ""}.</p>`,
+  );
+  if (runs.length > 1) parts.push(await comparisonSection(runs, labels));
+  for (let i = 0; i < runs.length; i++) parts.push(await runSection(runs[i]!, labels[i]!, runs.length > 1));
+  return page(title, parts.join("\n"));
+}
+
+async function figure(spec: TopLevelSpec | undefined, id: string): Promise<string> {
+  if (!spec) return "";
+  return `<figure class="plot" id="${id}">${await renderVegaLite(spec)}</figure>`;
+}
+
+function bestEpoch(
+  metrics: EpochMetrics[],
+  key: "valLoss" | "valAcc",
+  lowest: boolean,
+): EpochMetrics | undefined {
+  let best: EpochMetrics | undefined;
+  for (const m of metrics) {
+    const v = m[key];
+    if (v === undefined) continue;
+    const b = best?.[key];
+    if (b === undefined || (lowest ? v < b : v > b)) best = m;
+  }
+  return best;
+}
+
+async function comparisonSection(runs: ReportRun[], labels: string[]): Promise<string> {
+  const overlay = valLossOverlaySpec(runs.map((r, i) => ({ label: labels[i]!, metrics: r.run.metrics })));
+  const rows: Cell[][] = runs.map(({ run }, i) => {
+    const bestLoss = bestEpoch(run.metrics, "valLoss", true);
+    const bestAcc = bestEpoch(run.metrics, "valAcc", false);
+    const last = run.metrics.at(-1);
+    return [
+      labels[i]!,
+      `${run.metrics.length}${run.config.epochs !== undefined ? ` / ${run.config.epochs}` : ""}`,
+      bestLoss ? `${fixed(bestLoss.valLoss)} (epoch ${bestLoss.epoch})` : "—",
+      fixed(last?.valLoss),
+      bestAcc ? `${percent(bestAcc.valAcc)} (epoch ${bestAcc.epoch})` : "—",
+      percent(run.testEval?.accuracy),
+      fixed(run.testEval?.macroF1, 3),
+    ];
+  });
+  return `<section id="comparison">
+<h2>Comparison</h2>
+<div class="plots">${await figure(overlay, "plot-val-loss-overlay")}</div>
+${overlay ? "" : '<p class="note">Neither run has validation losses yet.</p>'}
+${table(["run", "epochs", "best val loss", "last val loss", "best val accuracy", "test accuracy", "test macro-F1"], rows, 'id="comparison-table"')}
+</section>`;
+}
+
+async function runSection(r: ReportRun, label: string, several: boolean): Promise<string> {
+  const { run } = r;
+  const idp = several ? `${slug(label)}-` : "";
+  const h = several ? "h3" : "h2";
+  const parts = [`<section class="run" id="run-${slug(label)}">`];
+  if (several) parts.push(`<h2>Run ${escapeHtml(label)}</h2>`);
+  parts.push(`<p>Run directory: <code>${escapeHtml(r.shownPath)}</code></p>`);
+  parts.push(headline(run));
+  parts.push(`<${h}>Configuration</${h}>`, configTable(run.config));
+  parts.push(`<${h}>Data provenance</${h}>`, dataTables(run.config), filesTable(run));
+  parts.push(`<${h}>Training curves</${h}>`);
+  if (run.metrics.length === 0) {
+    parts.push('<p class="note">metrics.jsonl is missing or empty: no epoch has finished yet.</p>');
+  } else {
+    parts.push(
+      `<div class="plots">${await figure(lossCurveSpec(run.metrics), `${idp}plot-loss`)}${await figure(
+        accuracyCurveSpec(run.metrics),
+        `${idp}plot-accuracy`,
+      )}</div>`,
+      epochTable(run.metrics),
+    );
+  }
+  parts.push(`<${h}>Test set</${h}>`);
+  if (!run.testEval) {
+    parts.push('<p class="note">No test-eval.json: this run was not evaluated on a test set.</p>');
+  } else {
+    parts.push(await testSection(run.testEval, idp), referenceTable(run.config, run.testEval));
+  }
+  if (run.misclassified && run.misclassified.length > 0) {
+    const classes = run.testEval?.classes ?? [...AAMI_CLASSES];
+    parts.push(
+      `<${h}>Misclassified beats</${h}>`,
+      `<div class="plots">${await figure(misclassifiedGallerySpec(run.misclassified, classes), `${idp}plot-misclassified`)}</div>`,
+    );
+  }
+  parts.push("</section>");
+  return parts.join("\n");
+}
+
+function slug(s: string): string {
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "run"
+  );
+}
+
+function headline(run: RunDir): string {
+  const bestLoss = bestEpoch(run.metrics, "valLoss", true);
+  const seconds = run.metrics.reduce((a, m) => a + (m.seconds ?? 0), 0);
+  const items = [
+    `epochs ${run.metrics.length}${run.config.epochs !== undefined ? ` of ${run.config.epochs}` : ""}`,
+    bestLoss ? `best validation loss ${fixed(bestLoss.valLoss)} at epoch ${bestLoss.epoch}` : undefined,
+    run.testEval?.accuracy !== undefined ? `test accuracy ${percent(run.testEval.accuracy)}` : undefined,
+    run.testEval?.macroF1 !== undefined ? `test macro-F1 ${fixed(run.testEval.macroF1, 3)}` : undefined,
+    seconds > 0 ? `training time ${formatSeconds(seconds)}` : undefined,
+  ].filter((s): s is string => s !== undefined);
+  return `<p class="headline"><strong>${escapeHtml(items.join(" · "))}</strong></p>`;
+}
+
+function formatSeconds(s: number): string {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = Math.round(s % 60);
+  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${sec} s` : `${s.toFixed(1)} s`;
+}
+
+/** A compact text form of any JSON value, for fields the report does not know. */
+function show(v: unknown): string {
+  if (v === undefined) return "—";
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && v.every((x) => typeof x === "number")) return `[${v.join(", ")}]`;
+  if (typeof v === "object" && v !== null) {
+    return Object.entries(v)
+      .map(([k, x]) => `${k}: ${typeof x === "object" ? JSON.stringify(x) : String(x)}`)
+      .join(", ");
+  }
+  return String(v);
+}
+
+const KNOWN_CONFIG_KEYS = new Set([
+  "preset",
+  "model",
+  "data",
+  "optimizer",
+  "loss",
+  "epochs",
+  "batch",
+  "seed",
+  "device",
+  "threads",
+  "version",
+  "startedAt",
+]);
+
+function configTable(c: RunConfig): string {
+  const raw = c.raw;
+  const rows: [string, Cell][] = [
+    ["preset", c.preset ?? "—"],
+    ["model", show(raw["model"])],
+    ["optimizer", show(raw["optimizer"])],
+    ["loss", show(raw["loss"])],
+    ["epochs", show(c.epochs)],
+    ["batch", show(c.batch)],
+    ["seed", show(c.seed)],
+    ["device", show(c.device)],
+    ["threads", show(c.threads)],
+    ["ecg-beats version", show(c.version)],
+    ["started", show(c.startedAt)],
+  ];
+  for (const [k, v] of Object.entries(raw)) if (!KNOWN_CONFIG_KEYS.has(k)) rows.push([k, show(v)]);
+  return keyValueTable(rows, 'class="kv config"');
+}
+
+function dataTables(c: RunConfig): string {
+  const d = c.data;
+  if (!d) return '<p class="note">config.json has no "data" section.</p>';
+  const kv = keyValueTable([
+    ["data directory", show(d.dir)],
+    ["split", show(d.split)],
+    ["split seed", show(d.seed)],
+    [
+      "beats (train / val / test)",
+      [d.train, d.val, d.test].map((n) => (n === undefined ? "—" : n)).join(" / "),
+    ],
+  ]);
+  const counts = d.classCounts;
+  if (!counts) return kv;
+  const n = Math.max(...[counts.train, counts.val, counts.test].map((a) => a?.length ?? 0));
+  const classes = Array.from({ length: n }, (_, i) => AAMI_CLASSES[i] ?? String(i));
+  const rows: Cell[][] = (["train", "val", "test"] as const)
+    .filter((s) => counts[s] !== undefined)
+    .map((s) => {
+      const a = counts[s]!;
+      return [s, ...classes.map((_, i) => a[i] ?? "—"), a.reduce((x, y) => x + y, 0)];
+    });
+  return `${kv}\n${table(["split", ...classes, "total"], rows, 'class="class-counts"')}`;
+}
+
+function filesTable(run: RunDir): string {
+  if (run.files.length === 0) return "";
+  const rows: Cell[][] = run.files.map((f) => [
+    f.name,
+    f.bytes >= 1e6 ? `${(f.bytes / 1e6).toFixed(1)} MB` : `${(f.bytes / 1e3).toFixed(1)} kB`,
+    f.modified.toISOString().replace("T", " ").slice(0, 19),
+  ]);
+  return table(["file", "size", "modified (UTC)"], rows, 'class="files"');
+}
+
+function epochTable(metrics: EpochMetrics[]): string {
+  const rows: Cell[][] = metrics.map((m) => [
+    m.epoch,
+    fixed(m.trainLoss),
+    percent(m.trainAcc),
+    fixed(m.valLoss),
+    percent(m.valAcc),
+    fixed(m.valMacroF1, 3),
+    m.lr === undefined ? "—" : m.lr.toExponential(2),
+    m.seconds === undefined ? "—" : m.seconds.toFixed(1),
+    m.samplesPerSec === undefined ? "—" : Math.round(m.samplesPerSec),
+  ]);
+  return `<details><summary>Per-epoch numbers</summary>
+${table(["epoch", "train loss", "train acc", "val loss", "val acc", "val macro-F1", "lr", "seconds", "samples/s"], rows, 'class="epochs"')}
+</details>`;
+}
+
+async function testSection(t: TestEval, idp: string): Promise<string> {
+  const head = keyValueTable([
+    ["accuracy", percent(t.accuracy)],
+    ["macro-F1", fixed(t.macroF1, 4)],
+  ]);
+  const rows: Cell[][] = t.perClass.map((p) => [
+    p.class,
+    p.support ?? "—",
+    percent(p.sensitivity),
+    percent(p.specificity),
+    percent(p.precision),
+    fixed(p.f1, 4),
+  ]);
+  const perClass = table(
+    ["class", "support", "sensitivity (Se)", "specificity (Sp)", "precision (+P)", "F1"],
+    rows,
+    'class="per-class"',
+  );
+  const heat = t.confusion
+    ? await figure(confusionSpec(t.classes, t.confusion), `${idp}plot-confusion`)
+    : '<p class="note">test-eval.json has no confusion matrix.</p>';
+  return `${head}<div class="plots">${heat}<div><h3>Per class</h3>${perClass}</div></div>`;
+}
+
+/** This run next to the published figures for its split (data.md, "Reference figures"). */
+function referenceTable(c: RunConfig, t: TestEval): string {
+  const split = c.data?.split;
+  const cls = (name: string) => t.perClass.find((p) => p.class === name);
+  if (split === "kaggle") {
+    return `<h3>Against the literature</h3>${table(
+      ["figure", "this run", "Kachuee et al. 2018 (kaggle split)"],
+      [["test accuracy", percent(t.accuracy), "93.4 %"]],
+      'class="reference"',
+    )}`;
+  }
+  if (split === "interpatient") {
+    const v = cls("V");
+    const s = cls("S");
+    return `<h3>Against the literature</h3>${table(
+      ["figure", "this run", "de Chazal et al. 2004 (DS2)"],
+      [
+        ["VEB sensitivity", percent(v?.sensitivity, 1), "77.7 %"],
+        ["VEB +P", percent(v?.precision, 1), "81.9 %"],
+        ["SVEB sensitivity", percent(s?.sensitivity, 1), "75.9 %"],
+        ["SVEB +P", percent(s?.precision, 1), "38.5 %"],
+      ],
+      'class="reference"',
+    )}`;
+  }
+  return "";
+}
