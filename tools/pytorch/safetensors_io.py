@@ -99,6 +99,9 @@ def save_file(tensors: Dict[str, torch.Tensor], path: str, metadata: Optional[Di
     directory = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes it 0600; a checkpoint gets the usual mode
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
