@@ -150,9 +150,10 @@ export function encodeAnnotations(annotations: readonly Annotation[]): Buffer {
       words.push((NUM << 10) | (num & 0x3ff));
     }
     if (ann.aux !== "") {
-      const text = Buffer.from(ann.aux, "latin1");
+      // The text goes out NUL-terminated, the NUL counted in I, as the MIT-BIH files (WFDB's wrann) have it.
+      const text = Buffer.from(`${ann.aux}\0`, "latin1");
       if (text.length > 0x3ff)
-        throw new UserError(`annotation at sample ${ann.sample}: aux text longer than 1023 bytes`);
+        throw new UserError(`annotation at sample ${ann.sample}: aux text longer than 1022 bytes`);
       words.push((AUX << 10) | text.length);
       flushWords();
       chunks.push(text);
