@@ -111,7 +111,9 @@ function printInfo(info: FileInfo, set: BeatSet, rows: number[]): void {
     println("");
     println(`  ${b.label} — row ${b.row}${where}`);
     const lines = brailleLines(set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), 62, 4);
-    lines.forEach((l, j) => println(`  ${j === 0 ? "1" : j === lines.length - 1 ? "0" : " "} ${l}`));
+    lines.forEach((l, j) => {
+      println(`  ${j === 0 ? "1" : j === lines.length - 1 ? "0" : " "} ${l}`);
+    });
   });
 }
 
