@@ -1,0 +1,93 @@
+// Text renderings of beat-by-beat comparisons, in the spirit of bxb's standard and line formats.
+import { type AverageStats, BXB_CLASSES, type BxbStats, type Rate } from "./bxb.js";
+
+function pct(r: Rate | number | null, digits = 2): string {
+  const v = r === null ? null : typeof r === "number" ? r : r.value;
+  return v === null ? "-" : v.toFixed(digits);
+}
+
+/** The 6×6 matrix: reference rows N S V F Q O (no reference beat), test columns n s v f q o (missed). */
+export function formatMatrix(matrix: readonly (readonly number[])[]): string {
+  const w = Math.max(5, ...matrix.flat().map((v) => String(v).length + 1));
+  const cols = ["n", "s", "v", "f", "q", "o"];
+  const lines = [`${" ".repeat(12)}test`, `ref   ${cols.map((c) => c.padStart(w)).join("")}`];
+  const rows = [...BXB_CLASSES, "O"];
+  matrix.forEach((row, r) => {
+    const cells = row.map((v, c) => (r === 5 && c === 5 ? "".padStart(w) : String(v).padStart(w)));
+    lines.push(`  ${rows[r]!}   ${cells.join("")}`);
+  });
+  return lines.join("\n");
+}
+
+/** QRS sensitivity and +P, and per-class Se, +P and FPR when the test series is labelled. */
+export function formatStats(stats: BxbStats, classified: boolean): string {
+  const q = stats.qrs;
+  const lines = [
+    `QRS sensitivity            ${pct(q.se).padStart(7)} % (${q.se.num}/${q.se.den})`,
+    `QRS positive predictivity  ${pct(q.ppv).padStart(7)} % (${q.ppv.num}/${q.ppv.den})`,
+  ];
+  if (classified) {
+    lines.push("", "class      Se %     +P %    FPR %      TP     FN     FP");
+    for (const c of BXB_CLASSES) {
+      const s = stats.classes[c];
+      lines.push(
+        `  ${c}    ${pct(s.se).padStart(7)}  ${pct(s.ppv).padStart(7)}  ${pct(s.fpr, 3).padStart(7)}  ${String(s.tp).padStart(6)} ${String(s.fn).padStart(6)} ${String(s.fp).padStart(6)}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+export interface RecordRow {
+  record: string;
+  stats: BxbStats;
+}
+
+/** One line per record (QRS TP/FN/FP/Se/+P, and VEB and SVEB Se/+P when labelled), then gross and average. */
+export function formatRecordTable(
+  rows: readonly RecordRow[],
+  gross: BxbStats,
+  average: AverageStats,
+  classified: boolean,
+): string {
+  const head = ["record", "    TP", "   FN", "   FP", "  Se %", "  +P %"];
+  if (classified) head.push("VEB Se", "VEB +P", "SVEB Se", "SVEB +P");
+  const line = (name: string, s: BxbStats): string => {
+    const cells = [
+      name.padEnd(6),
+      String(s.qrs.tp).padStart(6),
+      String(s.qrs.fn).padStart(5),
+      String(s.qrs.fp).padStart(5),
+      pct(s.qrs.se).padStart(6),
+      pct(s.qrs.ppv).padStart(6),
+    ];
+    if (classified) {
+      cells.push(
+        pct(s.classes.V.se).padStart(6),
+        pct(s.classes.V.ppv).padStart(6),
+        pct(s.classes.S.se).padStart(7),
+        pct(s.classes.S.ppv).padStart(7),
+      );
+    }
+    return cells.join(" ");
+  };
+  const lines = [head.join(" "), ...rows.map((r) => line(r.record, r.stats)), line("gross", gross)];
+  const avg = [
+    "avg   ".padEnd(6),
+    "".padStart(6),
+    "".padStart(5),
+    "".padStart(5),
+    pct(average.qrs.se).padStart(6),
+    pct(average.qrs.ppv).padStart(6),
+  ];
+  if (classified) {
+    avg.push(
+      pct(average.classes.V.se).padStart(6),
+      pct(average.classes.V.ppv).padStart(6),
+      pct(average.classes.S.se).padStart(7),
+      pct(average.classes.S.ppv).padStart(7),
+    );
+  }
+  lines.push(avg.join(" "));
+  return lines.join("\n");
+}

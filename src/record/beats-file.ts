@@ -1,0 +1,130 @@
+// Beat lists on disk: the CSV that `ecg detect` and `ecg classify` write (a `sample` column, and
+// for classify `time,label,p_N..p_Q`), and reading a test series for comparison from such a CSV or
+// from any WFDB annotation file.
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { UserError } from "../cli/errors.js";
+import { CLASS_NAMES } from "../dataset/beats.js";
+import type { BeatSeries } from "../eval/bxb.js";
+import { beatClass } from "../eval/bxb-reference.js";
+import { isBeatSymbol, parseAnnotations } from "../wfdb/annotation.js";
+
+export interface BeatRows {
+  /** R-peak samples at the record's rate, increasing. */
+  sample: Int32Array;
+  /** AAMI class index 0..4 per beat, when labelled. */
+  label?: Uint8Array;
+  /** count × 5 class probabilities, when known. */
+  proba?: Float32Array;
+}
+
+/** Writes a file atomically (temporary file renamed into place); errors name the file. */
+export function writeTextAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot write (${code ?? (e as Error).message})`, file);
+  }
+}
+
+/** CSV text: `sample`, or `sample,time,label,p_N,p_S,p_V,p_F,p_Q` when labelled. */
+export function beatsCsv(rows: BeatRows, fs: number): string {
+  const lines: string[] = [];
+  if (rows.label === undefined) {
+    lines.push("sample");
+    for (const s of rows.sample) lines.push(String(s));
+  } else {
+    lines.push(["sample", "time", "label", ...CLASS_NAMES.map((c) => `p_${c}`)].join(","));
+    const k = CLASS_NAMES.length;
+    for (let i = 0; i < rows.sample.length; i++) {
+      const s = rows.sample[i]!;
+      const cells = [String(s), (s / fs).toFixed(3), CLASS_NAMES[rows.label[i]!]!];
+      if (rows.proba) for (let c = 0; c < k; c++) cells.push(rows.proba[i * k + c]!.toFixed(6));
+      lines.push(cells.join(","));
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Reads a beat CSV: a `sample` column (required) and optional `label` (N S V F Q) and `p_*` columns. */
+export function readBeatsCsvFile(file: string): BeatRows {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${file}: cannot read (${code === "ENOENT" ? "no such file" : code})`, file);
+  }
+  const shown = path.basename(file);
+  const lines = text.split(/\r?\n/);
+  const head = (lines[0] ?? "").split(",").map((c) => c.trim());
+  const sampleCol = head.indexOf("sample");
+  if (sampleCol < 0) throw new UserError(`${shown}: line 1: no 'sample' column in the header`, file);
+  const labelCol = head.indexOf("label");
+  const probCols = CLASS_NAMES.map((c) => head.indexOf(`p_${c}`));
+  const hasProba = probCols.every((c) => c >= 0);
+  const samples: number[] = [];
+  const labels: number[] = [];
+  const proba: number[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    const cells = line.split(",");
+    const s = Number(cells[sampleCol]);
+    if (!Number.isInteger(s) || s < 0) {
+      throw new UserError(
+        `${shown}: line ${i + 1}: sample '${cells[sampleCol] ?? ""}' is not a sample index`,
+        file,
+      );
+    }
+    if (samples.length > 0 && s < samples[samples.length - 1]!) {
+      throw new UserError(`${shown}: line ${i + 1}: samples are not in increasing order`, file);
+    }
+    samples.push(s);
+    if (labelCol >= 0) {
+      const l = CLASS_NAMES.indexOf((cells[labelCol] ?? "").trim() as (typeof CLASS_NAMES)[number]);
+      if (l < 0)
+        throw new UserError(
+          `${shown}: line ${i + 1}: label '${cells[labelCol] ?? ""}' is not one of N S V F Q`,
+          file,
+        );
+      labels.push(l);
+    }
+    if (hasProba) for (const c of probCols) proba.push(Number(cells[c]));
+  }
+  const rows: BeatRows = { sample: Int32Array.from(samples) };
+  if (labelCol >= 0) rows.label = Uint8Array.from(labels);
+  if (hasProba) rows.proba = Float32Array.from(proba);
+  return rows;
+}
+
+/**
+ * A test series for comparison: a beat CSV (by its .csv extension) or a WFDB annotation file
+ * (anything else: out.atr, 100.qrs, ...), whose beat annotations are taken with their AAMI class.
+ */
+export function readTestBeats(file: string): BeatSeries & { samples: Int32Array } {
+  if (file.toLowerCase().endsWith(".csv")) {
+    const rows = readBeatsCsvFile(file);
+    return rows.label ? { samples: rows.sample, classes: rows.label } : { samples: rows.sample };
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${file}: cannot read annotations (${code === "ENOENT" ? "no such file" : code})`,
+      file,
+    );
+  }
+  const beats = parseAnnotations(bytes, file).filter((a) => isBeatSymbol(a.symbol));
+  beats.sort((a, b) => a.sample - b.sample);
+  return {
+    samples: Int32Array.from(beats.map((a) => a.sample)),
+    classes: Int8Array.from(beats.map((a) => beatClass(a.symbol))),
+  };
+}
