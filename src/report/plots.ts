@@ -33,7 +33,13 @@ function curvePoints(metrics: EpochMetrics[], series: [string, keyof EpochMetric
   return points;
 }
 
-function lineChart(title: string, yTitle: string, points: CurvePoint[], order: string[]): TopLevelSpec {
+function lineChart(
+  title: string,
+  yTitle: string,
+  points: CurvePoint[],
+  order: string[],
+  legendOrient: "top-right" | "bottom-right" = "top-right",
+): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title,
@@ -51,7 +57,7 @@ function lineChart(title: string, yTitle: string, points: CurvePoint[], order: s
         title: null,
         sort: order,
         scale: { domain: order, range: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"].slice(0, order.length) },
-        legend: { orient: "top-right" },
+        legend: { orient: legendOrient, labelLimit: 240, fillColor: "rgba(255,255,255,0.85)" },
       },
     },
   };
@@ -81,7 +87,8 @@ export function accuracyCurveSpec(metrics: EpochMetrics[]): TopLevelSpec | undef
   const points = curvePoints(metrics, series);
   if (points.length === 0) return undefined;
   const present = series.map(([s]) => s).filter((s) => points.some((p) => p.series === s));
-  return lineChart("Accuracy per epoch", "accuracy / macro-F1", points, present);
+  // Accuracy curves rise, so the legend sits bottom-right where the lines are not.
+  return lineChart("Accuracy per epoch", "accuracy / macro-F1", points, present, "bottom-right");
 }
 
 /** Validation loss of several runs on one plot (the seed's proposed model vs the plain ResNeXt). */

@@ -1,14 +1,148 @@
-// `ecg view`: not implemented yet (placeholder so the dispatcher can list it).
+// `ecg view --record PATH [--model FILE]`: the record viewer, written as one self-contained HTML page (or
+// served on 127.0.0.1): the strip with zoom and pan, reference/predicted labels, disagreements, summary.
+import { existsSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { buildViewerHtml } from "../../report/viewer.js";
+import { mergeBeats, type PredictedBeat, type ReferenceBeat } from "../../report/viewer-beats.js";
+import { viewerSummary } from "../../report/viewer-summary.js";
+import { isBeatSymbol, readAnnotations } from "../../wfdb/annotation.js";
+import { findLead, readRecord, toPhysical, type WfdbRecord } from "../../wfdb/record.js";
+import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
+import { displayPath, info, println } from "../output.js";
 
 export const command: Command = {
   name: "view",
-  summary: "the record viewer (HTML) (coming soon)",
-  usage: "view [options]",
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError("`ecg view` is not implemented yet");
+  summary: "the record viewer: one HTML page with the ECG strip, beat labels and disagreements",
+  usage: "view --record PATH [--model FILE] [--lead L] [--output FILE | --serve [--port N]]",
+  options: {
+    record: { type: "string" },
+    model: { type: "string" },
+    lead: { type: "string" },
+    annotator: { type: "string" },
+    output: { type: "string", short: "o" },
+    serve: { type: "boolean" },
+    port: { type: "string" },
+  },
+  optionHelp: {
+    record: "WFDB record, path without extension (data/mitdb/100)",
+    model: "a .safetensors checkpoint: label every beat and show where it disagrees with the reference",
+    lead: "signal to show, by name (default MLII, else signal 0)",
+    annotator: "reference annotation file extension (default atr)",
+    output: "where to write the page (default <record>-view.html in the current directory)",
+    serve: "serve the page on http://127.0.0.1 instead of writing a file",
+    port: "port for --serve (default: any free port)",
+  },
+  examples: [
+    "ecg view --record data/mitdb/100",
+    "ecg view --record data/mitdb/208 --model runs/compact/best.safetensors",
+  ],
+  async run(args) {
+    const recordPath = requireString(args, "record");
+    const modelFile = stringOpt(args, "model");
+    const annotator = stringOpt(args, "annotator") ?? "atr";
+    const serve = boolOpt(args, "serve");
+    const port = numberOpt(args, "port", 0, { integer: true, min: 0, max: 65535 });
+    if (modelFile !== undefined && !existsSync(modelFile))
+      throw new UserError(`${modelFile}: no such model file`, modelFile);
+
+    const record = readRecord(recordPath);
+    const { index, lead } = chooseLead(record, stringOpt(args, "lead"));
+    const fs = record.header.samplingFrequency;
+    const signal = toPhysical(record, index);
+    const annotationFile = `${recordPath}.${annotator}`;
+    let reference: ReferenceBeat[] = [];
+    if (existsSync(annotationFile)) {
+      reference = readAnnotations(recordPath, annotator)
+        .filter((a) => isBeatSymbol(a.symbol))
+        .map((a) => ({ sample: a.sample, symbol: a.symbol }));
+    } else {
+      info(`note: no ${displayPath(annotationFile)}; showing the signal without reference labels`);
+    }
+    const predicted = modelFile !== undefined ? await classifyRecord(recordPath, modelFile) : undefined;
+    const beats = mergeBeats(reference, predicted, fs);
+    const name = record.header.name;
+    const summary = viewerSummary(
+      {
+        record: displayPath(path.resolve(recordPath)),
+        lead,
+        signalIndex: index,
+        nSignals: record.header.nSignals,
+        fs,
+        nSamples: signal.length,
+        comments: record.header.comments,
+        ...(modelFile !== undefined && { model: displayPath(path.resolve(modelFile)) }),
+      },
+      beats,
+    );
+    const html = buildViewerHtml({ record: name, fs, lead, signal, beats, summary });
+
+    if (serve) {
+      await servePage(html, port);
+      return;
+    }
+    const output = path.resolve(stringOpt(args, "output") ?? `${name}-view.html`);
+    try {
+      writeFileSync(output, html);
+    } catch (e) {
+      throw new UserError(
+        `cannot write ${displayPath(output)}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        output,
+      );
+    }
+    println(displayPath(output));
   },
 };
+
+/** The named lead, or MLII, or (102 and 104 have no MLII: data.md) signal 0 with a note. */
+function chooseLead(record: WfdbRecord, wanted: string | undefined): { index: number; lead: string } {
+  const { header } = record;
+  if (wanted !== undefined) {
+    const index = findLead(header, wanted);
+    return { index, lead: header.signals[index]!.description };
+  }
+  const index = header.signals.findIndex((s) => s.description.trim().toUpperCase() === "MLII");
+  if (index >= 0) return { index, lead: "MLII" };
+  const first = header.signals[0];
+  if (!first) throw new UserError(`record ${header.name}: no signals`, header.file);
+  info(`note: record ${header.name} has no MLII lead; showing signal 0 (${first.description})`);
+  return { index: 0, lead: first.description || "signal 0" };
+}
+
+/** Per-beat predictions of a checkpoint over the whole record. */
+async function classifyRecord(_recordPath: string, modelFile: string): Promise<PredictedBeat[]> {
+  // The whole-record classifier (src/record/) is not in this build yet; say so rather than guess.
+  throw new UserError(
+    `${modelFile}: --model needs the whole-record classifier, which this build does not have yet; run without --model to view the reference labels`,
+    modelFile,
+  );
+}
+
+/** Serves the page on 127.0.0.1 until interrupted. */
+function servePage(html: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((req, res) => {
+      if (req.url === "/" || req.url?.startsWith("/?")) {
+        res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+        res.end(html);
+      } else {
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end("not found\n");
+      }
+    });
+    server.on("error", (e: NodeJS.ErrnoException) =>
+      reject(new UserError(`cannot serve on 127.0.0.1:${port}: ${e.code ?? e.message}`)),
+    );
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      const actual = typeof address === "object" && address ? address.port : port;
+      println(`http://127.0.0.1:${actual}/`);
+      info("serving the viewer; press Ctrl-C to stop");
+    });
+    const stop = () => server.close(() => resolve());
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,72 @@
+// The viewer's summary table for one record: what was read, how many beats of each class, and (with a
+// classifier) how often it agrees with the reference, counted as the page counts disagreements.
+import { beatClass } from "../eval/bxb-reference.js";
+import { AAMI_CLASSES } from "./run-dir.js";
+import { disagreement, formatTime, type ViewerBeat } from "./viewer.js";
+
+export interface RecordFacts {
+  record: string;
+  lead: string;
+  signalIndex: number;
+  nSignals: number;
+  fs: number;
+  nSamples: number;
+  /** Header comment lines (MIT-BIH: age, sex, medication). */
+  comments?: string[];
+  model?: string;
+}
+
+function classCounts(labels: (string | undefined)[]): string {
+  const counts = new Array<number>(AAMI_CLASSES.length).fill(0);
+  let total = 0;
+  for (const l of labels) {
+    if (l === undefined) continue;
+    counts[beatClass(l)]!++;
+    total++;
+  }
+  const parts = AAMI_CLASSES.map((c, i) => `${c} ${counts[i]!.toLocaleString("en")}`);
+  return `${total.toLocaleString("en")} (${parts.join(" · ")})`;
+}
+
+export function viewerSummary(facts: RecordFacts, beats: ViewerBeat[]): { label: string; value: string }[] {
+  const rows = [
+    { label: "record", value: facts.record },
+    { label: "lead", value: `${facts.lead} (signal ${facts.signalIndex} of ${facts.nSignals})` },
+    { label: "sampling frequency", value: `${facts.fs} Hz` },
+    {
+      label: "duration",
+      value: `${formatTime(facts.nSamples / facts.fs)} (${facts.nSamples.toLocaleString("en")} samples)`,
+    },
+  ];
+  const notes = (facts.comments ?? []).map((c) => c.trim()).filter((c) => c !== "");
+  if (notes.length > 0) rows.push({ label: "header notes", value: notes.join(" / ") });
+  const hasRef = beats.some((b) => b.reference !== undefined);
+  const hasPred = beats.some((b) => b.predicted !== undefined);
+  rows.push({
+    label: "reference beats",
+    value: hasRef ? classCounts(beats.map((b) => b.reference)) : "none (no annotation file)",
+  });
+  if (facts.model !== undefined) rows.push({ label: "model", value: facts.model });
+  if (!hasPred) return rows;
+  rows.push({ label: "predicted beats", value: classCounts(beats.map((b) => b.predicted)) });
+  const kinds = { mismatch: 0, missed: 0, extra: 0 };
+  let matched = 0;
+  for (const b of beats) {
+    if (b.reference !== undefined && b.predicted !== undefined) matched++;
+    const d = disagreement(b, hasRef, hasPred);
+    if (d) kinds[d]++;
+  }
+  if (hasRef) {
+    const agree = matched - kinds.mismatch;
+    const pct = matched > 0 ? ((100 * agree) / matched).toFixed(2) : "—";
+    rows.push({
+      label: "agreement (AAMI class)",
+      value: `${pct} % of ${matched.toLocaleString("en")} matched beats`,
+    });
+    rows.push({
+      label: "disagreements",
+      value: `${kinds.mismatch + kinds.missed + kinds.extra} (label differs ${kinds.mismatch} · no prediction ${kinds.missed} · no reference beat ${kinds.extra})`,
+    });
+  }
+  return rows;
+}
