@@ -205,7 +205,17 @@ test("a PyTorch fixture reads in TypeScript, and PyTorch accepts it back from Ty
   skip: torchSkip,
 }, () => {
   const fixture = path.join(dir, "compact-fixture.safetensors");
-  runPytorchTool("make_fixture.py", ["--preset", "compact", "--out", fixture, "--seed", "3", "--batch", "5"]);
+  runPytorchTool("make_fixture.py", [
+    "--preset",
+    "compact",
+    "--out",
+    fixture,
+    "--seed",
+    "3",
+    "--batch",
+    "5",
+    "--with-step",
+  ]);
   const { tensors, metadata } = readSafetensors(fixture);
   assert.deepEqual(JSON.parse(metadata["config"]!), {
     dim: 8,
@@ -217,6 +227,11 @@ test("a PyTorch fixture reads in TypeScript, and PyTorch accepts it back from Ty
   });
   const stateNames = [...tensors.keys()].filter((n) => !n.startsWith("__fixture__."));
   assert.equal(stateNames.length, 186);
+  // the one-step training fixture: every entry again, after one AdaBound step, plus the batch and loss
+  for (const name of stateNames) assert.ok(tensors.has(`__fixture__.step.after.${name}`), name);
+  const loss = tensors.get("__fixture__.step.loss")!;
+  assert.ok(loss.dtype === "F32" && loss.shape.length === 0 && loss.data[0]! > 0);
+  assert.equal(tensors.get("__fixture__.step.labels")?.dtype, "I64");
   const input = tensors.get("__fixture__.input")!;
   const probs = tensors.get("__fixture__.probs")!;
   assert.ok(input.dtype === "F32" && probs.dtype === "F32");

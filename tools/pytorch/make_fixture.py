@@ -10,6 +10,13 @@ One safetensors file holds:
 - `__fixture__.logits` (B, classes) the logits behind them;
 - metadata {"config": JSON of the knobs, "preset": name, "fixture": how it was made}.
 
+With --with-step it also holds one training step from that state, for checking loss, backward
+and optimizer: `__fixture__.step.input` (B, 1, 187), `.labels` (B, int64), `.logits` (train mode),
+`.loss` (focal loss, scalar) and `__fixture__.step.after.<name>` for every state-dict entry after
+one AdaBound step (seed hyper-parameters, fresh optimizer state), with B = --train-batch. Dropout is
+the identity in that step (its random mask cannot be matched); BatchNorm is in train mode.
+A loader should skip every `__fixture__.*` tensor when it reads the state dict.
+
 So that a wrong implementation cannot match by accident, the weights are not left at their
 initial values: BatchNorm affine parameters are drawn at random, a few training steps (focal loss,
 AdaBound, synthetic beats) move every weight, then BatchNorm running statistics are set to the
@@ -27,7 +34,7 @@ import torch
 from torch import nn
 
 from safetensors_io import save_file
-from seed_model import BEAT_LENGTH, PRESETS, build_model, focal_loss, seed_optimizer
+from seed_model import BEAT_LENGTH, PRESETS, SeedNet, build_model, focal_loss, seed_optimizer
 
 FIXTURE_PREFIX = "__fixture__."
 
@@ -87,7 +94,29 @@ def calibrate_batchnorm(model: nn.Module, batches: int, batch: int, generator: t
         m.momentum = 0.1
 
 
-def make_fixture(preset: str, seed: int, batch: int, train_steps: int, train_batch: int) -> Dict[str, object]:
+def one_training_step(model: SeedNet, batch: int, generator: torch.Generator) -> Dict[str, torch.Tensor]:
+    """One zero_grad / forward / focal loss / backward / AdaBound step from the current state, in train
+    mode but with Dropout as the identity (its random mask cannot be matched across implementations).
+    Returns the batch, the train-mode logits and loss, and every state-dict entry after the step."""
+    model.train()
+    model.dropout.eval()
+    beats = synthetic_beats(batch, generator)
+    labels = torch.randint(0, model.config.classes, (batch,), generator=generator)
+    optimizer = seed_optimizer(model)
+    optimizer.zero_grad()
+    logits = model(beats)
+    loss = focal_loss(logits, labels)
+    loss.backward()
+    optimizer.step()
+    model.eval()
+    out = {"input": beats, "labels": labels, "logits": logits.detach(), "loss": loss.detach()}
+    out.update({f"after.{name}": t.detach().clone() for name, t in model.state_dict().items()})
+    return out
+
+
+def make_fixture(
+    preset: str, seed: int, batch: int, train_steps: int, train_batch: int, with_step: bool = False
+) -> Dict[str, object]:
     """Builds, perturbs, trains and evaluates the model; returns tensors and metadata to save."""
     torch.manual_seed(seed)  # the default initialisation draws from the global generator
     generator = torch.Generator().manual_seed(seed)
@@ -105,10 +134,16 @@ def make_fixture(preset: str, seed: int, batch: int, train_steps: int, train_bat
     tensors[FIXTURE_PREFIX + "input"] = beats
     tensors[FIXTURE_PREFIX + "logits"] = logits
     tensors[FIXTURE_PREFIX + "probs"] = probs
+    if with_step:
+        # after the eval outputs above, so they describe the saved (pre-step) state
+        snapshot = {k: v.clone() for k, v in tensors.items()}
+        step = one_training_step(model, train_batch, generator)
+        tensors = snapshot
+        tensors.update({f"{FIXTURE_PREFIX}step.{k}": v for k, v in step.items()})
     metadata = {
         "config": json.dumps(config.to_json()),
         "preset": preset,
-        "fixture": json.dumps({"seed": seed, "trainSteps": train_steps, "trainBatch": train_batch, "torch": torch.__version__}),
+        "fixture": json.dumps({"seed": seed, "trainSteps": train_steps, "trainBatch": train_batch, "withStep": with_step, "torch": torch.__version__}),
     }
     return {"tensors": tensors, "metadata": metadata}
 
@@ -121,16 +156,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--batch", type=int, default=4, help="beats in the test vector")
     parser.add_argument("--train-steps", type=int, default=3)
     parser.add_argument("--train-batch", type=int, default=8, help="batch of the training steps (>= 2 for BatchNorm)")
+    parser.add_argument("--with-step", action="store_true", help="add a one-step training fixture (__fixture__.step.*)")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: leave torch's default)")
     args = parser.parse_args(argv)
     if args.train_batch < 2:
         parser.error("--train-batch must be at least 2 (BatchNorm needs more than one value per channel)")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    fixture = make_fixture(args.preset, args.seed, args.batch, args.train_steps, args.train_batch)
+    fixture = make_fixture(args.preset, args.seed, args.batch, args.train_steps, args.train_batch, args.with_step)
     save_file(fixture["tensors"], args.out, fixture["metadata"])  # type: ignore[arg-type]
     tensors: Dict[str, torch.Tensor] = fixture["tensors"]  # type: ignore[assignment]
-    print(f"wrote {args.out}: {len(tensors) - 3} state-dict entries + fixture, probs[0] = {tensors[FIXTURE_PREFIX + 'probs'][0].tolist()}")
+    entries = sum(1 for k in tensors if not k.startswith(FIXTURE_PREFIX))
+    print(f"wrote {args.out}: {entries} state-dict entries + fixture, probs[0] = {tensors[FIXTURE_PREFIX + 'probs'][0].tolist()}")
     return 0
 
 
