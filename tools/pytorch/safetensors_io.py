@@ -132,8 +132,16 @@ def decode(data: bytes, name: str = "<bytes>") -> Tuple[Dict[str, torch.Tensor],
     body = memoryview(data)[8 + length :]
     tensors: Dict[str, torch.Tensor] = {}
     cursor = 0
-    for key, entry in sorted(header.items(), key=lambda kv: tuple(kv[1].get("data_offsets", (0, 0)))):
-        dtype, shape, (begin, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+    entries: Dict[str, Tuple[str, List[int], int, int]] = {}
+    for key, entry in header.items():
+        try:
+            dtype, shape, (begin, end) = entry["dtype"], list(entry["shape"]), entry["data_offsets"]
+            if not all(isinstance(x, int) and x >= 0 for x in [*shape, begin, end]) or begin > end:
+                raise ValueError("negative or non-integer sizes or offsets")
+        except (TypeError, KeyError, ValueError) as err:
+            raise SafetensorsError(f"{name}: tensor {key!r}: malformed header entry ({err})") from err
+        entries[key] = (dtype, shape, begin, end)
+    for key, (dtype, shape, begin, end) in sorted(entries.items(), key=lambda kv: kv[1][2:]):
         if dtype not in DTYPE_SIZE:
             raise SafetensorsError(f"{name}: tensor {key!r}: unknown dtype {dtype!r}")
         if end - begin != math.prod(shape) * DTYPE_SIZE[dtype]:
