@@ -70,7 +70,9 @@ export const VIEWER_SCRIPT = String.raw`
   const jumpList = document.getElementById("jump-list");
   const fitY = document.getElementById("fit-y");
 
-  const STRIP_H = 300, BAND = 24, AXIS = 22, OVERVIEW_H = 54;
+  const STRIP_H = 300, AXIS = 22, OVERVIEW_H = 54;
+  // Label bands: reference above the trace, predicted below; a side with no labels gets no band.
+  const BAND_TOP = data.hasRef ? 24 : 4, BAND_BOTTOM = data.hasPred ? 24 : 4;
   const MIN_SPAN = Math.min(duration, 0.5);
   const state = { start: 0, span: Math.min(10, duration), selected: -1 };
 
@@ -155,7 +157,7 @@ export const VIEWER_SCRIPT = String.raw`
 
   function drawStrip() {
     const { ctx, w, h } = sizeCanvas(strip, STRIP_H);
-    const yTop = BAND, yBot = h - AXIS - BAND;
+    const yTop = BAND_TOP, yBot = h - AXIS - BAND_BOTTOM;
     const pxPerSec = w / state.span;
     const xOf = (t) => (t - state.start) * pxPerSec;
     const s0 = Math.max(0, Math.floor(state.start * fs));
@@ -189,12 +191,12 @@ export const VIEWER_SCRIPT = String.raw`
     const bandW = Math.max(6, 0.3 * pxPerSec);
     ctx.fillStyle = "rgba(214, 39, 40, 0.16)";
     for (let i = b0; i < b1; i++) {
-      if (beats.flag[i] > 0) ctx.fillRect(xOf(beats.sample[i] / fs) - bandW / 2, 0, bandW, yBot + BAND);
+      if (beats.flag[i] > 0) ctx.fillRect(xOf(beats.sample[i] / fs) - bandW / 2, 0, bandW, yBot + BAND_BOTTOM);
     }
     if (state.selected >= b0 && state.selected < b1) {
       ctx.strokeStyle = "#ff9800";
       ctx.lineWidth = 2;
-      ctx.strokeRect(xOf(beats.sample[state.selected] / fs) - bandW / 2 - 2, 1, bandW + 4, yBot + BAND - 2);
+      ctx.strokeRect(xOf(beats.sample[state.selected] / fs) - bandW / 2 - 2, 1, bandW + 4, yBot + BAND_BOTTOM - 2);
     }
 
     // The trace: min/max per pixel column when zoomed out, every sample when zoomed in.
@@ -238,14 +240,8 @@ export const VIEWER_SCRIPT = String.raw`
     ctx.beginPath();
     ctx.moveTo(0, yTop + 0.5); ctx.lineTo(w, yTop + 0.5);
     ctx.moveTo(0, yBot + 0.5); ctx.lineTo(w, yBot + 0.5);
-    ctx.moveTo(0, yBot + BAND + 0.5); ctx.lineTo(w, yBot + BAND + 0.5);
+    ctx.moveTo(0, yBot + BAND_BOTTOM + 0.5); ctx.lineTo(w, yBot + BAND_BOTTOM + 0.5);
     ctx.stroke();
-    ctx.font = "10px DejaVu Sans, sans-serif";
-    ctx.fillStyle = "#999";
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    if (data.hasRef) ctx.fillText("ref", 3, BAND / 2);
-    if (data.hasPred) ctx.fillText("pred", 3, yBot + BAND / 2);
 
     // Labels: letters when there is room, coloured ticks when zoomed far out.
     const visible = Math.max(1, b1 - b0);
@@ -262,11 +258,14 @@ export const VIEWER_SCRIPT = String.raw`
         if (letters) ctx.fillText(text, x, yMid);
         else ctx.fillRect(x - 1, yMid - 7, 2, 14);
       };
-      label(beats.ref[i], beats.refClass[i], BAND / 2 + 1);
-      label(beats.pred[i], beats.predClass[i], yBot + BAND / 2 + 1);
-      ctx.fillStyle = "#bbb";
-      ctx.fillRect(x - 0.5, yTop, 1, 4);
-      ctx.fillRect(x - 0.5, yBot - 4, 1, 4);
+      label(beats.ref[i], beats.refClass[i], BAND_TOP / 2 + 1);
+      label(beats.pred[i], beats.predClass[i], yBot + BAND_BOTTOM / 2 + 1);
+      if (letters) {
+        // Small ticks mark where the beat is on the trace's edges.
+        ctx.fillStyle = "#bbb";
+        ctx.fillRect(x - 0.5, yTop, 1, 4);
+        ctx.fillRect(x - 0.5, yBot - 4, 1, 4);
+      }
     }
 
     // Axes: mm:ss under the strip, mV on the left.
@@ -284,6 +283,16 @@ export const VIEWER_SCRIPT = String.raw`
       const y = yOf(v);
       if (y > yTop + 8 && y < yBot - 4) ctx.fillText((Math.abs(v) < 1e-9 ? 0 : v).toFixed(vStep < 0.1 ? 2 : 1) + " mV", 3, y - 7);
     }
+    ctx.font = "10px DejaVu Sans, sans-serif";
+    ctx.textBaseline = "middle";
+    const bandName = (text, yMid) => {
+      ctx.fillStyle = "rgba(255, 255, 255, 0.9)";
+      ctx.fillRect(0, yMid - 7, ctx.measureText(text).width + 6, 14);
+      ctx.fillStyle = "#999";
+      ctx.fillText(text, 3, yMid);
+    };
+    if (data.hasRef) bandName("ref", BAND_TOP / 2);
+    if (data.hasPred) bandName("pred", yBot + BAND_BOTTOM / 2);
   }
 
   let overviewCache = null;
