@@ -3,11 +3,12 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
+import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { buildViewerHtml } from "../../report/viewer.js";
 import { mergeBeats, type PredictedBeat, type ReferenceBeat } from "../../report/viewer-beats.js";
 import { viewerSummary } from "../../report/viewer-summary.js";
 import { isBeatSymbol, readAnnotations } from "../../wfdb/annotation.js";
-import { findLead, readRecord, toPhysical, type WfdbRecord } from "../../wfdb/record.js";
+import { readHeader } from "../../wfdb/header.js";
 import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
@@ -29,7 +30,7 @@ export const command: Command = {
   optionHelp: {
     record: "WFDB record, path without extension (data/mitdb/100)",
     model: "a .safetensors checkpoint: label every beat and show where it disagrees with the reference",
-    lead: "signal to show, by name (default MLII, else signal 0)",
+    lead: "signal to show, by name (default MLII, else V5, else signal 0)",
     annotator: "reference annotation file extension (default atr)",
     output: "where to write the page (default <record>-view.html in the current directory)",
     serve: "serve the page on http://127.0.0.1 instead of writing a file",
@@ -48,10 +49,8 @@ export const command: Command = {
     if (modelFile !== undefined && !existsSync(modelFile))
       throw new UserError(`${modelFile}: no such model file`, modelFile);
 
-    const record = readRecord(recordPath);
-    const { index, lead } = chooseLead(record, stringOpt(args, "lead"));
-    const fs = record.header.samplingFrequency;
-    const signal = toPhysical(record, index);
+    const loaded = chooseLead(recordPath, stringOpt(args, "lead"));
+    const { fs, signal, lead, header } = loaded;
     const annotationFile = `${recordPath}.${annotator}`;
     let reference: ReferenceBeat[] = [];
     if (existsSync(annotationFile)) {
@@ -61,18 +60,18 @@ export const command: Command = {
     } else {
       info(`note: no ${displayPath(annotationFile)}; showing the signal without reference labels`);
     }
-    const predicted = modelFile !== undefined ? await classifyRecord(recordPath, modelFile) : undefined;
+    const predicted = modelFile !== undefined ? await classifyRecord(loaded, modelFile) : undefined;
     const beats = mergeBeats(reference, predicted, fs);
-    const name = record.header.name;
+    const name = loaded.name;
     const summary = viewerSummary(
       {
         record: displayPath(path.resolve(recordPath)),
         lead,
-        signalIndex: index,
-        nSignals: record.header.nSignals,
+        signalIndex: loaded.signalIndex,
+        nSignals: header.nSignals,
         fs,
         nSamples: signal.length,
-        comments: record.header.comments,
+        comments: header.comments,
         ...(modelFile !== undefined && { model: displayPath(path.resolve(modelFile)) }),
       },
       beats,
@@ -96,23 +95,21 @@ export const command: Command = {
   },
 };
 
-/** The named lead, or MLII, or (102 and 104 have no MLII: data.md) signal 0 with a note. */
-function chooseLead(record: WfdbRecord, wanted: string | undefined): { index: number; lead: string } {
-  const { header } = record;
-  if (wanted !== undefined) {
-    const index = findLead(header, wanted);
-    return { index, lead: header.signals[index]!.description };
-  }
-  const index = header.signals.findIndex((s) => s.description.trim().toUpperCase() === "MLII");
-  if (index >= 0) return { index, lead: "MLII" };
-  const first = header.signals[0];
-  if (!first) throw new UserError(`record ${header.name}: no signals`, header.file);
-  info(`note: record ${header.name} has no MLII lead; showing signal 0 (${first.description})`);
-  return { index: 0, lead: first.description || "signal 0" };
+/**
+ * The named lead; by default the lead the classifier uses (MLII, else V5, as the heartbeat set does), and for
+ * a record with neither, signal 0 with a note: a viewer should show any record.
+ */
+function chooseLead(recordPath: string, wanted: string | undefined): LoadedLead {
+  if (wanted !== undefined) return loadLead(recordPath, { lead: wanted });
+  const names = readHeader(recordPath).signals.map((s) => s.description.trim().toUpperCase());
+  if (names.includes("MLII") || names.includes("V5")) return loadLead(recordPath);
+  const loaded = loadLead(recordPath, { lead: names[0] ?? "" });
+  info(`note: record ${loaded.name} has neither MLII nor V5; showing signal 0 (${loaded.lead})`);
+  return loaded;
 }
 
 /** Per-beat predictions of a checkpoint over the whole record. */
-async function classifyRecord(_recordPath: string, modelFile: string): Promise<PredictedBeat[]> {
+async function classifyRecord(_lead: LoadedLead, modelFile: string): Promise<PredictedBeat[]> {
   // The whole-record classifier (src/record/) is not in this build yet; say so rather than guess.
   throw new UserError(
     `${modelFile}: --model needs the whole-record classifier, which this build does not have yet; run without --model to view the reference labels`,
