@@ -57,12 +57,14 @@ function readSignalFile(
     // Format 0: a null signal with no file; every sample reads as zero.
     return specs.map((s) => new Int32Array(header.nSamples * s.samplesPerFrame));
   }
-  const fmt = signalFormat(first.format);
-  if (!fmt) {
-    throw new UserError(
-      `${headerName}: line ${first.line}: signal format ${first.format} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`,
-      header.file,
-    );
+  // An unsupported format is reported before a mix of formats: it is the more useful message.
+  for (const s of specs) {
+    if (!signalFormat(s.format)) {
+      throw new UserError(
+        `${headerName}: line ${s.line}: signal format ${s.format} is not supported (supported: ${SUPPORTED_FORMATS.join(", ")})`,
+        header.file,
+      );
+    }
   }
   for (const s of specs) {
     if (s.format !== first.format) {
@@ -72,6 +74,7 @@ function readSignalFile(
       );
     }
   }
+  const fmt = signalFormat(first.format)!;
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
