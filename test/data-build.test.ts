@@ -52,16 +52,19 @@ test("kaggle split: every class within 0.5 % of the Kaggle set, train and test a
   const kaggleTotal = [90589, 2779, 7236, 803, 8039];
   const kaggleTrain = [72471, 2223, 5788, 641, 6431];
   const kaggleTest = [18118, 556, 1448, 162, 1608];
-  total.forEach((n, c) =>
-    assert.ok(within(n, kaggleTotal[c]!, 0.005), `class ${c}: ${n} vs ${kaggleTotal[c]}`),
-  );
+  for (const [c, n] of total.entries()) {
+    assert.ok(within(n, kaggleTotal[c]!, 0.005), `class ${c}: ${n} vs ${kaggleTotal[c]}`);
+  }
   // Per side, within 0.5 % or one beat (F: 803 beats cannot split 641/162 under ceil(20 %)).
-  kaggle.train.classes.forEach((n, c) =>
-    assert.ok(Math.abs(n - kaggleTrain[c]!) <= Math.max(1, kaggleTrain[c]! * 0.005)),
-  );
-  kaggle.test.classes.forEach((n, c) =>
-    assert.ok(Math.abs(n - kaggleTest[c]!) <= Math.max(1, kaggleTest[c]! * 0.005)),
-  );
+  for (const [c, n] of kaggle.train.classes.entries()) {
+    assert.ok(
+      Math.abs(n - kaggleTrain[c]!) <= Math.max(1, kaggleTrain[c]! * 0.005),
+      `train class ${c}: ${n}`,
+    );
+  }
+  for (const [c, n] of kaggle.test.classes.entries()) {
+    assert.ok(Math.abs(n - kaggleTest[c]!) <= Math.max(1, kaggleTest[c]! * 0.005), `test class ${c}: ${n}`);
+  }
   assert.equal(kaggle.train.count + kaggle.test.count, 109446);
   assert.equal(kaggle.records.length, 48);
   // Lead MLII by name, V5 where there is none.

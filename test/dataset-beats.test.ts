@@ -36,7 +36,7 @@ test("writeBeatsCsv → readBeatsCsv round trip (6 decimals), labels kept, no he
 });
 
 test("Kaggle's own format (e-notation, float labels, CRLF or not) loads through the same reader", () => {
-  const v = Array.from({ length: BEAT_LENGTH }, (_, j) => (j < 100 ? 0.9779411554336547852 - j / 200 : 0));
+  const v = Array.from({ length: BEAT_LENGTH }, (_, j) => (j < 100 ? 0.9779411554336548 - j / 200 : 0));
   const file = path.join(tmp, "kaggle.csv");
   writeFileSync(file, `${kaggleRow(v, 0)}\r\n${kaggleRow(v, 4)}\n`);
   assert.match(readFileSync(file, "utf8"), /^9\.779411554336547852e-01,/);
