@@ -1,6 +1,6 @@
 // The viewer's page builder, beat merging and summary (no browser), and `ecg view` on MIT-BIH record 100.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -162,4 +162,35 @@ test("ecg view: errors name the culprit and exit 1 or 2", { skip: mitdbSkip }, (
   const help = ecg("view", "--help");
   assert.equal(help.status, 0);
   assert.match(help.stdout, /ecg view --record data\/mitdb\/100/);
+});
+
+test("ecg view --serve serves the page on 127.0.0.1 until stopped", { skip: mitdbSkip }, async () => {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, "bin", "ecg.js"), "view", "--record", recordPath("100"), "--serve"],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+        if (m) resolve(m[0]);
+      });
+      child.on("exit", (code) => reject(new Error(`ecg view --serve exited with ${code}`)));
+    });
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    assert.match(await page.text(), /<title>Record 100 · MLII<\/title>/);
+    assert.equal((await fetch(`${url}other`)).status, 404);
+  } finally {
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+  }
 });
