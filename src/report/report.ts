@@ -221,8 +221,11 @@ function dataTables(c: RunConfig): string {
       [d.train, d.val, d.test].map((n) => (n === undefined ? "—" : n)).join(" / "),
     ],
   ]);
+  const cite =
+    '<p class="muted">Beats from the MIT-BIH Arrhythmia Database (Moody &amp; Mark, IEEE Eng Med Biol 20(3), 2001), ' +
+    "via PhysioNet (Goldberger et al., Circulation 101(23), 2000); Open Data Commons Attribution 1.0.</p>";
   const counts = d.classCounts;
-  if (!counts) return kv;
+  if (!counts) return `${kv}\n${cite}`;
   const n = Math.max(...[counts.train, counts.val, counts.test].map((a) => a?.length ?? 0));
   const classes = Array.from({ length: n }, (_, i) => AAMI_CLASSES[i] ?? String(i));
   const rows: Cell[][] = (["train", "val", "test"] as const)
@@ -231,7 +234,7 @@ function dataTables(c: RunConfig): string {
       const a = counts[s]!;
       return [s, ...classes.map((_, i) => a[i] ?? "—"), a.reduce((x, y) => x + y, 0)];
     });
-  return `${kv}\n${table(["split", ...classes, "total"], rows, 'class="class-counts"')}`;
+  return `${kv}\n${table(["split", ...classes, "total"], rows, 'class="class-counts"')}\n${cite}`;
 }
 
 function filesTable(run: RunDir): string {
