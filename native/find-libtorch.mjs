@@ -12,7 +12,10 @@ const HINT =
 /** A libtorch layout: <root>/include (+ include/torch/csrc/api/include) and <lib>/libtorch.so. */
 function layout(source, includeRoot, libDir, cxx11Abi) {
   const apiInclude = path.join(includeRoot, "torch", "csrc", "api", "include");
-  if (!existsSync(path.join(includeRoot, "ATen", "ATen.h")) || !existsSync(path.join(libDir, "libtorch.so"))) {
+  if (
+    !existsSync(path.join(includeRoot, "ATen", "ATen.h")) ||
+    !existsSync(path.join(libDir, "libtorch.so"))
+  ) {
     return undefined;
   }
   const libs = ["torch", "torch_cpu", "c10"];
@@ -23,7 +26,12 @@ function layout(source, includeRoot, libDir, cxx11Abi) {
 function fromEnv() {
   const root = process.env.LIBTORCH;
   if (!root) return undefined;
-  const found = layout("LIBTORCH", path.join(root, "include"), path.join(root, "lib"), abiOfLibDir(path.join(root, "lib")));
+  const found = layout(
+    "LIBTORCH",
+    path.join(root, "include"),
+    path.join(root, "lib"),
+    abiOfLibDir(path.join(root, "lib")),
+  );
   if (!found) {
     console.error(`LIBTORCH=${root} does not look like libtorch (no include/ATen/ATen.h or lib/libtorch.so)`);
     process.exit(1);
@@ -34,7 +42,10 @@ function fromEnv() {
 /** pre-cxx11-ABI libtorch builds name their downloads so; their libc10 has no __cxx11 symbols. */
 function abiOfLibDir(libDir) {
   try {
-    const out = execFileSync("nm", ["-D", "--defined-only", path.join(libDir, "libc10.so")], { encoding: "utf8", maxBuffer: 1 << 26 });
+    const out = execFileSync("nm", ["-D", "--defined-only", path.join(libDir, "libc10.so")], {
+      encoding: "utf8",
+      maxBuffer: 1 << 26,
+    });
     return out.includes("__cxx11") ? 1 : 0;
   } catch {
     return 1;
@@ -47,11 +58,21 @@ function fromPython() {
     try {
       const out = execFileSync(
         py,
-        ["-c", "import torch, os; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))"],
+        [
+          "-c",
+          "import torch, os; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))",
+        ],
         { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-      ).trim().split("\n");
+      )
+        .trim()
+        .split("\n");
       const [dir, abi] = out;
-      const found = layout(`python torch (${py})`, path.join(dir, "include"), path.join(dir, "lib"), Number(abi));
+      const found = layout(
+        `python torch (${py})`,
+        path.join(dir, "include"),
+        path.join(dir, "lib"),
+        Number(abi),
+      );
       if (found) return found;
     } catch {
       // not this python
@@ -61,7 +82,13 @@ function fromPython() {
 }
 
 function fromSystem() {
-  const libDirs = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"];
+  const libDirs = [
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+  ];
   for (const libDir of libDirs) {
     for (const includeRoot of ["/usr/include", "/usr/local/include"]) {
       const found = layout("system (Debian libtorch-dev)", includeRoot, libDir, 1);
@@ -88,4 +115,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else if (what === "abi") console.log(found.cxx11Abi);
   else console.log(JSON.stringify(found, null, 2));
 }
+
 export { HINT };

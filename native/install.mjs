@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { HINT, findLibtorch } from "./find-libtorch.mjs";
+import { findLibtorch, HINT } from "./find-libtorch.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const addon = path.join(here, "build", "Release", "ecg_torch.node");
@@ -19,7 +19,11 @@ if (!libtorch) {
 }
 
 function newestSource() {
-  const files = ["binding.gyp", "find-libtorch.mjs", ...readdirSync(path.join(here, "src")).map((f) => path.join("src", f))];
+  const files = [
+    "binding.gyp",
+    "find-libtorch.mjs",
+    ...readdirSync(path.join(here, "src")).map((f) => path.join("src", f)),
+  ];
   return Math.max(...files.map((f) => statSync(path.join(here, f)).mtimeMs));
 }
 

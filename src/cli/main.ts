@@ -1,8 +1,22 @@
 // The `ecg` dispatcher: finds the sub-command, parses its options, maps errors to exit codes.
 // Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error.
 import { parseArgs } from "node:util";
+import { EngineUnavailableError } from "../engine/native.js";
+import { CheckpointError, StateDictError } from "../nn/errors.js";
 import type { Command, OptionSpec } from "./command.js";
 import { UsageError, UserError } from "./errors.js";
+
+/** Errors a user's input or set-up caused: one line, no "unexpected" hint. */
+function isUserFacing(err: Error): boolean {
+  return (
+    err instanceof UserError ||
+    err instanceof UsageError ||
+    err instanceof CheckpointError ||
+    err instanceof StateDictError ||
+    err instanceof EngineUnavailableError ||
+    err.name === "RunDirError"
+  );
+}
 
 /** Every sub-command, loaded lazily so that `ecg detect` never loads libtorch. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -54,7 +68,10 @@ export function commandHelp(cmd: Command): string {
       lines.push(`  ${flag.padEnd(26)} ${cmd.optionHelp?.[name] ?? ""}`.trimEnd());
     }
   }
-  lines.push(`  ${"--verbose".padEnd(26)} show stack traces on errors`, `  ${"-h, --help".padEnd(26)} this help`);
+  lines.push(
+    `  ${"--verbose".padEnd(26)} show stack traces on errors`,
+    `  ${"-h, --help".padEnd(26)} this help`,
+  );
   if (cmd.examples.length > 0) lines.push("", "examples:", ...cmd.examples.map((e) => `  ${e}`));
   return lines.join("\n");
 }
@@ -68,7 +85,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return argv.length === 0 ? 2 : 0;
     }
     const found = findCommand(argv);
-    if (!found) throw new UsageError(`unknown command '${argv.slice(0, 2).join(" ")}'; run \`ecg --help\` for the list`);
+    if (!found)
+      throw new UsageError(
+        `unknown command '${argv.slice(0, 2).join(" ")}'; run \`ecg --help\` for the list`,
+      );
     const { command } = await COMMANDS[found.key]!();
     let parsed: ReturnType<typeof parseArgs>;
     try {
@@ -99,7 +119,7 @@ function reportError(e: unknown, verbose: boolean): number {
   const firstLine = err.message.split("\n")[0];
   process.stderr.write(`ecg: ${prefix}: ${firstLine}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!(err instanceof UserError) && !(err instanceof UsageError)) {
+  else if (!isUserFacing(err)) {
     process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");
   }
   return code;

@@ -1,7 +1,5 @@
 // The engine's public surface.
 export { EngineUnavailableError, native } from "./native.js";
-export { type Disposable, type Tidyable, dispose, keep, tidy, trackedCount } from "./scope.js";
-export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";
 export {
   checkDevice,
   configInfo,
@@ -15,3 +13,5 @@ export {
   setNumThreads,
   torchVersion,
 } from "./runtime.js";
+export { type Disposable, dispose, keep, tidy, trackedCount } from "./scope.js";
+export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";

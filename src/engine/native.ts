@@ -63,7 +63,16 @@ export interface NativeBinding {
   stack(ts: H[], dim: number): H;
   expand(t: H, shape: number[]): H;
   conv1d(x: H, w: H, b: Opt, stride: number, padding: number, dilation: number, groups: number): H;
-  batchNorm(x: H, w: Opt, b: Opt, runMean: Opt, runVar: Opt, training: boolean, momentum: number, eps: number): H;
+  batchNorm(
+    x: H,
+    w: Opt,
+    b: Opt,
+    runMean: Opt,
+    runVar: Opt,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): H;
   leakyRelu(x: H, slope: number): H;
   relu(x: H): H;
   maxPool1d(x: H, kernel: number, stride: number, padding: number): H;
@@ -116,12 +125,33 @@ export interface NativeBinding {
   uniform_(t: H, low: number, high: number): void;
   normal_(t: H, mean: number, std: number): void;
   adaboundStep(
-    p: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: Opt, step: number, lr: number, finalLr: number,
-    initialLr: number, beta1: number, beta2: number, gamma: number, eps: number, weightDecay: number,
+    p: H,
+    grad: H,
+    expAvg: H,
+    expAvgSq: H,
+    maxExpAvgSq: Opt,
+    step: number,
+    lr: number,
+    finalLr: number,
+    initialLr: number,
+    beta1: number,
+    beta2: number,
+    gamma: number,
+    eps: number,
+    weightDecay: number,
   ): void;
   adamStep(
-    p: H, grad: H, expAvg: H, expAvgSq: H, step: number, lr: number, beta1: number, beta2: number, eps: number,
-    weightDecay: number, decoupled: boolean,
+    p: H,
+    grad: H,
+    expAvg: H,
+    expAvgSq: H,
+    step: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
   ): void;
 }
 

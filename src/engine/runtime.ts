@@ -40,7 +40,9 @@ export function cudaIsAvailable(): boolean {
 /** Checks that a device is usable here; a one-line error otherwise. */
 export function checkDevice(device: Device): void {
   if (device.startsWith("cuda") && !cudaIsAvailable()) {
-    throw new Error(`device '${device}' requested but this libtorch has no CUDA device (it is a CPU build, or no GPU is visible)`);
+    throw new Error(
+      `device '${device}' requested but this libtorch has no CUDA device (it is a CPU build, or no GPU is visible)`,
+    );
   }
 }
 

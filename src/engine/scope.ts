@@ -22,9 +22,6 @@ export function keep<T extends Disposable>(t: T): T {
   return t;
 }
 
-/** Values tidy() can hand back: a tensor, or arrays/objects of them (nested), or plain data. */
-export type Tidyable = Disposable | number | string | boolean | null | undefined | void | Tidyable[] | { [key: string]: Tidyable };
-
 function collect(value: unknown, out: Set<Disposable>): void {
   if (value === null || typeof value !== "object") return;
   if (isDisposable(value)) {
@@ -46,7 +43,7 @@ function isDisposable(v: object): v is Disposable {
  * Runs fn and frees every tensor it created, except those in its return value, which move to the
  * enclosing scope. fn must be synchronous (a scope cannot span an await).
  */
-export function tidy<T extends Tidyable>(fn: () => T): T {
+export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();
   scopes.push(scope);
   let result: T;
@@ -70,7 +67,7 @@ export function tidy<T extends Tidyable>(fn: () => T): T {
 }
 
 /** Frees all given tensors now (arrays and objects of tensors accepted). */
-export function dispose(value: Tidyable): void {
+export function dispose(value: unknown): void {
   const all = new Set<Disposable>();
   collect(value, all);
   for (const t of all) t.dispose();

@@ -78,7 +78,12 @@ export class Tensor implements Disposable {
     return new Tensor(native().ones([...shape], dtype, device));
   }
 
-  static full(shape: readonly number[], value: number, dtype: DType = "float32", device: Device = "cpu"): Tensor {
+  static full(
+    shape: readonly number[],
+    value: number,
+    dtype: DType = "float32",
+    device: Device = "cpu",
+  ): Tensor {
     return new Tensor(native().full([...shape], value, dtype, device));
   }
 
@@ -94,7 +99,13 @@ export class Tensor implements Disposable {
     return new Tensor(native().randn([...shape], dtype, device));
   }
 
-  static arange(start: number, end: number, step = 1, dtype: DType = "int64", device: Device = "cpu"): Tensor {
+  static arange(
+    start: number,
+    end: number,
+    step = 1,
+    dtype: DType = "int64",
+    device: Device = "cpu",
+  ): Tensor {
     return new Tensor(native().arange(start, end, step, dtype, device));
   }
 
@@ -103,11 +114,21 @@ export class Tensor implements Disposable {
   }
 
   static cat(tensors: readonly Tensor[], dim = 0): Tensor {
-    return new Tensor(native().cat(tensors.map((t) => t.handle), dim));
+    return new Tensor(
+      native().cat(
+        tensors.map((t) => t.handle),
+        dim,
+      ),
+    );
   }
 
   static stack(tensors: readonly Tensor[], dim = 0): Tensor {
-    return new Tensor(native().stack(tensors.map((t) => t.handle), dim));
+    return new Tensor(
+      native().stack(
+        tensors.map((t) => t.handle),
+        dim,
+      ),
+    );
   }
 
   // ------------------------------------------------------------------ properties and data
@@ -251,9 +272,21 @@ export class Tensor implements Disposable {
 
   // ------------------------------------------------------------------ neural-network ops
 
-  conv1d(weight: Tensor, bias: Tensor | null, opts: { stride?: number; padding?: number; dilation?: number; groups?: number } = {}): Tensor {
+  conv1d(
+    weight: Tensor,
+    bias: Tensor | null,
+    opts: { stride?: number; padding?: number; dilation?: number; groups?: number } = {},
+  ): Tensor {
     return new Tensor(
-      native().conv1d(this.handle, weight.handle, bias?.handle ?? null, opts.stride ?? 1, opts.padding ?? 0, opts.dilation ?? 1, opts.groups ?? 1),
+      native().conv1d(
+        this.handle,
+        weight.handle,
+        bias?.handle ?? null,
+        opts.stride ?? 1,
+        opts.padding ?? 0,
+        opts.dilation ?? 1,
+        opts.groups ?? 1,
+      ),
     );
   }
 
@@ -506,6 +539,8 @@ export class Tensor implements Disposable {
   }
 
   toString(): string {
-    return this.isDisposed ? "Tensor(disposed)" : `Tensor(shape=[${this.shape.join(", ")}], dtype=${this.dtype}, device=${this.device})`;
+    return this.isDisposed
+      ? "Tensor(disposed)"
+      : `Tensor(shape=[${this.shape.join(", ")}], dtype=${this.dtype}, device=${this.device})`;
   }
 }

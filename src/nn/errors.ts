@@ -29,3 +29,13 @@ export class CheckpointError extends Error {
     this.reason = reason;
   }
 }
+
+/** A state dict that does not fit the module: names every missing, unexpected or mis-shaped tensor. */
+export class StateDictError extends Error {
+  override name = "StateDictError";
+  readonly file: string;
+  constructor(message: string, file: string) {
+    super(message);
+    this.file = file;
+  }
+}

@@ -1,0 +1,58 @@
+// Scoring a classifier on a labelled beat set: predictions, the classification report, and the
+// misclassified beats (for the report's gallery).
+import type { BeatSet } from "../dataset/beats.js";
+import type { BeatClassifier } from "../models/classifier.js";
+import { argmaxRows } from "../models/classifier.js";
+import { type ClassificationReport, classificationReport, confusionMatrix } from "./metrics.js";
+
+export const BEAT_LENGTH = 187;
+
+export interface Misclassified {
+  index: number;
+  true: number;
+  pred: number;
+  probs: number[];
+  beat: number[];
+}
+
+export interface Evaluation {
+  report: ClassificationReport;
+  probs: Float32Array;
+  predicted: Uint8Array;
+}
+
+export function evaluateClassifier(classifier: BeatClassifier, set: BeatSet): Evaluation {
+  const k = classifier.classes.length;
+  const probs = classifier.predictProba(set.x, set.count);
+  const predicted = argmaxRows(probs, k);
+  const report = classificationReport(confusionMatrix(set.y, predicted, k), [...classifier.classes]);
+  return { report, probs, predicted };
+}
+
+/** Up to `limit` misclassified beats, spread over the (true, predicted) pairs so rare errors show too. */
+export function misclassifiedBeats(set: BeatSet, ev: Evaluation, k: number, limit = 48): Misclassified[] {
+  const byPair = new Map<string, number[]>();
+  for (let i = 0; i < set.count; i++) {
+    if (set.y[i] === ev.predicted[i]) continue;
+    const key = `${set.y[i]}-${ev.predicted[i]}`;
+    const list = byPair.get(key) ?? [];
+    if (list.length < limit) list.push(i);
+    byPair.set(key, list);
+  }
+  const out: Misclassified[] = [];
+  const lists = [...byPair.values()];
+  for (let round = 0; out.length < limit && lists.some((l) => l.length > round); round++) {
+    for (const l of lists) {
+      const i = l[round];
+      if (i === undefined || out.length >= limit) continue;
+      out.push({
+        index: i,
+        true: set.y[i]!,
+        pred: ev.predicted[i]!,
+        probs: Array.from(ev.probs.subarray(i * k, (i + 1) * k), (v) => Number(v.toFixed(5))),
+        beat: Array.from(set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), (v) => Number(v.toFixed(4))),
+      });
+    }
+  }
+  return out;
+}

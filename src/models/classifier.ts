@@ -1,0 +1,94 @@
+// Inference on beats: a checkpoint loaded in eval mode, BatchNorm folded into the convolutions,
+// autograd off, batched. This is what `ecg predict`, `ecg eval` and whole-record classification use.
+import { checkDevice, type Device, noGrad, setNumThreads, Tensor, tidy } from "../engine/index.js";
+import { type CheckpointInfo, loadCheckpoint } from "./checkpoint.js";
+import { foldBatchNorms } from "./fold.js";
+import type { SeedNet } from "./seed-net.js";
+
+export const BEAT_SAMPLES = 187;
+
+export interface BeatClassifier {
+  readonly classes: readonly string[];
+  /** Softmax probabilities, count × classes, for count beats of 187 samples each (row-major). */
+  predictProba(beats: Float32Array, count: number): Float32Array;
+  dispose(): void;
+}
+
+export interface ClassifierOptions {
+  device?: Device;
+  threads?: number;
+  /** Beats per forward pass. */
+  batchSize?: number;
+  /** Fold BatchNorm into the convolutions (default on; off only to compare). */
+  fold?: boolean;
+}
+
+export class SeedClassifier implements BeatClassifier {
+  readonly classes: readonly string[];
+  private readonly device: Device;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly model: SeedNet,
+    classes: readonly string[],
+    opts: ClassifierOptions = {},
+  ) {
+    this.classes = classes;
+    this.device = opts.device ?? "cpu";
+    this.batchSize = opts.batchSize ?? 512;
+    checkDevice(this.device);
+    model.eval();
+    if (opts.fold ?? true) foldBatchNorms(model);
+    if (this.device !== "cpu") model.to(this.device);
+  }
+
+  predictProba(beats: Float32Array, count: number): Float32Array {
+    if (beats.length !== count * BEAT_SAMPLES) {
+      throw new RangeError(`predictProba: ${beats.length} values is not ${count} beats of ${BEAT_SAMPLES}`);
+    }
+    const k = this.classes.length;
+    const out = new Float32Array(count * k);
+    noGrad(() => {
+      for (let start = 0; start < count; start += this.batchSize) {
+        const n = Math.min(this.batchSize, count - start);
+        const probs = tidy(() => {
+          let x = Tensor.fromArray(beats.subarray(start * BEAT_SAMPLES, (start + n) * BEAT_SAMPLES), [
+            n,
+            1,
+            BEAT_SAMPLES,
+          ]);
+          if (this.device !== "cpu") x = x.to(this.device);
+          return this.model.forward(x).softmax(1).toFloat32Array();
+        });
+        out.set(probs, start * k);
+      }
+    });
+    return out;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+export function loadClassifier(
+  file: string,
+  opts: ClassifierOptions = {},
+): BeatClassifier & { info: CheckpointInfo } {
+  if (opts.threads) setNumThreads(opts.threads);
+  const { model, info } = loadCheckpoint(file);
+  const c = new SeedClassifier(model, info.classes, opts);
+  return Object.assign(c, { info });
+}
+
+/** Argmax of each row of a count × k probability matrix. */
+export function argmaxRows(probs: Float32Array, k: number): Uint8Array {
+  const n = probs.length / k;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (probs[i * k + j]! > probs[i * k + best]!) best = j;
+    out[i] = best;
+  }
+  return out;
+}

@@ -1,0 +1,164 @@
+// The seed's network (../shared/spec/seed-model.md): a 1-D ResNeXt whose stages 1-3 concatenate,
+// along the length axis, a "proposed connection" from the raw input after every floor.
+// Names of parameters and buffers are the PyTorch original's, so state dicts move both ways.
+import { Tensor } from "../engine/index.js";
+import { xavierUniform_ } from "../nn/init.js";
+import {
+  AvgPool1d,
+  BatchNorm1d,
+  Conv1d,
+  Dropout,
+  LeakyReLU,
+  Linear,
+  MaxPool1d,
+  Sequential,
+} from "../nn/layers.js";
+import { Module } from "../nn/module.js";
+import type { ModelConfig } from "./config.js";
+
+const SLOPE = 0.01;
+
+/** ResNeXt bottleneck with a projection shortcut: LeakyReLU(block(x) + resize(x)). */
+export class Block extends Module {
+  readonly block: Sequential;
+  readonly resize: Sequential;
+
+  constructor(cin: number, width: number, cout: number, stride: number, groups: number) {
+    super();
+    this.block = this.registerModule(
+      "block",
+      new Sequential(
+        new Conv1d(cin, width, 1, { stride }),
+        new BatchNorm1d(width),
+        new LeakyReLU(SLOPE),
+        new Conv1d(width, width, 3, { padding: 1, groups }),
+        new BatchNorm1d(width),
+        new LeakyReLU(SLOPE),
+        new Conv1d(width, cout, 1),
+        new BatchNorm1d(cout),
+      ),
+    );
+    this.resize = this.registerModule(
+      "resize",
+      new Sequential(new Conv1d(cin, cout, 1, { stride }), new BatchNorm1d(cout)),
+    );
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.block.forward(x).add(this.resize.forward(x)).leakyRelu(SLOPE);
+  }
+}
+
+/** n Blocks; only the first has `cin` inputs and the given stride. */
+export function floor(
+  n: number,
+  cin: number,
+  width: number,
+  cout: number,
+  stride: number,
+  groups: number,
+): Sequential {
+  const blocks: Block[] = [];
+  for (let i = 0; i < n; i++) {
+    blocks.push(
+      i === 0 ? new Block(cin, width, cout, stride, groups) : new Block(cout, width, cout, 1, groups),
+    );
+  }
+  return new Sequential(...blocks);
+}
+
+/** The proposed connection for stage s: the raw beat brought to that stage's channels and length. */
+export function shortcut(stage: number, dim: number, cout: number): Sequential {
+  const p = stage === 3 ? 2 : 0;
+  const pool = 3 * 2 ** (stage - 1);
+  return new Sequential(
+    new Conv1d(1, dim, 7, { padding: p }),
+    new BatchNorm1d(dim),
+    new Conv1d(dim, cout, 1, { padding: p }),
+    new AvgPool1d(pool, pool),
+    new BatchNorm1d(cout),
+  );
+}
+
+/** After the last floor of a stage: halve the doubled length back. */
+export function path(cout: number): Sequential {
+  return new Sequential(
+    new AvgPool1d(2, 2),
+    new BatchNorm1d(cout),
+    new LeakyReLU(SLOPE),
+    new Conv1d(cout, cout, 1),
+  );
+}
+
+interface Stage {
+  floors: Sequential[];
+  shortcut?: Sequential;
+  path?: Sequential;
+}
+
+export class SeedNet extends Module {
+  readonly config: ModelConfig;
+  readonly stage0: Sequential;
+  readonly stages: Stage[] = [];
+  readonly stage4: Sequential;
+  readonly fc1: Linear;
+  readonly dropout: Dropout;
+  readonly fc2: Linear;
+
+  constructor(config: ModelConfig) {
+    super();
+    this.config = config;
+    const { dim, repeat, groups, floors, connection, classes } = config;
+    this.stage0 = this.registerModule(
+      "stage0",
+      new Sequential(new Conv1d(1, dim, 7), new BatchNorm1d(dim), new LeakyReLU(SLOPE), new MaxPool1d(3)),
+    );
+    let cin = dim;
+    for (let s = 1; s <= 3; s++) {
+      const mid = dim * 2 ** (s - 1);
+      const width = 2 * mid;
+      const cout = 4 * mid;
+      const stage: Stage = { floors: [] };
+      if (connection) stage.shortcut = this.registerModule(`stage${s}_`, shortcut(s, dim, cout));
+      for (let f = 1; f <= floors; f++) {
+        const stride = connection ? (s === 1 && f === 1 ? 1 : 2) : s > 1 && f === 1 ? 2 : 1;
+        stage.floors.push(
+          this.registerModule(
+            `stage${s}_${f}`,
+            floor(repeat, f === 1 ? cin : cout, width, cout, stride, groups),
+          ),
+        );
+      }
+      if (connection) stage.path = this.registerModule(`layer${s}_path`, path(cout));
+      this.stages.push(stage);
+      cin = cout;
+    }
+    this.stage4 = this.registerModule("stage4", floor(repeat, 16 * dim, 16 * dim, 32 * dim, 2, groups));
+    this.fc1 = this.registerModule("fc1", new Linear(32 * dim, 32));
+    this.dropout = this.registerModule("dropout", new Dropout(0.3));
+    this.fc2 = this.registerModule("fc2", new Linear(32, classes));
+    xavierUniform_(this.fc1.stateDict().get("weight")!);
+    xavierUniform_(this.fc2.stateDict().get("weight")!);
+  }
+
+  /** Logits (B, classes) for beats (B, 1, 187). */
+  forward(x0: Tensor): Tensor {
+    let x = this.stage0.forward(x0);
+    for (const stage of this.stages) {
+      // In eval mode the shortcut's output is the same at every floor: compute it once.
+      // In training mode each use must run, because each updates its BatchNorm running statistics.
+      let cached: Tensor | undefined;
+      for (const f of stage.floors) {
+        x = f.forward(x);
+        if (stage.shortcut) {
+          const s = this.training || !cached ? stage.shortcut.forward(x0) : cached;
+          cached = s;
+          x = Tensor.cat([x, s], 2);
+        }
+      }
+      if (stage.path) x = stage.path.forward(x);
+    }
+    x = this.stage4.forward(x).mean([2]);
+    return this.fc2.forward(this.dropout.forward(this.fc1.forward(x)).leakyRelu(SLOPE));
+  }
+}

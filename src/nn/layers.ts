@@ -1,0 +1,191 @@
+// The layers the seed's network is built from, each matching its torch.nn namesake: same
+// parameter names, shapes, defaults and initialisation.
+import { Tensor } from "../engine/index.js";
+import { defaultBiasInit_, defaultWeightInit_, fans } from "./init.js";
+import { Module } from "./module.js";
+
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number;
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+}
+
+export class Conv1d extends Module {
+  readonly stride: number;
+  readonly padding: number;
+  readonly dilation: number;
+  readonly groups: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    opts: Conv1dOptions = {},
+  ) {
+    super();
+    this.stride = opts.stride ?? 1;
+    this.padding = opts.padding ?? 0;
+    this.dilation = opts.dilation ?? 1;
+    this.groups = opts.groups ?? 1;
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      throw new Error(`Conv1d: channels ${inChannels}→${outChannels} not divisible by groups ${this.groups}`);
+    }
+    const w = this.registerParameter(
+      "weight",
+      Tensor.empty([outChannels, inChannels / this.groups, kernelSize]),
+    );
+    defaultWeightInit_(w);
+    if (opts.bias ?? true) {
+      defaultBiasInit_(this.registerParameter("bias", Tensor.empty([outChannels])), fans(w.shape).fanIn);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.conv1d(this.param("weight"), this.param("bias") ?? null, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+}
+
+export class BatchNorm1d extends Module {
+  constructor(
+    readonly numFeatures: number,
+    readonly eps = 1e-5,
+    readonly momentum = 0.1,
+  ) {
+    super();
+    this.registerParameter("weight", Tensor.ones([numFeatures]));
+    this.registerParameter("bias", Tensor.zeros([numFeatures]));
+    this.registerBuffer("running_mean", Tensor.zeros([numFeatures]));
+    this.registerBuffer("running_var", Tensor.ones([numFeatures]));
+    this.registerBuffer("num_batches_tracked", Tensor.zeros([], "int64"));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (this.training) this.buffer("num_batches_tracked").add_(1);
+    return x.batchNorm(
+      this.param("weight"),
+      this.param("bias"),
+      this.buffer("running_mean"),
+      this.buffer("running_var"),
+      {
+        training: this.training,
+        momentum: this.momentum,
+        eps: this.eps,
+      },
+    );
+  }
+
+  /** Inference-time scale and shift: y = x·scale + shift, from the running statistics. */
+  foldedAffine(): { scale: Tensor; shift: Tensor } {
+    const scale = this.param("weight").div(this.buffer("running_var").add(this.eps).sqrt());
+    const shift = this.param("bias").sub(this.buffer("running_mean").mul(scale));
+    return { scale, shift };
+  }
+}
+
+export class Linear extends Module {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+  ) {
+    super();
+    const w = this.registerParameter("weight", Tensor.empty([outFeatures, inFeatures]));
+    defaultWeightInit_(w);
+    if (bias) defaultBiasInit_(this.registerParameter("bias", Tensor.empty([outFeatures])), inFeatures);
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.linear(this.param("weight"), this.param("bias") ?? null);
+  }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.training && this.p > 0 ? x.dropout(this.p, true) : x;
+  }
+}
+
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.leakyRelu(this.negativeSlope);
+  }
+}
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+export class MaxPool1d extends Module {
+  constructor(
+    readonly kernelSize: number,
+    readonly stride = kernelSize,
+    readonly padding = 0,
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.maxPool1d(this.kernelSize, this.stride, this.padding);
+  }
+}
+
+export class AvgPool1d extends Module {
+  constructor(
+    readonly kernelSize: number,
+    readonly stride = kernelSize,
+    readonly padding = 0,
+  ) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return x.avgPool1d(this.kernelSize, this.stride, this.padding);
+  }
+}
+
+/** Children named "0", "1", … applied in order, as torch.nn.Sequential. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+    layers.forEach((m, i) => {
+      this.registerModule(String(i), m);
+    });
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers) y = m.forward(y);
+    return y;
+  }
+
+  at(i: number): Module {
+    return this.layers[i]!;
+  }
+}
+
+/** Passes its input through (what a folded BatchNorm becomes). */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

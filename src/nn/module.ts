@@ -1,0 +1,152 @@
+// Module: owns named parameters, buffers and sub-modules, whose dotted names compose exactly as
+// PyTorch's state dict does (parameters, then buffers, then each child in registration order).
+import { type Device, keep, noGrad, type Tensor } from "../engine/index.js";
+import { StateDictError } from "./errors.js";
+
+export abstract class Module {
+  training = true;
+  private readonly params = new Map<string, Tensor>();
+  private readonly buffers = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Registers a trainable tensor; it outlives every memory scope and requires grad. */
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    keep(t);
+    t.requiresGrad = true;
+    this.params.set(name, t);
+    return t;
+  }
+
+  /** Registers state that is saved but not trained (running statistics, counters). */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    keep(t);
+    this.buffers.set(name, t);
+    return t;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  /** Direct children, in registration order. */
+  namedChildren(): [string, Module][] {
+    return [...this.children];
+  }
+
+  *modules(): Generator<Module> {
+    yield this;
+    for (const c of this.children.values()) yield* c.modules();
+  }
+
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, t] of this.params) out.push([prefix + n, t]);
+    for (const [n, c] of this.children) out.push(...c.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  namedBuffers(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, t] of this.buffers) out.push([prefix + n, t]);
+    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Parameters and buffers by their PyTorch state-dict names, in PyTorch's order. */
+  stateDict(prefix = ""): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [n, t] of this.params) out.set(prefix + n, t);
+    for (const [n, t] of this.buffers) out.set(prefix + n, t);
+    for (const [n, c] of this.children) for (const [k, v] of c.stateDict(`${prefix}${n}.`)) out.set(k, v);
+    return out;
+  }
+
+  /**
+   * Copies tensors into this module by name. Every missing, unexpected or mis-shaped tensor is an
+   * error that names it (all of them, not only the first).
+   */
+  loadStateDict(tensors: ReadonlyMap<string, Tensor>, opts: { source?: string } = {}): void {
+    const own = this.stateDict();
+    const source = opts.source ?? "state dict";
+    const missing = [...own.keys()].filter((k) => !tensors.has(k));
+    const unexpected = [...tensors.keys()].filter((k) => !own.has(k));
+    const misShaped: string[] = [];
+    for (const [k, t] of own) {
+      const src = tensors.get(k);
+      if (src && src.shape.join(",") !== t.shape.join(",")) {
+        misShaped.push(`${k} (expected [${t.shape.join(", ")}], got [${src.shape.join(", ")}])`);
+      }
+    }
+    const problems: string[] = [];
+    if (missing.length) problems.push(`missing ${list(missing)}`);
+    if (unexpected.length) problems.push(`unexpected ${list(unexpected)}`);
+    if (misShaped.length) problems.push(`mis-shaped ${list(misShaped)}`);
+    if (problems.length) throw new StateDictError(`${source}: ${problems.join("; ")}`, source);
+    noGrad(() => {
+      for (const [k, t] of own) {
+        const src = tensors.get(k)!;
+        t.copy_(src.dtype === t.dtype ? src : src.toDtype(t.dtype));
+      }
+    });
+  }
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Moves every parameter and buffer to a device, in place (the tensors are replaced). */
+  to(device: Device): this {
+    for (const m of this.modules()) m.moveOwn(device);
+    return this;
+  }
+
+  private moveOwn(device: Device): void {
+    for (const map of [this.params, this.buffers]) {
+      for (const [n, t] of map) {
+        if (t.device === device || (device === "cuda" && t.device === "cuda:0")) continue;
+        const moved = keep(noGrad(() => t.to(device)));
+        if (map === this.params) moved.requiresGrad = true;
+        t.dispose();
+        map.set(n, moved);
+      }
+    }
+    this.afterMove();
+  }
+
+  /** Subclasses that cache tensor fields re-read them from the maps here. */
+  protected afterMove(): void {}
+
+  protected param(name: string): Tensor {
+    return this.params.get(name)!;
+  }
+
+  protected buffer(name: string): Tensor {
+    return this.buffers.get(name)!;
+  }
+
+  /** Frees every parameter and buffer. */
+  dispose(): void {
+    for (const [, t] of this.stateDict()) t.dispose();
+  }
+
+  parameterCount(): number {
+    return this.parameters().reduce((n, t) => n + t.numel, 0);
+  }
+}
+
+function list(names: string[]): string {
+  const shown = names.slice(0, 8).join(", ");
+  return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
+}
