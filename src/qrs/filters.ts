@@ -27,7 +27,8 @@ export function butterworth(kind: Kind, order: number, cutoffHz: number, fs: num
   const k = Math.tan((Math.PI * cutoffHz) / fs);
   const sections: Biquad[] = [];
   for (let i = 0; i < Math.floor(order / 2); i++) {
-    const theta = ((2 * i + 1) * Math.PI) / (2 * order);
+    // Angle of the i-th pole pair from the negative real axis.
+    const theta = order % 2 === 1 ? ((i + 1) * Math.PI) / order : ((2 * i + 1) * Math.PI) / (2 * order);
     const q = 1 / (2 * Math.cos(theta));
     const norm = 1 / (1 + k / q + k * k);
     const a1 = 2 * (k * k - 1) * norm;

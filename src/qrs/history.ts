@@ -52,4 +52,16 @@ export class SampleHistory {
     }
     return best;
   }
+
+  /** Median of the samples in [from, to] (clamped to what is held). */
+  median(from: number, to: number): number {
+    const lo = Math.max(from, this.start);
+    const hi = Math.min(to, this.next - 1);
+    if (hi < lo) return 0;
+    const xs = new Float64Array(hi - lo + 1);
+    for (let i = lo; i <= hi; i++) xs[i - lo] = this.buf[i & this.mask]!;
+    xs.sort();
+    const m = xs.length >> 1;
+    return xs.length % 2 === 1 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;
+  }
 }

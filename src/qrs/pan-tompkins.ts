@@ -42,6 +42,11 @@ export interface PanTompkinsOptions {
   tWaveMs: number;
   /** A candidate within tWaveMs whose maximal slope is below this fraction of the last QRS's is a T wave. */
   tWaveSlopeRatio: number;
+  /**
+   * ...and whose band-passed amplitude is below this fraction of the last QRS's: an early ectopic
+   * beat (aberrant APC, VEB) has a slow slope too but a QRS-sized deflection, a T wave does not.
+   */
+  tWaveAmplitudeRatio: number;
   /** Search back when no QRS has been found for this multiple of the RR average. */
   searchBackFactor: number;
   /** After a search-back finds nothing, the signal levels move this fraction of the way back from the noise levels (1 = no change). */
@@ -63,6 +68,7 @@ export const PAN_TOMPKINS_DEFAULTS: Readonly<PanTompkinsOptions> = Object.freeze
   refractoryMs: 200,
   tWaveMs: 360,
   tWaveSlopeRatio: 0.5,
+  tWaveAmplitudeRatio: 0.5,
   searchBackFactor: 1.66,
   learningMs: 2000,
   decayOnMiss: 1,
@@ -164,7 +170,7 @@ export class PanTompkinsDetector {
     this.tWave = Math.round((o.tWaveMs * fs) / 1000);
     this.bandDelay = Math.round(groupDelay(sections, Math.sqrt(o.bandLowHz * o.bandHighHz), fs));
     this.locateHalf = Math.round(0.075 * fs);
-    const keep = this.width + this.bandDelay + 2 * this.locateHalf + Math.round(0.2 * fs);
+    const keep = this.width + this.bandDelay + 4 * this.locateHalf + Math.round(0.2 * fs);
     this.raw = new SampleHistory(keep);
     this.band = new SampleHistory(keep);
     this.slope = new SampleHistory(keep);
@@ -260,8 +266,11 @@ export class PanTompkinsDetector {
       if (as > slope) slope = as;
     }
     // The band-pass delays the QRS by its group delay; look for the R peak on the input around there.
+    // The isoelectric level is the median over a stretch twice as wide as the search (the QRS
+    // fills less than half of it), so a residual baseline offset cannot make an S wave win.
     const centre = at - this.bandDelay;
-    const r = this.raw.argmax(centre - this.locateHalf, centre + this.locateHalf, Math.abs);
+    const level = this.raw.median(centre - 2 * this.locateHalf, centre + 2 * this.locateHalf);
+    const r = this.raw.argmax(centre - this.locateHalf, centre + this.locateHalf, (v) => Math.abs(v - level));
     return { peakI, peakF, slope, r };
   }
 
@@ -295,7 +304,10 @@ export class PanTompkinsDetector {
   private isTWave(c: Candidate): boolean {
     const last = this.last;
     return (
-      last !== undefined && c.r - last.r < this.tWave && c.slope < this.options.tWaveSlopeRatio * last.slope
+      last !== undefined &&
+      c.r - last.r < this.tWave &&
+      c.slope < this.options.tWaveSlopeRatio * last.slope &&
+      c.peakF < this.options.tWaveAmplitudeRatio * last.peakF
     );
   }
 
@@ -303,6 +315,14 @@ export class PanTompkinsDetector {
     if (this.last !== undefined && c.r - this.last.r < this.refractory) {
       this.trace?.(c, "refractory");
       return;
+    }
+    // A beat after too long a gap: look back for the one missed in between before judging it.
+    if (this.last !== undefined && c.r - this.last.r > this.searchBackInterval()) {
+      this.searchBack(c.r);
+      if (c.r - this.last.r < this.refractory) {
+        this.trace?.(c, "refractory");
+        return;
+      }
     }
     const { i1, f1 } = this.thresholds();
     if (c.peakI > i1 && c.peakF > f1) {
@@ -356,35 +376,52 @@ export class PanTompkinsDetector {
     this.irregular = !inLimits;
   }
 
+  private searchBackInterval(): number {
+    return this.options.searchBackFactor * this.rrAvg2;
+  }
+
+  /** Time-triggered search-back: no QRS for searchBackFactor × the RR average. */
   private maybeSearchBack(n: number): void {
     const last = this.last;
     if (last === undefined) return;
-    const interval = this.options.searchBackFactor * this.rrAvg2;
-    if (n - last.r <= interval * (this.failedSearches + 1)) return;
+    // Search only once every candidate of the interval has been measured, i.e. detectionDelay
+    // after the interval ends in R-peak time.
+    if (n - this.detectionDelay - last.r <= this.searchBackInterval() * (this.failedSearches + 1)) return;
+    if (this.searchBack(Number.POSITIVE_INFINITY)) {
+      this.maybeSearchBack(n);
+      return;
+    }
+    // Nothing over the lower thresholds: the QRS may have shrunk (electrode trouble, a change of
+    // axis). Optionally let the signal levels sink toward the noise levels, and look again after
+    // another interval.
+    this.failedSearches++;
+    this.spki = this.npki + this.options.decayOnMiss * (this.spki - this.npki);
+    this.spkf = this.npkf + this.options.decayOnMiss * (this.spkf - this.npkf);
+  }
+
+  /**
+   * Takes the largest candidate since the last QRS (and at least the refractory period before
+   * `before`) that exceeds the lower thresholds (half the main ones) as a QRS; true if one was found.
+   */
+  private searchBack(before: number): boolean {
+    const last = this.last!;
     const { i1, f1 } = this.thresholds();
     const i2 = i1 / 2;
     const f2 = f1 / 2;
     let best = -1;
     for (let k = 0; k < this.noise.length; k++) {
       const c = this.noise[k]!;
-      if (c.r - last.r < this.refractory || c.peakI <= i2 || c.peakF <= f2 || this.isTWave(c)) continue;
+      if (c.r - last.r < this.refractory || before - c.r < this.refractory) continue;
+      if (c.peakI <= i2 || c.peakF <= f2 || this.isTWave(c)) continue;
       if (best < 0 || c.peakI > this.noise[best]!.peakI) best = k;
     }
-    if (best < 0) {
-      // Nothing over the lower thresholds: the QRS may have shrunk (electrode trouble, a change
-      // of axis). Let the signal levels sink halfway to the noise levels and look again after
-      // another interval, so detection recovers instead of waiting for a beat as tall as before.
-      this.failedSearches++;
-      this.spki = this.npki + this.options.decayOnMiss * (this.spki - this.npki);
-      this.spkf = this.npkf + this.options.decayOnMiss * (this.spkf - this.npkf);
-      return;
-    }
+    if (best < 0) return false;
     const later = this.noise.slice(best + 1);
     this.trace?.(this.noise[best]!, "search-back");
     this.accept(this.noise[best]!, true);
     // Candidates after the recovered beat were judged against the wrong beat; judge them again.
     for (const c of later) this.decide(c);
-    this.maybeSearchBack(n);
+    return true;
   }
 }
 
