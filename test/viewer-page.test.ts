@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
+import { native } from "../src/engine/native.js";
 import {
   buildViewerHtml,
   disagreement,
@@ -17,6 +18,16 @@ import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
 import { tempDir } from "./helpers/run-fixture.js";
 
 const root = tempDir("ecg-viewer-test-");
+
+/** --model needs libtorch; without the built addon that test skips with the reason. */
+const engineSkip: string | false = (() => {
+  try {
+    native();
+    return false;
+  } catch (e) {
+    return `libtorch engine unavailable: ${(e as Error).message.split("\n")[0]}`;
+  }
+})();
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function ecg(...args: string[]) {
@@ -193,4 +204,33 @@ test("ecg view --serve serves the page on 127.0.0.1 until stopped", { skip: mitd
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
   }
+});
+
+test("ecg view --model labels every beat and lists where it disagrees with the reference", {
+  skip: mitdbSkip || engineSkip,
+}, async () => {
+  // An untrained compact network: its labels are arbitrary, which is what makes disagreements.
+  const { SeedNet } = await import("../src/models/seed-net.js");
+  const { presetConfig } = await import("../src/models/config.js");
+  const { saveCheckpoint } = await import("../src/models/checkpoint.js");
+  const net = new SeedNet(presetConfig("compact"));
+  const model = path.join(root, "untrained.safetensors");
+  try {
+    saveCheckpoint(model, net);
+  } finally {
+    net.dispose();
+  }
+  const r = ecg("view", "--record", recordPath("100"), "--model", model, "--output", "100-model.html");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "100-model.html");
+  const html = readFileSync(path.join(root, "100-model.html"), "utf8");
+  const data = embedded(html);
+  const predicted = data.beats.pred.filter((p) => p !== "").length;
+  assert.ok(predicted > 2000, `${predicted} beats labelled`);
+  assert.ok(data.beats.pred.every((p) => p === "" || ["N", "S", "V", "F", "Q"].includes(p)));
+  const flagged = data.beats.flag.filter((f) => f > 0).length;
+  assert.equal((html.match(/class="jump /g) ?? []).length, flagged);
+  assert.match(html, /predicted beats<\/th><td>[\d,]+ \(N /);
+  assert.match(html, /agreement \(AAMI class\)<\/th><td>[\d.]+ % of [\d,]+ matched beats/);
+  assert.match(html, /model<\/th><td>untrained\.safetensors/);
 });

@@ -108,13 +108,28 @@ function chooseLead(recordPath: string, wanted: string | undefined): LoadedLead 
   return loaded;
 }
 
-/** Per-beat predictions of a checkpoint over the whole record. */
-async function classifyRecord(_lead: LoadedLead, modelFile: string): Promise<PredictedBeat[]> {
-  // The whole-record classifier (src/record/) is not in this build yet; say so rather than guess.
-  throw new UserError(
-    `${modelFile}: --model needs the whole-record classifier, which this build does not have yet; run without --model to view the reference labels`,
-    modelFile,
-  );
+/** Per-beat predictions of a checkpoint over the whole record, as `ecg classify` makes them. */
+async function classifyRecord(lead: LoadedLead, modelFile: string): Promise<PredictedBeat[]> {
+  // Loaded here, not at the top: only --model needs libtorch.
+  const { loadClassifier } = await import("../../models/classifier.js");
+  const { checkClasses, classifySignal } = await import("../../record/classify.js");
+  const classifier = loadClassifier(modelFile);
+  try {
+    try {
+      checkClasses(classifier, modelFile);
+    } catch (e) {
+      throw new UserError((e as Error).message, modelFile);
+    }
+    const result = classifySignal(lead.signal, lead.fs, classifier);
+    const k = classifier.classes.length;
+    return Array.from({ length: result.count }, (_, i) => ({
+      sample: result.sample[i]!,
+      label: classifier.classes[result.label[i]!] ?? String(result.label[i]),
+      probs: Array.from(result.proba.subarray(i * k, (i + 1) * k), (p) => Math.round(p * 1e4) / 1e4),
+    }));
+  } finally {
+    classifier.dispose();
+  }
 }
 
 /** Serves the page on 127.0.0.1 until interrupted. */
