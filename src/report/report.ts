@@ -57,7 +57,7 @@ async function figure(spec: TopLevelSpec | undefined, id: string): Promise<strin
 
 function bestEpoch(
   metrics: EpochMetrics[],
-  key: "valLoss" | "valAcc",
+  key: "valLoss" | "valAcc" | "valMacroF1",
   lowest: boolean,
 ): EpochMetrics | undefined {
   let best: EpochMetrics | undefined;
@@ -75,6 +75,7 @@ async function comparisonSection(runs: ReportRun[], labels: string[]): Promise<s
   const rows: Cell[][] = runs.map(({ run }, i) => {
     const bestLoss = bestEpoch(run.metrics, "valLoss", true);
     const bestAcc = bestEpoch(run.metrics, "valAcc", false);
+    const bestF1 = bestEpoch(run.metrics, "valMacroF1", false);
     const last = run.metrics.at(-1);
     return [
       labels[i]!,
@@ -82,6 +83,7 @@ async function comparisonSection(runs: ReportRun[], labels: string[]): Promise<s
       bestLoss ? `${fixed(bestLoss.valLoss)} (epoch ${bestLoss.epoch})` : "—",
       fixed(last?.valLoss),
       bestAcc ? `${percent(bestAcc.valAcc)} (epoch ${bestAcc.epoch})` : "—",
+      bestF1 ? `${fixed(bestF1.valMacroF1, 3)} (epoch ${bestF1.epoch})` : "—",
       percent(run.testEval?.accuracy),
       fixed(run.testEval?.macroF1, 3),
     ];
@@ -90,7 +92,20 @@ async function comparisonSection(runs: ReportRun[], labels: string[]): Promise<s
 <h2>Comparison</h2>
 <div class="plots">${await figure(overlay, "plot-val-loss-overlay")}</div>
 ${overlay ? "" : '<p class="note">Neither run has validation losses yet.</p>'}
-${table(["run", "epochs", "best val loss", "last val loss", "best val accuracy", "test accuracy", "test macro-F1"], rows, 'id="comparison-table"')}
+${table(
+  [
+    "run",
+    "epochs",
+    "best val loss",
+    "last val loss",
+    "best val accuracy",
+    "best val macro-F1",
+    "test accuracy",
+    "test macro-F1",
+  ],
+  rows,
+  'id="comparison-table"',
+)}
 </section>`;
 }
 
@@ -144,10 +159,12 @@ function slug(s: string): string {
 
 function headline(run: RunDir): string {
   const bestLoss = bestEpoch(run.metrics, "valLoss", true);
+  const bestF1 = bestEpoch(run.metrics, "valMacroF1", false);
   const seconds = run.metrics.reduce((a, m) => a + (m.seconds ?? 0), 0);
   const items = [
     `epochs ${run.metrics.length}${run.config.epochs !== undefined ? ` of ${run.config.epochs}` : ""}`,
     bestLoss ? `best validation loss ${fixed(bestLoss.valLoss)} at epoch ${bestLoss.epoch}` : undefined,
+    bestF1 ? `best validation macro-F1 ${fixed(bestF1.valMacroF1, 3)} at epoch ${bestF1.epoch}` : undefined,
     run.testEval?.accuracy !== undefined ? `test accuracy ${percent(run.testEval.accuracy)}` : undefined,
     run.testEval?.macroF1 !== undefined ? `test macro-F1 ${fixed(run.testEval.macroF1, 3)}` : undefined,
     seconds > 0 ? `training time ${formatSeconds(seconds)}` : undefined,
@@ -190,6 +207,8 @@ const KNOWN_CONFIG_KEYS = new Set([
   "startedAt",
 ]);
 
+const KNOWN_DATA_KEYS = new Set(["dir", "split", "seed", "train", "val", "test", "classCounts"]);
+
 function configTable(c: RunConfig): string {
   const raw = c.raw;
   const rows: [string, Cell][] = [
@@ -212,7 +231,7 @@ function configTable(c: RunConfig): string {
 function dataTables(c: RunConfig): string {
   const d = c.data;
   if (!d) return '<p class="note">config.json has no "data" section.</p>';
-  const kv = keyValueTable([
+  const facts: [string, Cell][] = [
     ["data directory", show(d.dir)],
     ["split", show(d.split)],
     ["split seed", show(d.seed)],
@@ -220,7 +239,12 @@ function dataTables(c: RunConfig): string {
       "beats (train / val / test)",
       [d.train, d.val, d.test].map((n) => (n === undefined ? "—" : n)).join(" / "),
     ],
-  ]);
+  ];
+  const rawData = c.raw["data"];
+  if (rawData !== null && typeof rawData === "object") {
+    for (const [k, v] of Object.entries(rawData)) if (!KNOWN_DATA_KEYS.has(k)) facts.push([k, show(v)]);
+  }
+  const kv = keyValueTable(facts);
   const cite =
     '<p class="muted">Beats from the MIT-BIH Arrhythmia Database (Moody &amp; Mark, IEEE Eng Med Biol 20(3), 2001), ' +
     "via PhysioNet (Goldberger et al., Circulation 101(23), 2000); Open Data Commons Attribution 1.0.</p>";
