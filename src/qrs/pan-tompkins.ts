@@ -51,6 +51,8 @@ export interface PanTompkinsOptions {
   searchBackFactor: number;
   /** After a search-back finds nothing, the signal levels move this fraction of the way back from the noise levels (1 = no change). */
   decayOnMiss: number;
+  /** Search-back never reaches further back than this (ms). */
+  searchBackHorizonMs: number;
   /** Signal and noise peak levels are first estimated over this initial stretch (ms). */
   learningMs: number;
   /** Threshold = noise level + this fraction of (signal level - noise level). */
@@ -71,6 +73,7 @@ export const PAN_TOMPKINS_DEFAULTS: Readonly<PanTompkinsOptions> = Object.freeze
   tWaveAmplitudeRatio: 0.5,
   searchBackFactor: 1.66,
   learningMs: 2000,
+  searchBackHorizonMs: 5000,
   decayOnMiss: 1,
   thresholdFraction: 0.25,
   halveWhenIrregular: true,
@@ -123,6 +126,7 @@ export class PanTompkinsDetector {
   private peak: Candidate | undefined;
   private peakAt = 0;
   private readonly neighbourhood: number;
+  private readonly horizon: number;
 
   private learning = true;
   private readonly learnEnd: number;
@@ -166,6 +170,7 @@ export class PanTompkinsDetector {
     this.width = Math.max(1, Math.round((o.integrationMs * fs) / 1000));
     this.integrator = new MovingAverage(this.width);
     this.neighbourhood = Math.round((o.peakNeighbourhoodMs * fs) / 1000);
+    this.horizon = Math.round((o.searchBackHorizonMs * fs) / 1000);
     this.refractory = Math.round((o.refractoryMs * fs) / 1000);
     this.tWave = Math.round((o.tWaveMs * fs) / 1000);
     this.bandDelay = Math.round(groupDelay(sections, Math.sqrt(o.bandLowHz * o.bandHighHz), fs));
@@ -178,6 +183,18 @@ export class PanTompkinsDetector {
     this.rrAvg1 = fs;
     this.rrAvg2 = fs;
     this.detectionDelay = this.width + this.bandDelay + this.locateHalf + this.neighbourhood + 3;
+  }
+
+  /**
+   * Every R peak before this sample has been reported: later reports all lie at or after it
+   * (undecided candidates, the peak being confirmed, and signal not yet measured).
+   */
+  get settledBefore(): number {
+    if (this.learning) return 0;
+    let t = this.n - this.detectionDelay;
+    if (this.noise.length > 0) t = Math.min(t, this.noise[0]!.r);
+    if (this.peak !== undefined) t = Math.min(t, this.peak.r);
+    return Math.max(0, t);
   }
 
   /** Samples consumed so far. */
@@ -382,6 +399,10 @@ export class PanTompkinsDetector {
 
   /** Time-triggered search-back: no QRS for searchBackFactor × the RR average. */
   private maybeSearchBack(n: number): void {
+    // Candidates too old for search-back to recover are forgotten: this bounds the latency of
+    // every report (and what a streaming consumer must wait for), not only the memory.
+    while (this.noise.length > 0 && this.noise[0]!.r < n - this.detectionDelay - this.horizon)
+      this.noise.shift();
     const last = this.last;
     if (last === undefined) return;
     // Search only once every candidate of the interval has been measured, i.e. detectionDelay
