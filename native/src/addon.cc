@@ -55,6 +55,16 @@ int64_t Int(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::
 double Num(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().DoubleValue(); }
 bool Bool(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Boolean>().Value(); }
 
+// A number argument as a Scalar of the right kind: integral tensors take integral scalars
+// (num_batches_tracked += 1 must stay int64).
+at::Scalar S(const Napi::CallbackInfo& info, size_t i, const at::Tensor& like) {
+  double v = Num(info, i);
+  if (at::isIntegralType(like.scalar_type(), /*includeBool=*/false) && v == static_cast<double>(static_cast<int64_t>(v))) {
+    return at::Scalar(static_cast<int64_t>(v));
+  }
+  return at::Scalar(v);
+}
+
 std::vector<int64_t> IntList(const Napi::CallbackInfo& info, size_t i) {
   Napi::Array a = info[i].As<Napi::Array>();
   std::vector<int64_t> out(a.Length());
@@ -212,6 +222,11 @@ OP(SetNumThreads)
   at::set_num_threads(static_cast<int>(Int(info, 0)));
   return env.Undefined();
 END_OP
+OP(SetMkldnnEnabled)
+  bool prev = at::globalContext().userEnabledMkldnn();
+  at::globalContext().setUserEnabledMkldnn(Bool(info, 0));
+  return Napi::Boolean::New(env, prev);
+END_OP
 OP(GetNumThreads) return Napi::Number::New(env, at::get_num_threads()); END_OP
 OP(CudaDeviceCount)
   return Napi::Number::New(env, at::detail::getCUDAHooks().getNumGPUs());
@@ -278,8 +293,7 @@ OP(Matmul) return W(env, at::matmul(T(info, 0), T(info, 1))); END_OP
   OP(name)                                                       \
     const at::Tensor& a = T(info, 0);                            \
     if (info[1].IsNumber()) {                                    \
-      double s = Num(info, 1);                                   \
-      (void)s;                                                   \
+      at::Scalar s = S(info, 1, a);                              \
       return W(env, expr_ts);                                    \
     }                                                            \
     const at::Tensor& b = T(info, 1);                            \
@@ -335,13 +349,13 @@ OP(Argmax) return W(env, at::argmax(T(info, 0), Int(info, 1), Bool(info, 2))); E
 
 OP(AddInPlace)
   at::Tensor t = T(info, 0);
-  if (info[1].IsNumber()) t.add_(Num(info, 1));
+  if (info[1].IsNumber()) t.add_(S(info, 1, t));
   else t.add_(T(info, 1), info.Length() > 2 && info[2].IsNumber() ? Num(info, 2) : 1.0);
   return info[0];
 END_OP
 OP(MulInPlace)
   at::Tensor t = T(info, 0);
-  if (info[1].IsNumber()) t.mul_(Num(info, 1));
+  if (info[1].IsNumber()) t.mul_(S(info, 1, t));
   else t.mul_(T(info, 1));
   return info[0];
 END_OP
@@ -373,7 +387,7 @@ OP(ZeroInPlace)
 END_OP
 OP(FillInPlace)
   at::Tensor t = T(info, 0);
-  t.fill_(Num(info, 1));
+  t.fill_(S(info, 1, t));
   return info[0];
 END_OP
 OP(SqrtInPlace)
@@ -506,6 +520,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("manualSeed", ManualSeed);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
+  EXPORT("setMkldnnEnabled", SetMkldnnEnabled);
   EXPORT("cudaDeviceCount", CudaDeviceCount);
   EXPORT("parallelInfo", ParallelInfo);
   EXPORT("configInfo", ConfigInfo);

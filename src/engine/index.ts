@@ -10,6 +10,7 @@ export {
   manualSeed,
   noGrad,
   parallelInfo,
+  setMkldnnEnabled,
   setNumThreads,
   torchVersion,
 } from "./runtime.js";

@@ -45,6 +45,7 @@ export interface NativeBinding {
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  setMkldnnEnabled(on: boolean): boolean;
   cudaDeviceCount(): number;
   parallelInfo(): string;
   configInfo(): string;

@@ -25,6 +25,11 @@ export function setNumThreads(n: number): void {
   native().setNumThreads(n);
 }
 
+/** Turns libtorch's oneDNN (MKL-DNN) kernels on or off; returns the previous setting. */
+export function setMkldnnEnabled(on: boolean): boolean {
+  return native().setMkldnnEnabled(on);
+}
+
 export function getNumThreads(): number {
   return native().getNumThreads();
 }

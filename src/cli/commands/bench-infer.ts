@@ -1,14 +1,4 @@
-// `ecg bench infer`: not implemented yet (placeholder so the dispatcher can list it).
-import type { Command } from "../command.js";
-import { UserError } from "../errors.js";
+// `ecg bench infer`: inference throughput of the real model, optionally side by side with PyTorch.
+import { benchCommand } from "../bench-command.js";
 
-export const command: Command = {
-  name: "bench infer",
-  summary: "inference throughput (samples/s) (coming soon)",
-  usage: "bench infer [options]",
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError("`ecg bench infer` is not implemented yet");
-  },
-};
+export const command = benchCommand("infer");

@@ -1,14 +1,4 @@
-// `ecg bench train`: not implemented yet (placeholder so the dispatcher can list it).
-import type { Command } from "../command.js";
-import { UserError } from "../errors.js";
+// `ecg bench train`: training throughput of the real model, optionally side by side with PyTorch.
+import { benchCommand } from "../bench-command.js";
 
-export const command: Command = {
-  name: "bench train",
-  summary: "training throughput (samples/s) (coming soon)",
-  usage: "bench train [options]",
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError("`ecg bench train` is not implemented yet");
-  },
-};
+export const command = benchCommand("train");

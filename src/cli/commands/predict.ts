@@ -1,14 +1,49 @@
-// `ecg predict`: not implemented yet (placeholder so the dispatcher can list it).
+// `ecg predict`: class probabilities for every beat of a CSV (187 values per row, or 188 with a label, ignored).
+import { existsSync } from "node:fs";
+import { writeFileAtomic } from "../../dataset/atomic-file.js";
+import { readBeatsCsv } from "../../dataset/beats.js";
+import { argmaxRows } from "../../models/classifier.js";
+import { requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
+import { classifierFrom, MODEL_OPTION_HELP, MODEL_OPTIONS } from "../model-options.js";
+import { displayPath, info } from "../output.js";
 
 export const command: Command = {
   name: "predict",
-  summary: "class probabilities for every beat of a CSV (coming soon)",
-  usage: "predict [options]",
-  options: {},
-  examples: [],
-  async run() {
-    throw new UserError("`ecg predict` is not implemented yet");
+  summary: "class probabilities for every beat of a CSV: index,label,p_N,p_S,p_V,p_F,p_Q",
+  usage: "predict --model FILE --input CSV [--output CSV]",
+  options: { ...MODEL_OPTIONS, input: { type: "string" }, output: { type: "string" } },
+  optionHelp: {
+    ...MODEL_OPTION_HELP,
+    input: "beats, one per row: 187 values in [0, 1] (a 188th column, a label, is ignored)",
+    output: "where to write the CSV (default: stdout)",
+  },
+  examples: [
+    "ecg predict --model models/compact-kaggle.safetensors --input data/kaggle/mitbih_test.csv --output predictions.csv",
+  ],
+  async run(args) {
+    const input = requireString(args, "input");
+    if (!existsSync(input)) throw new UserError(`${displayPath(input)}: no such file`, input);
+    const set = readBeatsCsv(input, { labels: "optional" });
+    const classifier = classifierFrom(args);
+    try {
+      const probs = classifier.predictProba(set.x, set.count);
+      const k = classifier.classes.length;
+      const labels = argmaxRows(probs, k);
+      const lines = [`index,label,${classifier.classes.map((c) => `p_${c}`).join(",")}`];
+      for (let i = 0; i < set.count; i++) {
+        const p = Array.from(probs.subarray(i * k, (i + 1) * k), (v) => v.toFixed(6));
+        lines.push(`${i},${classifier.classes[labels[i]!]},${p.join(",")}`);
+      }
+      const text = `${lines.join("\n")}\n`;
+      const output = stringOpt(args, "output");
+      if (output) {
+        writeFileAtomic(output, text);
+        info(`${set.count} beats → ${displayPath(output)}`);
+      } else process.stdout.write(text);
+    } finally {
+      classifier.dispose();
+    }
   },
 };

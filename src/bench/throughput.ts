@@ -1,0 +1,94 @@
+// Throughput of the real model: training steps (forward, focal loss, backward, AdaBound) and
+// inference (eval mode, BatchNorm folded, no autograd), timed over repeated runs; medians reported.
+import { manualSeed, noGrad, setNumThreads, Tensor, tidy } from "../engine/index.js";
+import { type PresetName, presetConfig } from "../models/config.js";
+import { foldBatchNorms } from "../models/fold.js";
+import { SeedNet } from "../models/seed-net.js";
+import { focalLoss, SEED_ALPHA, SEED_GAMMA } from "../nn/losses.js";
+import { AdaBound } from "../nn/optim/index.js";
+
+export type BenchMode = "train" | "infer";
+
+export interface BenchOptions {
+  mode: BenchMode;
+  preset: PresetName;
+  batch: number;
+  steps: number;
+  warmup: number;
+  threads: number;
+  /** Fold BatchNorm into the convolutions for inference (default on). */
+  fold?: boolean;
+}
+
+export interface BenchResult {
+  framework: string;
+  mode: BenchMode;
+  preset: string;
+  batch: number;
+  threads: number;
+  samplesPerSec: number;
+  msPerStep: number;
+}
+
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A prepared benchmark: `run()` times `steps` steps and returns milliseconds per step. */
+export interface PreparedBench {
+  run(): number;
+  dispose(): void;
+}
+
+export function prepareBench(opts: BenchOptions): PreparedBench {
+  setNumThreads(opts.threads);
+  manualSeed(0);
+  const model = new SeedNet(presetConfig(opts.preset));
+  const beats = Tensor.rand([opts.batch, 1, 187]);
+  const labels = Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes));
+  let step: () => void;
+  let cleanup = () => {};
+  if (opts.mode === "train") {
+    model.train();
+    const optimizer = new AdaBound(model.parameters(), { lr: 1e-3, finalLr: 0.1 });
+    step = () =>
+      tidy(() => {
+        optimizer.zeroGrad();
+        focalLoss(model.forward(beats), labels, { alpha: SEED_ALPHA, gamma: SEED_GAMMA }).backward();
+        optimizer.step();
+      });
+    cleanup = () => optimizer.dispose();
+  } else {
+    model.eval();
+    if (opts.fold ?? true) foldBatchNorms(model);
+    step = () => tidy(() => noGrad(() => model.forward(beats).softmax(1)));
+  }
+  for (let i = 0; i < opts.warmup; i++) step();
+  return {
+    run() {
+      const t0 = performance.now();
+      for (let i = 0; i < opts.steps; i++) step();
+      return (performance.now() - t0) / opts.steps;
+    },
+    dispose() {
+      cleanup();
+      model.dispose();
+      beats.dispose();
+      labels.dispose();
+    },
+  };
+}
+
+export function resultOf(opts: BenchOptions, framework: string, msPerStep: number): BenchResult {
+  return {
+    framework,
+    mode: opts.mode,
+    preset: opts.preset,
+    batch: opts.batch,
+    threads: opts.threads,
+    samplesPerSec: (opts.batch * 1000) / msPerStep,
+    msPerStep,
+  };
+}
