@@ -14,8 +14,12 @@ Napi::Object TensorWrap::NewInstance(Napi::Env env, at::Tensor tensor) {
   return obj;
 }
 
+// A handle is any object this addon wrapped: napi_unwrap finds our pointer, or fails. Cheaper than
+// InstanceOf (a prototype-chain walk) on every argument of every op.
 bool TensorWrap::IsInstance(const Napi::Value& value) {
-  return value.IsObject() && value.As<Napi::Object>().InstanceOf(constructor_->Value());
+  if (!value.IsObject()) return false;
+  void* ptr = nullptr;
+  return napi_unwrap(value.Env(), value, &ptr) == napi_ok && ptr != nullptr;
 }
 
 TensorWrap* TensorWrap::Of(const Napi::Value& value) {

@@ -1,17 +1,3 @@
-// Typed errors: the CLI prints their message as one line (no stack unless --verbose).
-
-/** Bad input from the user: a missing file, a malformed record, a wrong option value. Exit code 1. */
-export class UserError extends Error {
-  override name = "UserError";
-  /** The file (or record, or tensor name) that caused the error, when there is one. */
-  readonly culprit: string | undefined;
-  constructor(message: string, culprit?: string) {
-    super(message);
-    this.culprit = culprit;
-  }
-}
-
-/** A malformed command line: unknown option, missing argument. Exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+// The CLI's error types live at the bottom of the layer stack (src/errors.ts) so that readers and
+// datasets can throw them without depending on the CLI.
+export { UsageError, UserError } from "../errors.js";

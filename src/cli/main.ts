@@ -33,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   view: () => import("./commands/view.js"),
   "bench train": () => import("./commands/bench-train.js"),
   "bench infer": () => import("./commands/bench-infer.js"),
+  "bench ops": () => import("./commands/bench-ops.js"),
 };
 
 const COMMON: OptionSpec = {

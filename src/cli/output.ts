@@ -1,5 +1,4 @@
 // Where results go: --json prints one JSON document on stdout and nothing else there.
-import path from "node:path";
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -14,8 +13,4 @@ export function info(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Paths are printed relative to the current directory. */
-export function displayPath(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel === "" ? "." : rel;
-}
+export { displayPath } from "../display-path.js";

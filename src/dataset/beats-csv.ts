@@ -3,8 +3,8 @@
 // Parsing is hand-written over the raw bytes (109k rows × 188 cells): a per-cell split/parseFloat
 // costs several times more.
 import { readFileSync } from "node:fs";
-import { UserError } from "../cli/errors.js";
-import { displayPath } from "../cli/output.js";
+import { UserError } from "../errors.js";
+import { displayPath } from "../display-path.js";
 import { AtomicFile } from "./atomic-file.js";
 import { BEAT_LENGTH } from "./kachuee.js";
 

@@ -1,5 +1,5 @@
 // The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations.
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { aamiClass, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { findLead, readRecord, toPhysical } from "../wfdb/record.js";

@@ -3,7 +3,7 @@
 // from any WFDB annotation file.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { CLASS_NAMES } from "../dataset/beats.js";
 import type { BeatSeries } from "../eval/bxb.js";
 import { beatClass } from "../eval/bxb-reference.js";

@@ -1,6 +1,6 @@
 // One lead of a WFDB record, in physical units, with errors that name the record.
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { leadOf } from "../dataset/record-beats.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { findLead, readRecord, toPhysical } from "../wfdb/record.js";

@@ -2,7 +2,7 @@
 // every record in it (each NAME.hea).
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 function isDirectory(p: string): boolean {
   try {

@@ -1,6 +1,6 @@
 // Reading typed fields out of parsed JSON written by another tool: every mismatch is a RunDirError naming
 // the file and the field path, so a malformed run directory is one clear line, not a crash deep in a plot.
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 /** A run-directory file that is missing or malformed. `file` is the path of the culprit. */
 export class RunDirError extends UserError {

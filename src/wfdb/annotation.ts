@@ -10,7 +10,7 @@
 //   A = 0, I = 0  end of file.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { aamiClassOf, codeOfSymbol, isBeat, symbolOfCode } from "./annotation-codes.js";
 
 export interface Annotation {

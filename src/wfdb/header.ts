@@ -3,7 +3,7 @@
 // and comment lines starting with `#` anywhere. Lines may end in CRLF (MIT-BIH's do).
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 export interface SignalSpec {
   /** Signal file name, relative to the header's directory. */

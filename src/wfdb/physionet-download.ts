@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 
 export const SUMS_FILE = "SHA256SUMS.txt";
 

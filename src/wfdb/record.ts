@@ -2,7 +2,7 @@
 // the header names (several signals may share one file, interleaved frame by frame).
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../cli/errors.js";
+import { UserError } from "../errors.js";
 import { SUPPORTED_FORMATS, signalFormat } from "./formats/index.js";
 import { type RecordHeader, readHeader, type SignalSpec } from "./header.js";
 
