@@ -2,9 +2,8 @@
 // row, 187 samples then the label (0..4, written by Kaggle as "0.000000000000000000e+00").
 // Parsing is hand-written over the raw bytes (109k rows × 188 cells): a per-cell split/parseFloat
 // costs several times more.
-import { readFileSync } from "node:fs";
-import { UserError } from "../errors.js";
 import { displayPath } from "../display-path.js";
+import { readFileOrFail, UserError } from "../errors.js";
 import { AtomicFile } from "./atomic-file.js";
 import { BEAT_LENGTH } from "./kachuee.js";
 
@@ -33,16 +32,7 @@ const CR = 13;
  * every row), "none" (187, or 188 with the last column ignored).
  */
 export function readBeatsCsv(file: string, opts: { labels?: LabelMode } = {}): BeatSet {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${displayPath(file)}: cannot read (${code === "ENOENT" ? "no such file" : code})`,
-      file,
-    );
-  }
+  const bytes = readFileOrFail(file, "beats CSV", displayPath(file));
   return parseBeatsCsv(bytes, file, opts.labels ?? "required");
 }
 

@@ -3,8 +3,8 @@
 // from any WFDB annotation file.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
 import { CLASS_NAMES } from "../dataset/beats.js";
+import { readFileOrFail, UserError } from "../errors.js";
 import type { BeatSeries } from "../eval/bxb.js";
 import { beatClass } from "../eval/bxb-reference.js";
 import { isBeatSymbol, parseAnnotations } from "../wfdb/annotation.js";
@@ -111,16 +111,7 @@ export function readTestBeats(file: string): BeatSeries & { samples: Int32Array 
     const rows = readBeatsCsvFile(file);
     return rows.label ? { samples: rows.sample, classes: rows.label } : { samples: rows.sample };
   }
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${file}: cannot read annotations (${code === "ENOENT" ? "no such file" : code})`,
-      file,
-    );
-  }
+  const bytes = readFileOrFail(file, "annotations");
   const beats = parseAnnotations(bytes, file).filter((a) => isBeatSymbol(a.symbol));
   beats.sort((a, b) => a.sample - b.sample);
   return {

@@ -8,9 +8,9 @@
 //   A = 62     CHN: I is the chan field of the preceding annotation and of those after it;
 //   A = 63     AUX: I bytes of auxiliary text follow (plus a pad byte when I is odd);
 //   A = 0, I = 0  end of file.
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { readFileOrFail, UserError } from "../errors.js";
 import { aamiClassOf, codeOfSymbol, isBeat, symbolOfCode } from "./annotation-codes.js";
 
 export interface Annotation {
@@ -37,16 +37,7 @@ const ACMAX = 49;
 /** Reads `<recordPath>.<extension>` (default "atr"). */
 export function readAnnotations(recordPath: string, extension = "atr"): Annotation[] {
   const file = `${recordPath}.${extension}`;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${file}: cannot read annotations (${code === "ENOENT" ? "no such file" : code})`,
-      file,
-    );
-  }
+  const bytes = readFileOrFail(file, "annotations");
   return parseAnnotations(bytes, file);
 }
 

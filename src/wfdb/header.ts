@@ -1,9 +1,8 @@
 // WFDB header files (`.hea`), as specified in the WFDB "header(5)" manual page
 // (https://physionet.org/physiotools/wag/header-5.htm): a record line, one line per signal,
 // and comment lines starting with `#` anywhere. Lines may end in CRLF (MIT-BIH's do).
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { readFileOrFail, UserError } from "../errors.js";
 
 export interface SignalSpec {
   /** Signal file name, relative to the header's directory. */
@@ -78,14 +77,7 @@ function defaultResolution(format: number): number {
 /** Reads `<recordPath>.hea`. recordPath is the record without extension, e.g. ".../mitdb/100". */
 export function readHeader(recordPath: string): RecordHeader {
   const file = `${recordPath}.hea`;
-  let text: string;
-  try {
-    text = readFileSync(file, "latin1");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot read header (${code === "ENOENT" ? "no such file" : code})`, file);
-  }
-  return parseHeader(text, file);
+  return parseHeader(readFileOrFail(file, "header").toString("latin1"), file);
 }
 
 /** Parses header text; `file` names the header in error messages. */

@@ -1,8 +1,7 @@
 // A WFDB record: its header and the digital samples of every signal, read from the signal files
 // the header names (several signals may share one file, interleaved frame by frame).
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { readFileOrFail, UserError } from "../errors.js";
 import { SUPPORTED_FORMATS, signalFormat } from "./formats/index.js";
 import { type RecordHeader, readHeader, type SignalSpec } from "./header.js";
 
@@ -75,16 +74,7 @@ function readSignalFile(
     }
   }
   const fmt = signalFormat(first.format)!;
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `${shown}: cannot read signal file (${code === "ENOENT" ? "no such file" : code})`,
-      file,
-    );
-  }
+  const bytes = readFileOrFail(file, "signal file", shown);
   const body = bytes.subarray(Math.min(first.byteOffset, bytes.length));
   const frameSize = specs.reduce((n, s) => n + s.samplesPerFrame, 0);
   const maxSkew = Math.max(...specs.map((s) => s.skew));
