@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { setNumThreads, Tensor, tidy } from "../src/engine/index.js";
+import { liveTensors, setNumThreads, Tensor, tidy } from "../src/engine/index.js";
 import { BatchNorm1d, Conv1d, LeakyReLU, Linear, MaxPool1d, Sequential } from "../src/nn/layers.js";
 import { focalLoss } from "../src/nn/losses.js";
 import { AdaBound } from "../src/nn/optim/index.js";
@@ -34,13 +34,12 @@ test("resident memory stays flat over 2,000 training steps", { skip: engineSkip 
       return loss.item();
     });
   // A full garbage collection before each sample, so that V8's own heap growth is not counted.
-  // The loop yields to the event loop every 8 steps, as the trainer does: Node runs the finalizers of
-  // collected tensor handles from the event loop, so a loop that never yields piles up the (empty)
-  // handles even though every tensor's memory was freed by tidy().
+  // The loop yields to the event loop every 8 steps, as the trainer does (and as a Ctrl-C handler needs).
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("gc") as () => void;
   const rss: number[] = [];
   const external: number[] = [];
+  const live: number[] = [];
   for (let i = 1; i <= 2000; i++) {
     step();
     if (i % 8 === 0) await yieldToEventLoop();
@@ -50,10 +49,16 @@ test("resident memory stays flat over 2,000 training steps", { skip: engineSkip 
       const m = process.memoryUsage();
       rss.push(m.rss);
       external.push(m.external);
+      live.push(liveTensors());
     }
   }
   console.log(
     `external (native bytes V8 is told about) MiB: ${external.map((r) => (r / 2 ** 20).toFixed(2)).join(" ")}`,
+  );
+  console.log(`live native tensors: ${live.join(" ")}`);
+  assert.ok(
+    live.every((n) => n === live[0]),
+    "every step frees every tensor it made",
   );
   const growthMiB = (rss[rss.length - 1]! - rss[1]!) / 2 ** 20;
   console.log(`rss MiB at every 250 steps: ${rss.map((r) => (r / 2 ** 20).toFixed(1)).join(" ")}`);

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import {
   getNumThreads,
   isGradEnabled,
   keep,
+  liveTensors,
   manualSeed,
   noGrad,
   setNumThreads,
@@ -72,6 +76,35 @@ describe("Tensor basics", { skip: engineSkip }, () => {
       }),
     );
     assert.equal(made!.isDisposed, true);
+  });
+
+  test("a disposed tensor's handle stays refused after its slot is reused", () => {
+    const a = Tensor.ones([2]);
+    a.dispose();
+    const b = Tensor.zeros([2]); // likely takes a's slot, with a new generation
+    assert.throws(() => a.add(1), /used after it was disposed/);
+    assert.deepEqual(b.toNumbers(), [0, 0]);
+    a.dispose(); // a second dispose is harmless
+    assert.equal(b.isDisposed, false);
+  });
+
+  test("the garbage collector frees a tensor nobody disposed (FinalizationRegistry backstop)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await yieldToEventLoop();
+      }
+    };
+    await settle(); // let earlier tests' garbage go first
+    const before = liveTensors();
+    (() => {
+      for (let i = 0; i < 100; i++) Tensor.ones([1000]); // outside any scope, never disposed
+    })();
+    assert.equal(liveTensors(), before + 100);
+    await settle();
+    assert.equal(liveTensors(), before);
   });
 
   test("manualSeed makes random draws repeatable", () => {

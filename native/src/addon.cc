@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor_wrap.h"
+#include "tensor_table.h"
 
 namespace {
 
@@ -40,14 +40,7 @@ std::string FirstLine(const std::string& s) {
   }                                                                            \
   }
 
-const at::Tensor& T(const Napi::CallbackInfo& info, size_t i) {
-  if (!TensorWrap::IsInstance(info[i])) {
-    throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " is not a tensor");
-  }
-  const at::Tensor& t = TensorWrap::Of(info[i])->tensor();
-  if (!t.defined()) throw Napi::Error::New(info.Env(), "tensor used after it was disposed");
-  return t;
-}
+const at::Tensor& T(const Napi::CallbackInfo& info, size_t i) { return tensor_table::Get(info, i); }
 
 c10::optional<at::Tensor> OptT(const Napi::CallbackInfo& info, size_t i) {
   if (i >= info.Length() || info[i].IsNull() || info[i].IsUndefined()) return c10::nullopt;
@@ -79,13 +72,7 @@ std::vector<at::Tensor> TensorList(const Napi::CallbackInfo& info, size_t i) {
   Napi::Array a = info[i].As<Napi::Array>();
   std::vector<at::Tensor> out;
   out.reserve(a.Length());
-  for (uint32_t k = 0; k < a.Length(); ++k) {
-    Napi::Value v = a.Get(k);
-    if (!TensorWrap::IsInstance(v)) throw Napi::TypeError::New(info.Env(), "list element is not a tensor");
-    const at::Tensor& t = TensorWrap::Of(v)->tensor();
-    if (!t.defined()) throw Napi::Error::New(info.Env(), "tensor used after it was disposed");
-    out.push_back(t);
-  }
+  for (uint32_t k = 0; k < a.Length(); ++k) out.push_back(tensor_table::GetValue(info.Env(), a.Get(k)));
   return out;
 }
 
@@ -123,7 +110,7 @@ at::TensorOptions Options(const Napi::CallbackInfo& info, size_t dtypeArg, size_
   return o;
 }
 
-Napi::Value W(Napi::Env env, at::Tensor t) { return TensorWrap::NewInstance(env, std::move(t)); }
+Napi::Value W(Napi::Env env, at::Tensor t) { return tensor_table::Insert(env, std::move(t)); }
 
 // ---------------------------------------------------------------- creation and data transfer
 
@@ -181,13 +168,14 @@ END_OP
 OP(IsLeaf) return Napi::Boolean::New(env, T(info, 0).is_leaf()); END_OP
 
 OP(Dispose)
-  if (!TensorWrap::IsInstance(info[0])) throw Napi::TypeError::New(env, "not a tensor");
-  TensorWrap::Of(info[0])->Release(env);
+  if (!tensor_table::IsHandle(info[0])) throw Napi::TypeError::New(env, "not a tensor");
+  tensor_table::Release(env, info[0]);
   return env.Undefined();
 END_OP
+OP(LiveTensors) return Napi::Number::New(env, static_cast<double>(tensor_table::LiveCount())); END_OP
 OP(IsDisposed)
-  if (!TensorWrap::IsInstance(info[0])) throw Napi::TypeError::New(env, "not a tensor");
-  return Napi::Boolean::New(env, !TensorWrap::Of(info[0])->tensor().defined());
+  if (!tensor_table::IsHandle(info[0])) throw Napi::TypeError::New(env, "not a tensor");
+  return Napi::Boolean::New(env, !tensor_table::IsLive(info[0]));
 END_OP
 
 // ---------------------------------------------------------------- autograd
@@ -507,7 +495,6 @@ void TuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   TuneMalloc();
-  exports.Set("NativeTensor", TensorWrap::Init(env));
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   EXPORT("fromBuffer", FromBuffer);
   EXPORT("toBuffer", ToBuffer);
@@ -529,6 +516,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("isLeaf", IsLeaf);
   EXPORT("dispose", Dispose);
   EXPORT("isDisposed", IsDisposed);
+  EXPORT("liveTensors", LiveTensors);
   EXPORT("backward", Backward);
   EXPORT("grad", Grad);
   EXPORT("clearGrad", ClearGrad);

@@ -7,6 +7,7 @@ export {
   cudaIsAvailable,
   getNumThreads,
   isGradEnabled,
+  liveTensors,
   manualSeed,
   noGrad,
   parallelInfo,

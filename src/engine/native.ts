@@ -5,10 +5,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** An opaque handle owning one at::Tensor. */
-export interface NativeHandle {
-  readonly __nativeTensor: unique symbol;
-}
+/** A handle to one tensor in the addon's table (a BigInt: slot index and generation). */
+export type NativeHandle = bigint & { readonly __nativeTensor: unique symbol };
 
 type H = NativeHandle;
 type HOrNum = NativeHandle | number;
@@ -36,6 +34,7 @@ export interface NativeBinding {
   isLeaf(t: H): boolean;
   dispose(t: H): void;
   isDisposed(t: H): boolean;
+  liveTensors(): number;
   backward(t: H, grad?: Opt): void;
   grad(t: H): H | null;
   clearGrad(t: H): void;

@@ -51,6 +51,11 @@ export function checkDevice(device: Device): void {
   }
 }
 
+/** Tensors alive in the addon's table (for tests and leak hunting). */
+export function liveTensors(): number {
+  return native().liveTensors();
+}
+
 export function torchVersion(): string {
   return native().torchVersion;
 }

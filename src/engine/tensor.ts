@@ -43,11 +43,21 @@ function arrayOf(buffer: ArrayBuffer, dtype: DType): TypedArray {
   }
 }
 
+/**
+ * The garbage collector's backstop: a Tensor that becomes unreachable without being disposed has
+ * its native tensor freed here. Memory scopes (tidy) and dispose() are the primary mechanism;
+ * disposing unregisters, so the registry only ever acts on what was leaked.
+ */
+const leaked = new FinalizationRegistry<NativeHandle>((handle) => {
+  native().dispose(handle);
+});
+
 export class Tensor implements Disposable {
   readonly handle: NativeHandle;
 
   constructor(handle: NativeHandle) {
     this.handle = handle;
+    leaked.register(this, handle, this);
     track(this);
   }
 
@@ -188,6 +198,7 @@ export class Tensor implements Disposable {
   }
 
   dispose(): void {
+    leaked.unregister(this);
     native().dispose(this.handle);
   }
 
