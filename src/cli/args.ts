@@ -1,5 +1,6 @@
 // Typed accessors over parsed options: each failure is a UsageError naming the option.
 
+import { expandRecords } from "../record/records.js";
 import type { ParsedArgs } from "./command.js";
 import { UsageError } from "./errors.js";
 
@@ -52,4 +53,14 @@ export function choiceOpt<T extends string>(
     throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got '${raw}'`);
   }
   return raw as T;
+}
+
+/** The records named by a repeatable --record: paths as WFDB writes them, directories expanded. */
+export function recordsOpt(args: ParsedArgs, name = "record"): string[] {
+  const raw = args.values[name];
+  const given = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
+    (v): v is string => typeof v === "string",
+  );
+  if (given.length === 0) throw new UsageError(`--${name} is required`);
+  return expandRecords(given);
 }

@@ -41,6 +41,8 @@ export function formatStats(stats: BxbStats, classified: boolean): string {
 export interface RecordRow {
   record: string;
   stats: BxbStats;
+  /** Time spent on the record (e.g. detection + classification); a column when every row has it. */
+  seconds?: number;
 }
 
 /** One line per record (QRS TP/FN/FP/Se/+P, and VEB and SVEB Se/+P when labelled), then gross and average. */
@@ -52,7 +54,9 @@ export function formatRecordTable(
 ): string {
   const head = ["record", "    TP", "   FN", "   FP", "  Se %", "  +P %"];
   if (classified) head.push("VEB Se", "VEB +P", "SVEB Se", "SVEB +P");
-  const line = (name: string, s: BxbStats): string => {
+  const timed = rows.length > 0 && rows.every((r) => r.seconds !== undefined);
+  if (timed) head.push("time s");
+  const line = (name: string, s: BxbStats, seconds?: number): string => {
     const cells = [
       name.padEnd(6),
       String(s.qrs.tp).padStart(6),
@@ -69,9 +73,15 @@ export function formatRecordTable(
         pct(s.classes.S.ppv).padStart(7),
       );
     }
+    if (timed) cells.push((seconds ?? 0).toFixed(2).padStart(6));
     return cells.join(" ");
   };
-  const lines = [head.join(" "), ...rows.map((r) => line(r.record, r.stats)), line("gross", gross)];
+  const totalSeconds = rows.reduce((a, r) => a + (r.seconds ?? 0), 0);
+  const lines = [
+    head.join(" "),
+    ...rows.map((r) => line(r.record, r.stats, r.seconds)),
+    line("gross", gross, totalSeconds),
+  ];
   const avg = [
     "avg   ".padEnd(6),
     "".padStart(6),

@@ -7,22 +7,12 @@ import { detectQrs } from "../../qrs/detect.js";
 import { readTestBeats } from "../../record/beats-file.js";
 import { compareWithReference, type RecordComparison } from "../../record/compare-record.js";
 import { loadLead } from "../../record/lead.js";
-import { expandRecords } from "../../record/records.js";
 import { readHeader } from "../../wfdb/header.js";
-import { numberOpt, stringOpt } from "../args.js";
-import type { Command, ParsedArgs } from "../command.js";
+import { numberOpt, recordsOpt, stringOpt } from "../args.js";
+import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
-
-function recordList(args: ParsedArgs): string[] {
-  const raw = args.values["record"];
-  const given = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
-    (v): v is string => typeof v === "string",
-  );
-  if (given.length === 0) throw new UsageError("--record is required");
-  return expandRecords(given);
-}
 
 export const command: Command = {
   name: "compare",
@@ -58,7 +48,7 @@ export const command: Command = {
     "ecg compare --record data/mitdb --detect          # the per-record table over every record",
   ],
   async run(args) {
-    const records = recordList(args);
+    const records = recordsOpt(args);
     const testFile = stringOpt(args, "test");
     const testAnnotator = stringOpt(args, "test-annotator");
     const detect = args.values["detect"] === true;
