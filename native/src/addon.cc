@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels.h"
 #include "tensor_table.h"
 
 namespace {
@@ -218,6 +219,7 @@ OP(SetMkldnnEnabled)
   at::globalContext().setUserEnabledMkldnn(Bool(info, 0));
   return Napi::Boolean::New(env, prev);
 END_OP
+OP(SetEngineKernelsEnabled) return Napi::Boolean::New(env, kernels::SetEnabled(Bool(info, 0))); END_OP
 OP(GetNumThreads) return Napi::Number::New(env, at::get_num_threads()); END_OP
 OP(CudaDeviceCount)
   return Napi::Number::New(env, at::detail::getCUDAHooks().getNumGPUs());
@@ -265,7 +267,7 @@ OP(MaxPool1d)
   return W(env, at::max_pool1d(T(info, 0), {Int(info, 1)}, {Int(info, 2)}, {Int(info, 3)}));
 END_OP
 OP(AvgPool1d)
-  return W(env, at::avg_pool1d(T(info, 0), {Int(info, 1)}, {Int(info, 2)}, {Int(info, 3)}));
+  return W(env, kernels::AvgPool1d(T(info, 0), Int(info, 1), Int(info, 2), Int(info, 3)));
 END_OP
 OP(AdaptiveAvgPool1d) return W(env, at::adaptive_avg_pool1d(T(info, 0), {Int(info, 1)})); END_OP
 OP(Linear) return W(env, at::linear(T(info, 0), T(info, 1), OptT(info, 2))); END_OP
@@ -527,6 +529,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
   EXPORT("setMkldnnEnabled", SetMkldnnEnabled);
+  EXPORT("setEngineKernelsEnabled", SetEngineKernelsEnabled);
   EXPORT("cudaDeviceCount", CudaDeviceCount);
   EXPORT("parallelInfo", ParallelInfo);
   EXPORT("configInfo", ConfigInfo);

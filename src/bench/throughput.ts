@@ -1,6 +1,6 @@
 // Throughput of the real model: training steps (forward, focal loss, backward, AdaBound) and
 // inference (eval mode, BatchNorm folded, no autograd), timed over repeated runs; medians reported.
-import { manualSeed, noGrad, setNumThreads, Tensor, tidy } from "../engine/index.js";
+import { manualSeed, noGrad, setEngineKernelsEnabled, setNumThreads, Tensor, tidy } from "../engine/index.js";
 import { type PresetName, presetConfig } from "../models/config.js";
 import { foldBatchNorms } from "../models/fold.js";
 import { SeedNet } from "../models/seed-net.js";
@@ -18,6 +18,8 @@ export interface BenchOptions {
   threads: number;
   /** Fold BatchNorm into the convolutions for inference (default on). */
   fold?: boolean;
+  /** Use the engine's own kernels where it has them (default on; off: ATen's only). */
+  engineKernels?: boolean;
 }
 
 export interface BenchResult {
@@ -44,6 +46,7 @@ export interface PreparedBench {
 
 export function prepareBench(opts: BenchOptions): PreparedBench {
   setNumThreads(opts.threads);
+  setEngineKernelsEnabled(opts.engineKernels ?? true);
   manualSeed(0);
   const model = new SeedNet(presetConfig(opts.preset));
   const beats = Tensor.rand([opts.batch, 1, 187]);

@@ -26,6 +26,7 @@ export function benchCommand(mode: BenchMode): Command {
       rounds: { type: "string" },
       pytorch: { type: "boolean" },
       "no-fold": { type: "boolean" },
+      "aten-only": { type: "boolean" },
       json: { type: "boolean" },
     },
     optionHelp: {
@@ -37,6 +38,7 @@ export function benchCommand(mode: BenchMode): Command {
       rounds: "timed rounds; the median is reported (default 5)",
       pytorch: "run tools/pytorch/bench.py alternately with ours and report the ratio",
       ...(mode === "infer" ? { "no-fold": "keep BatchNorm separate (to measure what folding buys)" } : {}),
+      "aten-only": "ATen's kernels only, not the engine's own (to measure what those buy)",
       json: "one JSON document on stdout",
     },
     examples: [`ecg bench ${mode} --preset compact --batch 128 --threads 2 --pytorch --json`],
@@ -49,6 +51,7 @@ export function benchCommand(mode: BenchMode): Command {
         warmup: numberOpt(args, "warmup", 3, { integer: true, min: 0 }),
         threads: numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 }),
         fold: !boolOpt(args, "no-fold"),
+        engineKernels: !boolOpt(args, "aten-only"),
       };
       const rounds = numberOpt(args, "rounds", 5, { integer: true, min: 1 });
       const bar = new ProgressBar({ label: `bench ${mode}`, total: rounds, unit: "rounds" });

@@ -11,6 +11,7 @@ export {
   manualSeed,
   noGrad,
   parallelInfo,
+  setEngineKernelsEnabled,
   setMkldnnEnabled,
   setNumThreads,
   torchVersion,

@@ -45,6 +45,7 @@ export interface NativeBinding {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   setMkldnnEnabled(on: boolean): boolean;
+  setEngineKernelsEnabled(on: boolean): boolean;
   cudaDeviceCount(): number;
   parallelInfo(): string;
   configInfo(): string;

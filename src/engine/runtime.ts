@@ -30,6 +30,14 @@ export function setMkldnnEnabled(on: boolean): boolean {
   return native().setMkldnnEnabled(on);
 }
 
+/**
+ * Turns the engine's own kernels (native/src/kernels.h: bit-identical replacements for ATen kernels
+ * that are slow at this model's shapes) on or off; returns the previous setting.
+ */
+export function setEngineKernelsEnabled(on: boolean): boolean {
+  return native().setEngineKernelsEnabled(on);
+}
+
 export function getNumThreads(): number {
   return native().getNumThreads();
 }

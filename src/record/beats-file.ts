@@ -1,10 +1,10 @@
 // Beat lists on disk: the CSV that `ecg detect` and `ecg classify` write (a `sample` column, and
 // for classify `time,label,p_N..p_Q`), and reading a test series for comparison from such a CSV or
 // from any WFDB annotation file.
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CLASS_NAMES } from "../dataset/beats.js";
-import { readFileOrFail, UserError } from "../errors.js";
+import { readFileOrFail, UserError, writeFileOrFail } from "../errors.js";
 import type { BeatSeries } from "../eval/bxb.js";
 import { beatClass } from "../eval/bxb-reference.js";
 import { isBeatSymbol, parseAnnotations } from "../wfdb/annotation.js";
@@ -20,15 +20,7 @@ export interface BeatRows {
 
 /** Writes a file atomically (temporary file renamed into place); errors name the file. */
 export function writeTextAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot write (${code ?? (e as Error).message})`, file);
-  }
+  writeFileOrFail(file, text, "beats");
 }
 
 /** CSV text: `sample`, or `sample,time,label,p_N,p_S,p_V,p_F,p_Q` when labelled. */

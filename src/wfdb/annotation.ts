@@ -8,9 +8,8 @@
 //   A = 62     CHN: I is the chan field of the preceding annotation and of those after it;
 //   A = 63     AUX: I bytes of auxiliary text follow (plus a pad byte when I is odd);
 //   A = 0, I = 0  end of file.
-import { renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { readFileOrFail, UserError } from "../errors.js";
+import { readFileOrFail, UserError, writeFileOrFail } from "../errors.js";
 import { aamiClassOf, codeOfSymbol, isBeat, symbolOfCode } from "./annotation-codes.js";
 
 export interface Annotation {
@@ -158,16 +157,7 @@ export function encodeAnnotations(annotations: readonly Annotation[]): Buffer {
 
 /** Writes an annotation file atomically (a temporary file renamed into place). */
 export function writeAnnotations(file: string, annotations: Annotation[]): void {
-  const data = encodeAnnotations(annotations);
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: cannot write annotations (${code ?? (e as Error).message})`, file);
-  }
+  writeFileOrFail(file, encodeAnnotations(annotations), "annotations");
 }
 
 /** Whether the symbol is one of the WFDB beat codes (N L R B A a J S V r F e j n E / f Q ?). */

@@ -1,6 +1,6 @@
 // `ecg data info FILE`: class counts of a heartbeat CSV (Kaggle format) and a few beats drawn, in the
 // terminal (braille dots) or as an SVG. A dataset directory shows both of its splits.
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { beatsSvg, brailleLines } from "../../dataset/beat-plot.js";
 import {
@@ -15,6 +15,7 @@ import { INDEX_FILE } from "../../dataset/build.js";
 import { BEAT_LENGTH } from "../../dataset/kachuee.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
+import { writeFileOrFail } from "../../errors.js";
 import { UsageError, UserError } from "../errors.js";
 import { displayPath, printJson, println } from "../output.js";
 
@@ -167,7 +168,7 @@ export const command: Command = {
           values: dd.set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH),
         })),
       );
-      writeFileSync(path.resolve(svgOut), beatsSvg(`${d.info.file}: ${d.info.count} beats`, counts, beats));
+      writeFileOrFail(path.resolve(svgOut), beatsSvg(`${d.info.file}: ${d.info.count} beats`, counts, beats), "SVG", svgOut);
     }
   },
 };

@@ -1,12 +1,12 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildReportHtml } from "../../report/report.js";
 import { readRunDir } from "../../report/run-dir.js";
 import { stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError, UserError } from "../errors.js";
+import { writeFileOrFail } from "../../errors.js";
+import { UsageError } from "../errors.js";
 import { displayPath, println } from "../output.js";
 
 export const command: Command = {
@@ -28,14 +28,7 @@ export const command: Command = {
     const runs = dirs.map((d) => ({ run: readRunDir(d), shownPath: displayPath(path.resolve(d)) }));
     const output = path.resolve(stringOpt(args, "output") ?? path.join(runs[0]!.run.dir, "report.html"));
     const html = await buildReportHtml(runs);
-    try {
-      writeFileSync(output, html);
-    } catch (e) {
-      throw new UserError(
-        `cannot write ${displayPath(output)}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-        output,
-      );
-    }
+    writeFileOrFail(output, html, "report", displayPath(output));
     println(displayPath(output));
   },
 };

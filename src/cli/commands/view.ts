@@ -1,6 +1,6 @@
 // `ecg view --record PATH [--model FILE]`: the record viewer, written as one self-contained HTML page (or
 // served on 127.0.0.1): the strip with zoom and pan, reference/predicted labels, disagreements, summary.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { type LoadedLead, loadLead } from "../../record/lead.js";
@@ -11,6 +11,7 @@ import { isBeatSymbol, readAnnotations } from "../../wfdb/annotation.js";
 import { readHeader } from "../../wfdb/header.js";
 import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
+import { writeFileOrFail } from "../../errors.js";
 import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
 
@@ -83,14 +84,7 @@ export const command: Command = {
       return;
     }
     const output = path.resolve(stringOpt(args, "output") ?? `${name}-view.html`);
-    try {
-      writeFileSync(output, html);
-    } catch (e) {
-      throw new UserError(
-        `cannot write ${displayPath(output)}: ${(e as NodeJS.ErrnoException).code ?? e}`,
-        output,
-      );
-    }
+    writeFileOrFail(output, html, "page", displayPath(output));
     println(displayPath(output));
   },
 };

@@ -2,7 +2,7 @@
 // ICLR 2019), as the authors' reference code behaves: Adam whose per-element step size is clamped
 // to bounds that converge to final_lr, scaled by lr/initial_lr so a schedule on lr moves them.
 // AMSBound keeps the running maximum of the second moment.
-import { native, Tensor, tidy } from "../../engine/index.js";
+import { native, type Tensor } from "../../engine/index.js";
 import { Optimizer } from "./optimizer.js";
 
 export interface AdaBoundOptions {
@@ -37,33 +37,24 @@ export class AdaBound extends Optimizer {
   step(): void {
     this.stepCount += 1;
     const t = this.stepCount;
-    tidy(() => {
-      this.params.forEach((p, i) => {
-        const grad = p.grad;
-        if (!grad) return;
-        const expAvg = this.stateTensor(i, "exp_avg", () => Tensor.zeros(p.shape, p.dtype, p.device));
-        const expAvgSq = this.stateTensor(i, "exp_avg_sq", () => Tensor.zeros(p.shape, p.dtype, p.device));
-        const maxSq = this.amsbound
-          ? this.stateTensor(i, "max_exp_avg_sq", () => Tensor.zeros(p.shape, p.dtype, p.device))
-          : null;
-        // One fused native call per parameter; the arithmetic is the reference code's, op for op.
-        native().adaboundStep(
-          p.handle,
-          grad.handle,
-          expAvg.handle,
-          expAvgSq.handle,
-          maxSq?.handle ?? null,
-          t,
-          this.lr,
-          this.finalLr,
-          this.initialLr,
-          this.betas[0],
-          this.betas[1],
-          this.gamma,
-          this.eps,
-          this.weightDecay,
-        );
-      });
+    this.forEachGrad((p, grad, i) => {
+      // One fused native call per parameter; the arithmetic is the reference code's, op for op.
+      native().adaboundStep(
+        p.handle,
+        grad.handle,
+        this.zeroState(i, "exp_avg").handle,
+        this.zeroState(i, "exp_avg_sq").handle,
+        this.amsbound ? this.zeroState(i, "max_exp_avg_sq").handle : null,
+        t,
+        this.lr,
+        this.finalLr,
+        this.initialLr,
+        this.betas[0],
+        this.betas[1],
+        this.gamma,
+        this.eps,
+        this.weightDecay,
+      );
     });
   }
 }

@@ -1,5 +1,5 @@
 // Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019), as torch.optim computes them.
-import { native, Tensor, tidy } from "../../engine/index.js";
+import { native, type Tensor } from "../../engine/index.js";
 import { Optimizer } from "./optimizer.js";
 
 export interface AdamOptions {
@@ -28,26 +28,20 @@ export class Adam extends Optimizer {
   step(): void {
     this.stepCount += 1;
     const t = this.stepCount;
-    tidy(() => {
-      this.params.forEach((p, i) => {
-        const grad = p.grad;
-        if (!grad) return;
-        const expAvg = this.stateTensor(i, "exp_avg", () => Tensor.zeros(p.shape, p.dtype, p.device));
-        const expAvgSq = this.stateTensor(i, "exp_avg_sq", () => Tensor.zeros(p.shape, p.dtype, p.device));
-        native().adamStep(
-          p.handle,
-          grad.handle,
-          expAvg.handle,
-          expAvgSq.handle,
-          t,
-          this.lr,
-          this.betas[0],
-          this.betas[1],
-          this.eps,
-          this.weightDecay,
-          this.decoupled,
-        );
-      });
+    this.forEachGrad((p, grad, i) => {
+      native().adamStep(
+        p.handle,
+        grad.handle,
+        this.zeroState(i, "exp_avg").handle,
+        this.zeroState(i, "exp_avg_sq").handle,
+        t,
+        this.lr,
+        this.betas[0],
+        this.betas[1],
+        this.eps,
+        this.weightDecay,
+        this.decoupled,
+      );
     });
   }
 }

@@ -1,6 +1,6 @@
 // The optimizer base: parameters, a learning rate a schedule can move, and per-parameter state
 // tensors that outlive memory scopes and are saved with checkpoints for --resume.
-import { keep, type Tensor } from "../../engine/index.js";
+import { keep, Tensor, tidy } from "../../engine/index.js";
 
 export abstract class Optimizer {
   /** Current learning rate (a schedule sets it each step or epoch). */
@@ -26,6 +26,22 @@ export abstract class Optimizer {
   /** Drops all gradients (set to none, as zero_grad(set_to_none=True)). */
   zeroGrad(): void {
     for (const p of this.params) p.clearGrad();
+  }
+
+  /** Runs update for every parameter that has a gradient, inside one memory scope. */
+  protected forEachGrad(update: (p: Tensor, grad: Tensor, i: number) => void): void {
+    tidy(() => {
+      this.params.forEach((p, i) => {
+        const grad = p.grad;
+        if (grad) update(p, grad, i);
+      });
+    });
+  }
+
+  /** The state tensor `name` of parameter i; zeros shaped like the parameter on first use. */
+  protected zeroState(i: number, name: string): Tensor {
+    const p = this.params[i]!;
+    return this.stateTensor(i, name, () => Tensor.zeros(p.shape, p.dtype, p.device));
   }
 
   protected stateTensor(i: number, name: string, make: () => Tensor): Tensor {
