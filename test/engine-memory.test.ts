@@ -5,7 +5,7 @@ import { test } from "node:test";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { liveTensors, setNumThreads, Tensor, tidy } from "../src/engine/index.js";
+import { gcExternalBytes, keep, liveTensors, setNumThreads, Tensor, tidy } from "../src/engine/index.js";
 import { BatchNorm1d, Conv1d, LeakyReLU, Linear, MaxPool1d, Sequential } from "../src/nn/layers.js";
 import { focalLoss } from "../src/nn/losses.js";
 import { AdaBound } from "../src/nn/optim/index.js";
@@ -48,12 +48,12 @@ test("resident memory stays flat over 2,000 training steps", { skip: engineSkip 
       await yieldToEventLoop();
       const m = process.memoryUsage();
       rss.push(m.rss);
-      external.push(m.external);
+      external.push(gcExternalBytes());
       live.push(liveTensors());
     }
   }
   console.log(
-    `external (native bytes V8 is told about) MiB: ${external.map((r) => (r / 2 ** 20).toFixed(2)).join(" ")}`,
+    `native bytes V8 is told about, MiB: ${external.map((r) => (r / 2 ** 20).toFixed(2)).join(" ")}`,
   );
   console.log(`live native tensors: ${live.join(" ")}`);
   assert.ok(
@@ -64,4 +64,28 @@ test("resident memory stays flat over 2,000 training steps", { skip: engineSkip 
   console.log(`rss MiB at every 250 steps: ${rss.map((r) => (r / 2 ** 20).toFixed(1)).join(" ")}`);
   // Each step allocates ~100 tensors (~0.2 MiB); a leak would add hundreds of MiB over 1,750 steps.
   assert.ok(growthMiB < 8, `resident memory grew by ${growthMiB.toFixed(1)} MiB from step 500 to step 2000`);
+});
+
+test("V8 is told about the native bytes of the tensors no scope owns, and only of those", {
+  skip: engineSkip,
+}, () => {
+  const MiB = 2 ** 20;
+  const n = 2 * MiB; // float32: 8 MiB
+  const external = gcExternalBytes;
+  const base = external();
+  tidy(() => {
+    Tensor.zeros([n]);
+    // a scope frees it deterministically: telling V8 would only make it collect for nothing
+    assert.ok(Math.abs(external() - base) < MiB, `scoped tensor reported: ${(external() - base) / MiB} MiB`);
+  });
+  const free = Tensor.zeros([n]);
+  assert.ok(external() - base >= 8 * MiB - MiB / 2, "an unscoped tensor's bytes are reported");
+  free.dispose();
+  assert.ok(Math.abs(external() - base) < MiB, "disposing takes them back");
+  const kept = tidy(() => keep(Tensor.zeros([n])));
+  const returned = tidy(() => tidy(() => Tensor.zeros([n])));
+  assert.ok(external() - base >= 16 * MiB - MiB / 2, "kept and returned-to-top-level tensors are reported");
+  kept.dispose();
+  returned.dispose();
+  assert.ok(Math.abs(external() - base) < MiB);
 });

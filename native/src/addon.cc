@@ -173,6 +173,15 @@ OP(Dispose)
   tensor_table::Release(env, info[0]);
   return env.Undefined();
 END_OP
+OP(ReportToGc)
+  tensor_table::ReportToGc(env, info[0]);
+  return env.Undefined();
+END_OP
+// The native bytes V8 counts as external memory (everything reported through ReportToGc and
+// other addons), as napi_adjust_external_memory returns it.
+OP(ExternalMemory)
+  return Napi::Number::New(env, static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(env, 0)));
+END_OP
 OP(LiveTensors) return Napi::Number::New(env, static_cast<double>(tensor_table::LiveCount())); END_OP
 OP(IsDisposed)
   if (!tensor_table::IsHandle(info[0])) throw Napi::TypeError::New(env, "not a tensor");
@@ -519,6 +528,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("dispose", Dispose);
   EXPORT("isDisposed", IsDisposed);
   EXPORT("liveTensors", LiveTensors);
+  EXPORT("reportToGc", ReportToGc);
+  EXPORT("externalMemory", ExternalMemory);
   EXPORT("backward", Backward);
   EXPORT("grad", Grad);
   EXPORT("clearGrad", ClearGrad);

@@ -45,9 +45,7 @@ Napi::Value Insert(Napi::Env env, at::Tensor tensor) {
   Slot& s = slots[index];
   s.generation += 1;  // starts at 1: a zero handle is never valid
   s.tensor = std::move(tensor);
-  // Only CPU bytes press on the process's memory; CUDA memory is the caching allocator's business.
-  s.reported_bytes = s.tensor.defined() && s.tensor.device().is_cpu() ? static_cast<int64_t>(s.tensor.nbytes()) : 0;
-  if (s.reported_bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, s.reported_bytes);
+  s.reported_bytes = 0;
   live += 1;
   return Napi::BigInt::New(env, Pack(index, s.generation));
 }
@@ -73,6 +71,15 @@ const at::Tensor& Get(const Napi::CallbackInfo& info, size_t index) {
 }
 
 bool IsHandle(const Napi::Value& value) { return value.IsBigInt(); }
+
+void ReportToGc(Napi::Env env, const Napi::Value& value) {
+  Slot* s = Find(value);
+  if (s == nullptr || s->reported_bytes > 0) return;
+  // Only CPU bytes press on the process's memory; CUDA memory is the caching allocator's business.
+  if (!s->tensor.device().is_cpu()) return;
+  s->reported_bytes = static_cast<int64_t>(s->tensor.nbytes());
+  if (s->reported_bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, s->reported_bytes);
+}
 
 void Release(Napi::Env env, const Napi::Value& value) {
   Slot* s = Find(value);

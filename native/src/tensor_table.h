@@ -3,7 +3,9 @@
 // tensor was disposed is refused rather than aliasing whatever reused the slot.
 // Handles are plain values: creating one costs no JS object, no constructor call and no finalizer.
 // Freeing is explicit (dispose, called by the TypeScript memory scopes); a FinalizationRegistry on
-// the TypeScript side is the garbage collector's backstop. V8 is told about the native bytes.
+// the TypeScript side is the garbage collector's backstop. V8 is told about the native bytes of the
+// tensors whose freeing is up to it (ReportToGc), not of those a scope will free: reporting every
+// activation made V8 run a full mark-compact at every training step.
 #pragma once
 
 #include <napi.h>
@@ -24,6 +26,9 @@ const at::Tensor& GetValue(Napi::Env env, const Napi::Value& value);
 
 /** Whether a value is a handle (live or not). */
 bool IsHandle(const Napi::Value& value);
+
+/** Tells V8 about the tensor's bytes, once (no-op for stale handles and CUDA tensors). */
+void ReportToGc(Napi::Env env, const Napi::Value& value);
 
 /** Frees the tensor behind a handle; a stale or repeated release is a no-op. */
 void Release(Napi::Env env, const Napi::Value& value);

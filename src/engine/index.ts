@@ -5,6 +5,7 @@ export {
   configInfo,
   cudaDeviceCount,
   cudaIsAvailable,
+  gcExternalBytes,
   getNumThreads,
   isGradEnabled,
   liveTensors,

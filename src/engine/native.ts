@@ -34,6 +34,10 @@ export interface NativeBinding {
   isLeaf(t: H): boolean;
   dispose(t: H): void;
   isDisposed(t: H): boolean;
+  /** Tells V8 the tensor's native bytes (for tensors whose freeing is up to the garbage collector). */
+  reportToGc(t: H): void;
+  /** V8's count of external bytes (what reportToGc added, among others). */
+  externalMemory(): number;
   liveTensors(): number;
   backward(t: H, grad?: Opt): void;
   grad(t: H): H | null;

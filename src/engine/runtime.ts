@@ -64,6 +64,15 @@ export function liveTensors(): number {
   return native().liveTensors();
 }
 
+/**
+ * Bytes V8 counts as external memory: the tensors no memory scope owns (their freeing is up to
+ * dispose() or the garbage collector), plus what other native code reports. Node's
+ * process.memoryUsage().external does not include it.
+ */
+export function gcExternalBytes(): number {
+  return native().externalMemory();
+}
+
 export function torchVersion(): string {
   return native().torchVersion;
 }

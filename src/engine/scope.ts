@@ -1,11 +1,14 @@
 // Memory scopes: every tensor made inside `tidy(fn)` is freed when fn returns, except what fn
-// returns and what was `keep()`-ed. Finalisation by the garbage collector is only a backstop:
-// native memory is invisible to V8's heuristics, so a training loop must not rely on it.
+// returns and what was `keep()`-ed. Finalisation by the garbage collector is only a backstop, for
+// what no scope owns: those tensors are told to V8 (`unscoped`), the scoped ones are not, so that
+// activations freed deterministically do not make V8 collect at every step.
 
 /** Anything that owns native memory and can free it now. */
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Called when no scope owns it any more: its lifetime is now up to dispose() or the GC. */
+  unscoped?(): void;
 }
 
 const scopes: Set<Disposable>[] = [];
@@ -14,11 +17,13 @@ const scopes: Set<Disposable>[] = [];
 export function track(t: Disposable): void {
   const top = scopes[scopes.length - 1];
   if (top) top.add(t);
+  else t.unscoped?.();
 }
 
 /** Removes t from every open scope, so it outlives them (parameters, optimizer state, caches). */
 export function keep<T extends Disposable>(t: T): T {
   for (const s of scopes) s.delete(t);
+  t.unscoped?.();
   return t;
 }
 
@@ -60,8 +65,9 @@ export function tidy<T>(fn: () => T): T {
   collect(result, kept);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (kept.has(t)) parent?.add(t);
-    else t.dispose();
+    if (!kept.has(t)) t.dispose();
+    else if (parent) parent.add(t);
+    else t.unscoped?.();
   }
   return result;
 }

@@ -202,6 +202,10 @@ export class Tensor implements Disposable {
     native().dispose(this.handle);
   }
 
+  unscoped(): void {
+    native().reportToGc(this.handle);
+  }
+
   get isDisposed(): boolean {
     return native().isDisposed(this.handle);
   }
