@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { Tensor, tidy } from "../engine/index.js";
 import { torchPython } from "./pytorch.js";
-import { median } from "./throughput.js";
+import { median } from "../signal/median.js";
 
 export interface OpOverhead {
   oursMicros: number;

@@ -32,11 +32,6 @@ export interface BenchResult {
   msPerStep: number;
 }
 
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 /** A prepared benchmark: `run()` times `steps` steps and returns milliseconds per step. */
 export interface PreparedBench {

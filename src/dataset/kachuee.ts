@@ -11,6 +11,7 @@
 //   - a window with fewer than two peaks uses the median R-R interval of the whole record;
 //   - the last, shorter window is scaled on its own samples.
 import { resample } from "../signal/resample.js";
+import { median } from "../signal/median.js";
 
 export const BEAT_LENGTH = 187;
 /** The heartbeat set's sampling rate. */
@@ -26,11 +27,6 @@ export interface CutBeats {
   peakIndex: Int32Array;
 }
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const m = values.length >> 1;
-  return values.length % 2 === 1 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
-}
 
 /**
  * Cuts one beat per peak that falls inside the signal. `signal` is one lead at `fs` Hz (physical units);

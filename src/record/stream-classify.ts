@@ -15,6 +15,7 @@ import { BEAT_HZ, BEAT_LENGTH, WINDOW_SECONDS } from "../dataset/kachuee.js";
 import { PanTompkinsDetector, type PanTompkinsOptions } from "../qrs/pan-tompkins.js";
 import { type BeatProbabilities, classifyBeats } from "./classify.js";
 import { StreamingResampler } from "./stream-resample.js";
+import { median } from "../signal/median.js";
 
 export interface StreamedBeat {
   /** R-peak sample at the input rate. */
@@ -40,11 +41,6 @@ interface DeferredBeat {
   raw: Float32Array;
 }
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const m = values.length >> 1;
-  return values.length % 2 === 1 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
-}
 
 export class StreamingRecordClassifier {
   readonly fs: number;

@@ -19,6 +19,7 @@ import type { Command } from "../command.js";
 import { UsageError, UserError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
+import { median } from "../../signal/median.js";
 
 /** Stands for the record's name in --output when several records are classified. */
 const RECORD_PLACEHOLDER = "{record}";
@@ -125,11 +126,6 @@ function printMany(results: readonly RecordResult[]): void {
   println(formatStats(gross, true));
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function recordJson(r: RecordResult, given: boolean) {
   return {
