@@ -35,7 +35,12 @@ export function readFileOrFail(file: string, what: string, shown: string = file)
  * of it); a failure is a one-line UserError naming the file ("out/100.atr: cannot write
  * annotations (ENOENT)").
  */
-export function writeFileOrFail(file: string, data: string | Uint8Array, what: string, shown: string = file): void {
+export function writeFileOrFail(
+  file: string,
+  data: string | Uint8Array,
+  what: string,
+  shown: string = file,
+): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     writeFileSync(tmp, data);

@@ -142,15 +142,30 @@ test("ecg classify over several records: one model load, {record} outputs, per-r
 }, () => {
   const outDir = mkdtempSync(path.join(tmp, "many-"));
   const noPlaceholder = ecg(
-    "classify", "--record", recordPath("100"), "--record", recordPath("101"),
-    "--model", modelFile, "--output", path.join(outDir, "x.atr"),
+    "classify",
+    "--record",
+    recordPath("100"),
+    "--record",
+    recordPath("101"),
+    "--model",
+    modelFile,
+    "--output",
+    path.join(outDir, "x.atr"),
   );
   assert.equal(noPlaceholder.status, 2, "several records need {record} in --output");
   assert.match(noPlaceholder.stderr, /\{record\}/);
 
   const r = ecg(
-    "classify", "--record", recordPath("100"), "--record", recordPath("101"),
-    "--model", modelFile, "--output", path.join(outDir, "{record}.atr"), "--json",
+    "classify",
+    "--record",
+    recordPath("100"),
+    "--record",
+    recordPath("101"),
+    "--model",
+    modelFile,
+    "--output",
+    path.join(outDir, "made", "{record}.atr"),
+    "--json",
   );
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as {
@@ -158,14 +173,19 @@ test("ecg classify over several records: one model load, {record} outputs, per-r
     gross: { matrix: number[][]; stats: { qrs: { se: { value: number; num: number } } } };
     seconds: { records: number; medianRecord: number; maxRecord: number; modelLoad: number };
   };
-  assert.deepEqual(j.records.map((x) => x.record), ["100", "101"]);
+  assert.deepEqual(
+    j.records.map((x) => x.record),
+    ["100", "101"],
+  );
   for (const rec of j.records) {
-    const back = readTestBeats(path.join(outDir, `${rec.record}.atr`));
+    const back = readTestBeats(path.join(outDir, "made", `${rec.record}.atr`));
     assert.equal(back.samples.length, rec.beats, `${rec.record}.atr holds every classified beat`);
     assert.ok(rec.seconds > 0);
   }
   assert.ok(j.gross.stats.qrs.se.value > 99.5);
-  const matched = j.gross.matrix.slice(0, 5).reduce((a, row) => a + row.slice(0, 5).reduce((x, y) => x + y, 0), 0);
+  const matched = j.gross.matrix
+    .slice(0, 5)
+    .reduce((a, row) => a + row.slice(0, 5).reduce((x, y) => x + y, 0), 0);
   assert.equal(matched, j.gross.stats.qrs.se.num, "gross matrix sums the records' matched beats");
   assert.ok(Math.abs(j.seconds.records - j.records[0]!.seconds - j.records[1]!.seconds) < 1e-9);
   assert.ok(j.seconds.maxRecord >= j.seconds.medianRecord);

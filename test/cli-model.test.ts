@@ -42,7 +42,9 @@ describe("model commands", { skip: engineSkip }, () => {
     assert.match(r.stderr, /none/);
   });
 
-  test("the shipped model: predict writes probabilities, eval scores record 208's beats", { skip: mitdbSkip || (existsSync(shipped) ? false : `no shipped model at ${shipped}`) }, () => {
+  test("the shipped model: predict writes probabilities, eval scores record 208's beats", {
+    skip: mitdbSkip || (existsSync(shipped) ? false : `no shipped model at ${shipped}`),
+  }, () => {
     const beats = recordBeats(recordPath("208"));
     const csv = path.join(tmp, "208.csv");
     writeBeatsCsv(csv, beats);
@@ -57,9 +59,19 @@ describe("model commands", { skip: engineSkip }, () => {
     assert.ok(Math.abs(sum - 1) < 1e-4, `probabilities sum to ${sum}`);
     const e = ecg("eval", "--model", shipped, "--data", csv, "--json", "--threads", "1");
     assert.equal(e.status, 0, e.stderr);
-    const report = JSON.parse(e.stdout) as { accuracy: number; confusion: number[][]; perClass: { class: string; support: number }[] };
-    assert.equal(report.confusion.flat().reduce((a, b) => a + b, 0), beats.count);
-    assert.equal(report.perClass.find((c) => c.class === "V")!.support, Array.from(beats.y).filter((y) => y === 2).length);
+    const report = JSON.parse(e.stdout) as {
+      accuracy: number;
+      confusion: number[][];
+      perClass: { class: string; support: number }[];
+    };
+    assert.equal(
+      report.confusion.flat().reduce((a, b) => a + b, 0),
+      beats.count,
+    );
+    assert.equal(
+      report.perClass.find((c) => c.class === "V")!.support,
+      Array.from(beats.y).filter((y) => y === 2).length,
+    );
     assert.ok(report.accuracy > 0.9, `accuracy ${report.accuracy}`);
   });
 });

@@ -70,7 +70,13 @@ describe("engine kernels", { skip: engineSkip }, () => {
 
   test("overlapping windows and padding still go to ATen (same results as before)", () => {
     const x = Tensor.fromArray(new Float32Array([1, 5, 2, 8, 3, 0, 7]), [1, 1, 7]);
-    assert.deepEqual(x.avgPool1d(3, 2, 1).toNumbers().map((v) => Math.round(v * 1e6) / 1e6), [2, 5, 3.666667, 2.333333]);
+    assert.deepEqual(
+      x
+        .avgPool1d(3, 2, 1)
+        .toNumbers()
+        .map((v) => Math.round(v * 1e6) / 1e6),
+      [2, 5, 3.666667, 2.333333],
+    );
     x.dispose();
   });
 });

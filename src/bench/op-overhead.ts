@@ -2,8 +2,8 @@
 // overhead: ours (JS → N-API → ATen, a handle per result, freed by tidy) against PyTorch's Python API.
 import { spawnSync } from "node:child_process";
 import { Tensor, tidy } from "../engine/index.js";
-import { torchPython } from "./pytorch.js";
 import { median } from "../signal/median.js";
+import { torchPython } from "./pytorch.js";
 
 export interface OpOverhead {
   oursMicros: number;

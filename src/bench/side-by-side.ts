@@ -1,7 +1,8 @@
 // Runs our benchmark and, optionally, PyTorch's, alternating rounds so both see the same machine
 // load; reports medians and the ratio (ours / PyTorch's samples per second).
-import { pytorchMsPerStep, torchPython } from "./pytorch.js";
+
 import { median } from "../signal/median.js";
+import { pytorchMsPerStep, torchPython } from "./pytorch.js";
 import { type BenchOptions, type BenchResult, prepareBench, resultOf } from "./throughput.js";
 
 export interface SideBySide {

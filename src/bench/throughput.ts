@@ -32,7 +32,6 @@ export interface BenchResult {
   msPerStep: number;
 }
 
-
 /** A prepared benchmark: `run()` times `steps` steps and returns milliseconds per step. */
 export interface PreparedBench {
   run(): number;

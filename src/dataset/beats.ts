@@ -2,8 +2,8 @@
 // directory (one made by `ecg data build`, or one holding Kaggle's mitbih_train.csv / mitbih_test.csv).
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
 import { displayPath } from "../display-path.js";
+import { UserError } from "../errors.js";
 import { readBeatsCache, writeBeatsCache } from "./beats-cache.js";
 import { type BeatSet, type LabelMode, readBeatsCsv } from "./beats-csv.js";
 

@@ -3,8 +3,8 @@
 // every file is written under a temporary name and renamed at the end: nothing is half-written.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { UserError } from "../errors.js";
 import { displayPath } from "../display-path.js";
+import { UserError } from "../errors.js";
 import { AtomicFile } from "./atomic-file.js";
 import { type BeatSet, classCounts, splitFile } from "./beats.js";
 import { writeBeatsCache } from "./beats-cache.js";

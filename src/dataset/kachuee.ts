@@ -10,8 +10,9 @@
 //     (clipped to [0, 1]) rather than being cut short at the boundary;
 //   - a window with fewer than two peaks uses the median R-R interval of the whole record;
 //   - the last, shorter window is scaled on its own samples.
-import { resample } from "../signal/resample.js";
+
 import { median } from "../signal/median.js";
+import { resample } from "../signal/resample.js";
 
 export const BEAT_LENGTH = 187;
 /** The heartbeat set's sampling rate. */
@@ -26,7 +27,6 @@ export interface CutBeats {
   /** For each beat, the index into the given peaks of its R peak. */
   peakIndex: Int32Array;
 }
-
 
 /**
  * Cuts one beat per peak that falls inside the signal. `signal` is one lead at `fs` Hz (physical units);

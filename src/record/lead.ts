@@ -1,7 +1,7 @@
 // One lead of a WFDB record, in physical units, with errors that name the record.
 import path from "node:path";
-import { UserError } from "../errors.js";
 import { leadOf } from "../dataset/record-beats.js";
+import { UserError } from "../errors.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
 

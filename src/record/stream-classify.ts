@@ -13,9 +13,9 @@
 // 8 bytes per beat for the record-wide R-R median that the fallback above needs.
 import { BEAT_HZ, BEAT_LENGTH, WINDOW_SECONDS } from "../dataset/kachuee.js";
 import { PanTompkinsDetector, type PanTompkinsOptions } from "../qrs/pan-tompkins.js";
+import { median } from "../signal/median.js";
 import { type BeatProbabilities, classifyBeats } from "./classify.js";
 import { StreamingResampler } from "./stream-resample.js";
-import { median } from "../signal/median.js";
 
 export interface StreamedBeat {
   /** R-peak sample at the input rate. */
@@ -40,7 +40,6 @@ interface DeferredBeat {
   /** The 187 resampled samples from the R peak on (fewer at the end of the record). */
   raw: Float32Array;
 }
-
 
 export class StreamingRecordClassifier {
   readonly fs: number;

@@ -1,7 +1,9 @@
 // `ecg classify`: every beat of one record or many, detected (or given), cut by the Kachuee
 // pipeline and labelled by a model; CSV or WFDB annotation output; the bxb comparison where a
 // reference exists (per record, and gross and average over several records).
+import { mkdirSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { CLASS_NAMES } from "../../dataset/beats.js";
 import { WINDOW_SECONDS } from "../../dataset/kachuee.js";
@@ -10,16 +12,16 @@ import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-rep
 import type { BeatClassifier } from "../../models/classifier.js";
 import { beatAnnotations } from "../../record/annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "../../record/beats-file.js";
-import { checkClasses, type ClassifiedBeats, classifySignal } from "../../record/classify.js";
+import { type ClassifiedBeats, checkClasses, classifySignal } from "../../record/classify.js";
 import { compareWithReference, hasReference, type RecordComparison } from "../../record/compare-record.js";
 import { loadLead } from "../../record/lead.js";
+import { median } from "../../signal/median.js";
 import { writeAnnotations } from "../../wfdb/annotation.js";
 import { choiceOpt, numberOpt, recordsOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError, UserError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
-import { median } from "../../signal/median.js";
 
 /** Stands for the record's name in --output when several records are classified. */
 const RECORD_PLACEHOLDER = "{record}";
@@ -58,6 +60,8 @@ function classifyRecord(job: ClassifyJob, classifier: BeatClassifier): RecordRes
 
   const output = job.output?.split(RECORD_PLACEHOLDER).join(lead.name);
   if (output !== undefined) {
+    // out/{record}.atr: the folder is made, as a user running over a directory of records expects
+    if (job.output !== output) mkdirSync(path.dirname(output), { recursive: true });
     if (output.toLowerCase().endsWith(".csv")) writeTextAtomic(output, beatsCsv(result, lead.fs));
     else writeAnnotations(output, beatAnnotations(result.sample, result.label));
   }
@@ -126,7 +130,6 @@ function printMany(results: readonly RecordResult[]): void {
   println(formatStats(gross, true));
 }
 
-
 function recordJson(r: RecordResult, given: boolean) {
   return {
     record: r.record,
@@ -188,8 +191,7 @@ export const command: Command = {
     const json = args.values["json"] === true;
     const peaksFile = stringOpt(args, "peaks");
     const lead = stringOpt(args, "lead");
-    if (records.length > 1 && peaksFile !== undefined)
-      throw new UsageError("--peaks takes one record");
+    if (records.length > 1 && peaksFile !== undefined) throw new UsageError("--peaks takes one record");
     if (records.length > 1 && output !== undefined && !output.includes(RECORD_PLACEHOLDER))
       throw new UsageError(`with several records, --output must contain ${RECORD_PLACEHOLDER}`);
 
@@ -222,7 +224,10 @@ export const command: Command = {
     if (results.length === 1) {
       const r = results[0]!;
       if (json) {
-        printJson({ ...recordJson(r, given), seconds: { modelLoad: loadSeconds, detectAndClassify: r.seconds } });
+        printJson({
+          ...recordJson(r, given),
+          seconds: { modelLoad: loadSeconds, detectAndClassify: r.seconds },
+        });
         return;
       }
       printOne(r, given, reference);

@@ -13,9 +13,9 @@ import {
 } from "../../dataset/beats.js";
 import { INDEX_FILE } from "../../dataset/build.js";
 import { BEAT_LENGTH } from "../../dataset/kachuee.js";
+import { writeFileOrFail } from "../../errors.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { writeFileOrFail } from "../../errors.js";
 import { UsageError, UserError } from "../errors.js";
 import { displayPath, printJson, println } from "../output.js";
 
@@ -168,7 +168,12 @@ export const command: Command = {
           values: dd.set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH),
         })),
       );
-      writeFileOrFail(path.resolve(svgOut), beatsSvg(`${d.info.file}: ${d.info.count} beats`, counts, beats), "SVG", svgOut);
+      writeFileOrFail(
+        path.resolve(svgOut),
+        beatsSvg(`${d.info.file}: ${d.info.count} beats`, counts, beats),
+        "SVG",
+        svgOut,
+      );
     }
   },
 };

@@ -1,11 +1,11 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
 import path from "node:path";
+import { writeFileOrFail } from "../../errors.js";
 import { buildReportHtml } from "../../report/report.js";
 import { readRunDir } from "../../report/run-dir.js";
 import { stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { writeFileOrFail } from "../../errors.js";
 import { UsageError } from "../errors.js";
 import { displayPath, println } from "../output.js";
 

@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
+import { writeFileOrFail } from "../../errors.js";
 import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { buildViewerHtml } from "../../report/viewer.js";
 import { mergeBeats, type PredictedBeat, type ReferenceBeat } from "../../report/viewer-beats.js";
@@ -11,7 +12,6 @@ import { isBeatSymbol, readAnnotations } from "../../wfdb/annotation.js";
 import { readHeader } from "../../wfdb/header.js";
 import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { writeFileOrFail } from "../../errors.js";
 import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
 
