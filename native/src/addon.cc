@@ -230,8 +230,17 @@ OP(SetMkldnnEnabled)
 END_OP
 OP(SetEngineKernelsEnabled) return Napi::Boolean::New(env, kernels::SetEnabled(Bool(info, 0))); END_OP
 OP(GetNumThreads) return Napi::Number::New(env, at::get_num_threads()); END_OP
+// CUDA's device count: getNumGPUs() in libtorch 1.x, deviceCount() in 2.x.
+template <typename Hooks>
+auto GpuCount(const Hooks& hooks, int) -> decltype(hooks.deviceCount()) {
+  return hooks.deviceCount();
+}
+template <typename Hooks>
+auto GpuCount(const Hooks& hooks, long) -> decltype(hooks.getNumGPUs()) {
+  return hooks.getNumGPUs();
+}
 OP(CudaDeviceCount)
-  return Napi::Number::New(env, at::detail::getCUDAHooks().getNumGPUs());
+  return Napi::Number::New(env, static_cast<double>(GpuCount(at::detail::getCUDAHooks(), 0)));
 END_OP
 OP(ParallelInfo) return Napi::String::New(env, at::get_parallel_info()); END_OP
 OP(ConfigInfo) return Napi::String::New(env, at::show_config()); END_OP

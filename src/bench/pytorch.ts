@@ -33,6 +33,7 @@ export function pytorchMsPerStep(python: string, opts: BenchOptions): number {
     String(opts.steps),
   ];
   args.push("--warmup", String(opts.warmup), "--repeats", "1", "--threads", String(opts.threads), "--json");
+  args.push("--device", opts.device ?? "cpu");
   const r = spawnSync(python, args, { encoding: "utf8" });
   if (r.status !== 0)
     throw new Error(`PyTorch benchmark failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`);

@@ -1,6 +1,15 @@
 // Throughput of the real model: training steps (forward, focal loss, backward, AdaBound) and
 // inference (eval mode, BatchNorm folded, no autograd), timed over repeated runs; medians reported.
-import { manualSeed, noGrad, setEngineKernelsEnabled, setNumThreads, Tensor, tidy } from "../engine/index.js";
+import {
+  checkDevice,
+  type Device,
+  manualSeed,
+  noGrad,
+  setEngineKernelsEnabled,
+  setNumThreads,
+  Tensor,
+  tidy,
+} from "../engine/index.js";
 import { type PresetName, presetConfig } from "../models/config.js";
 import { foldBatchNorms } from "../models/fold.js";
 import { SeedNet } from "../models/seed-net.js";
@@ -20,6 +29,8 @@ export interface BenchOptions {
   fold?: boolean;
   /** Use the engine's own kernels where it has them (default on; off: ATen's only). */
   engineKernels?: boolean;
+  /** cpu (default) or cuda. */
+  device?: Device;
 }
 
 export interface BenchResult {
@@ -28,6 +39,7 @@ export interface BenchResult {
   preset: string;
   batch: number;
   threads: number;
+  device: Device;
   samplesPerSec: number;
   msPerStep: number;
 }
@@ -39,13 +51,20 @@ export interface PreparedBench {
 }
 
 export function prepareBench(opts: BenchOptions): PreparedBench {
+  const device = opts.device ?? "cpu";
+  checkDevice(device);
   setNumThreads(opts.threads);
   setEngineKernelsEnabled(opts.engineKernels ?? true);
   manualSeed(0);
   const model = new SeedNet(presetConfig(opts.preset));
-  const beats = Tensor.rand([opts.batch, 1, 187]);
-  const labels = Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes));
-  let step: () => void;
+  if (device !== "cpu") model.to(device);
+  const beats = tidy(() => Tensor.rand([opts.batch, 1, 187]).to(device));
+  const labels = tidy(() =>
+    Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes)).to(device),
+  );
+  // Each step returns a small tensor made last; reading it back waits for the device's queue, so
+  // a timed run on CUDA measures the work, not its launching.
+  let step: () => Tensor;
   let cleanup = () => {};
   if (opts.mode === "train") {
     model.train();
@@ -53,8 +72,10 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
     step = () =>
       tidy(() => {
         optimizer.zeroGrad();
-        focalLoss(model.forward(beats), labels, { alpha: SEED_ALPHA, gamma: SEED_GAMMA }).backward();
+        const loss = focalLoss(model.forward(beats), labels, { alpha: SEED_ALPHA, gamma: SEED_GAMMA });
+        loss.backward();
         optimizer.step();
+        return loss.detach();
       });
     cleanup = () => optimizer.dispose();
   } else {
@@ -62,11 +83,18 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
     if (opts.fold ?? true) foldBatchNorms(model);
     step = () => tidy(() => noGrad(() => model.forward(beats).softmax(1)));
   }
-  for (let i = 0; i < opts.warmup; i++) step();
+  const steps = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const last = step();
+      if (i === n - 1) last.toFloat32Array();
+      last.dispose();
+    }
+  };
+  steps(opts.warmup);
   return {
     run() {
       const t0 = performance.now();
-      for (let i = 0; i < opts.steps; i++) step();
+      steps(opts.steps);
       return (performance.now() - t0) / opts.steps;
     },
     dispose() {
@@ -85,6 +113,7 @@ export function resultOf(opts: BenchOptions, framework: string, msPerStep: numbe
     preset: opts.preset,
     batch: opts.batch,
     threads: opts.threads,
+    device: opts.device ?? "cpu",
     samplesPerSec: (opts.batch * 1000) / msPerStep,
     msPerStep,
   };

@@ -27,6 +27,7 @@ export function benchCommand(mode: BenchMode): Command {
       pytorch: { type: "boolean" },
       "no-fold": { type: "boolean" },
       "aten-only": { type: "boolean" },
+      device: { type: "string" },
       json: { type: "boolean" },
     },
     optionHelp: {
@@ -38,6 +39,7 @@ export function benchCommand(mode: BenchMode): Command {
       rounds: "timed rounds; the median is reported (default 5)",
       pytorch: "run tools/pytorch/bench.py alternately with ours and report the ratio",
       ...(mode === "infer" ? { "no-fold": "keep BatchNorm separate (to measure what folding buys)" } : {}),
+      device: "cpu (default) or cuda",
       "aten-only": "ATen's kernels only, not the engine's own (to measure what those buy)",
       json: "one JSON document on stdout",
     },
@@ -52,6 +54,7 @@ export function benchCommand(mode: BenchMode): Command {
         threads: numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 }),
         fold: !boolOpt(args, "no-fold"),
         engineKernels: !boolOpt(args, "aten-only"),
+        device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
       };
       const rounds = numberOpt(args, "rounds", 5, { integer: true, min: 1 });
       const bar = new ProgressBar({ label: `bench ${mode}`, total: rounds, unit: "rounds" });
@@ -62,7 +65,7 @@ export function benchCommand(mode: BenchMode): Command {
         return;
       }
       println(
-        `${what}, preset ${opts.preset}, batch ${opts.batch}, ${opts.threads} threads, median of ${rounds} rounds × ${opts.steps} steps`,
+        `${what}, preset ${opts.preset}, batch ${opts.batch}, ${opts.device === "cuda" ? "cuda" : `${opts.threads} threads`}, median of ${rounds} rounds × ${opts.steps} steps`,
       );
       println(
         `  ecg-beats  ${r.ours.samplesPerSec.toFixed(0).padStart(8)} samples/s  (${r.ours.msPerStep.toFixed(2)} ms/step)`,

@@ -1,4 +1,6 @@
 // Process-wide engine settings: gradient mode, seeds, threads, devices.
+
+import { UserError } from "../errors.js";
 import { native } from "./native.js";
 import type { Device } from "./tensor.js";
 
@@ -53,7 +55,7 @@ export function cudaIsAvailable(): boolean {
 /** Checks that a device is usable here; a one-line error otherwise. */
 export function checkDevice(device: Device): void {
   if (device.startsWith("cuda") && !cudaIsAvailable()) {
-    throw new Error(
+    throw new UserError(
       `device '${device}' requested but this libtorch has no CUDA device (it is a CPU build, or no GPU is visible)`,
     );
   }

@@ -27,11 +27,11 @@ import torch
 from seed_model import BEAT_LENGTH, PRESETS, build_model, focal_loss, seed_optimizer
 
 
-def train_step_fn(preset: str, batch: int) -> Callable[[], None]:
-    model = build_model(preset).train()
+def train_step_fn(preset: str, batch: int, device: str) -> Callable[[], None]:
+    model = build_model(preset).to(device).train()
     optimizer = seed_optimizer(model)
-    beats = torch.rand(batch, 1, BEAT_LENGTH)
-    labels = torch.randint(0, model.config.classes, (batch,))
+    beats = torch.rand(batch, 1, BEAT_LENGTH).to(device)
+    labels = torch.randint(0, model.config.classes, (batch,)).to(device)
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
@@ -41,9 +41,9 @@ def train_step_fn(preset: str, batch: int) -> Callable[[], None]:
     return step
 
 
-def infer_step_fn(preset: str, batch: int) -> Callable[[], None]:
-    model = build_model(preset).eval()
-    beats = torch.rand(batch, 1, BEAT_LENGTH)
+def infer_step_fn(preset: str, batch: int, device: str) -> Callable[[], None]:
+    model = build_model(preset).to(device).eval()
+    beats = torch.rand(batch, 1, BEAT_LENGTH).to(device)
 
     def step() -> None:
         with torch.no_grad():
@@ -52,15 +52,25 @@ def infer_step_fn(preset: str, batch: int) -> Callable[[], None]:
     return step
 
 
-def bench(mode: str, preset: str, batch: int, steps: int, warmup: int, repeats: int) -> Dict[str, object]:
-    step = train_step_fn(preset, batch) if mode == "train" else infer_step_fn(preset, batch)
+def bench(
+    mode: str, preset: str, batch: int, steps: int, warmup: int, repeats: int, device: str = "cpu"
+) -> Dict[str, object]:
+    step = train_step_fn(preset, batch, device) if mode == "train" else infer_step_fn(preset, batch, device)
+
+    def sync() -> None:
+        # CUDA queues work: wait for it, so a run measures the work and not its launching
+        if device != "cpu":
+            torch.cuda.synchronize()
+
     for _ in range(warmup):
         step()
+    sync()
     per_step: List[float] = []
     for _ in range(repeats):
         start = time.perf_counter()
         for _ in range(steps):
             step()
+        sync()
         per_step.append((time.perf_counter() - start) / steps)
     seconds = statistics.median(per_step)
     return {
@@ -69,6 +79,7 @@ def bench(mode: str, preset: str, batch: int, steps: int, warmup: int, repeats: 
         "preset": preset,
         "batch": batch,
         "threads": torch.get_num_threads(),
+        "device": device,
         "samplesPerSec": batch / seconds,
         "msPerStep": seconds * 1000,
         "steps": steps,
@@ -89,6 +100,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs; the median is reported")
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (Debian's default is 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     args = parser.parse_args(argv)
     if min(args.batch, args.steps, args.repeats, args.threads) < 1 or args.warmup < 0:
@@ -97,7 +109,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error("train needs --batch >= 2 (BatchNorm in train mode)")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    result = bench(args.mode, args.preset, args.batch, args.steps, args.warmup, args.repeats)
+    result = bench(args.mode, args.preset, args.batch, args.steps, args.warmup, args.repeats, args.device)
     if args.json:
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")
