@@ -228,6 +228,13 @@ OP(SetMkldnnEnabled)
   at::globalContext().setUserEnabledMkldnn(Bool(info, 0));
   return Napi::Boolean::New(env, prev);
 END_OP
+// TF32 tensor-core arithmetic in cuDNN convolutions: on by default, as in PyTorch; off gives full
+// float32 (what a comparison with the CPU to 1e-4 needs). Returns the previous setting.
+OP(SetCudnnTf32)
+  bool prev = at::globalContext().allowTF32CuDNN();
+  at::globalContext().setAllowTF32CuDNN(Bool(info, 0));
+  return Napi::Boolean::New(env, prev);
+END_OP
 OP(SetEngineKernelsEnabled) return Napi::Boolean::New(env, kernels::SetEnabled(Bool(info, 0))); END_OP
 OP(GetNumThreads) return Napi::Number::New(env, at::get_num_threads()); END_OP
 // CUDA's device count: getNumGPUs() in libtorch 1.x, deviceCount() in 2.x.
@@ -550,6 +557,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("getNumThreads", GetNumThreads);
   EXPORT("setMkldnnEnabled", SetMkldnnEnabled);
   EXPORT("setEngineKernelsEnabled", SetEngineKernelsEnabled);
+  EXPORT("setCudnnTf32", SetCudnnTf32);
   EXPORT("cudaDeviceCount", CudaDeviceCount);
   EXPORT("parallelInfo", ParallelInfo);
   EXPORT("configInfo", ConfigInfo);

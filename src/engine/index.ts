@@ -12,6 +12,7 @@ export {
   manualSeed,
   noGrad,
   parallelInfo,
+  setCudnnTf32,
   setEngineKernelsEnabled,
   setMkldnnEnabled,
   setNumThreads,

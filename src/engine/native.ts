@@ -50,6 +50,7 @@ export interface NativeBinding {
   getNumThreads(): number;
   setMkldnnEnabled(on: boolean): boolean;
   setEngineKernelsEnabled(on: boolean): boolean;
+  setCudnnTf32(on: boolean): boolean;
   cudaDeviceCount(): number;
   parallelInfo(): string;
   configInfo(): string;

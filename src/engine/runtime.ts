@@ -40,6 +40,15 @@ export function setEngineKernelsEnabled(on: boolean): boolean {
   return native().setEngineKernelsEnabled(on);
 }
 
+/**
+ * TF32 tensor-core arithmetic in cuDNN convolutions (on by default, as in PyTorch: about twice the
+ * speed of float32 on recent GPUs, with a 10-bit mantissa: logits differ from the CPU's by ~1e-3).
+ * Off: full float32, the CPU's numbers to ~1e-6. Returns the previous setting.
+ */
+export function setCudnnTf32(on: boolean): boolean {
+  return native().setCudnnTf32(on);
+}
+
 export function getNumThreads(): number {
   return native().getNumThreads();
 }
