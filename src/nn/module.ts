@@ -108,18 +108,32 @@ export abstract class Module {
 
   /** Moves every parameter and buffer to a device, in place (the tensors are replaced). */
   to(device: Device): this {
-    for (const m of this.modules()) m.moveOwn(device);
+    const same = (t: Tensor) => t.device === device || (device === "cuda" && t.device === "cuda:0");
+    for (const m of this.modules()) m.replaceOwn((t) => (same(t) ? undefined : t.to(device)));
     return this;
   }
 
-  private moveOwn(device: Device): void {
+  /**
+   * Casts every floating-point parameter and buffer to dtype, in place, as PyTorch's .double() and
+   * .float() do; integer buffers (num_batches_tracked) stay as they are.
+   */
+  toDtype(dtype: "float32" | "float64"): this {
+    const floating = (t: Tensor) => t.dtype === "float32" || t.dtype === "float64";
+    for (const m of this.modules())
+      m.replaceOwn((t) => (floating(t) && t.dtype !== dtype ? t.toDtype(dtype) : undefined));
+    return this;
+  }
+
+  /** Replaces each own tensor for which convert returns one (a parameter stays a parameter). */
+  private replaceOwn(convert: (t: Tensor) => Tensor | undefined): void {
     for (const map of [this.params, this.buffers]) {
       for (const [n, t] of map) {
-        if (t.device === device || (device === "cuda" && t.device === "cuda:0")) continue;
-        const moved = keep(noGrad(() => t.to(device)));
-        if (map === this.params) moved.requiresGrad = true;
+        const replaced = noGrad(() => convert(t));
+        if (replaced === undefined) continue;
+        keep(replaced);
+        if (map === this.params) replaced.requiresGrad = true;
         t.dispose();
-        map.set(n, moved);
+        map.set(n, replaced);
       }
     }
     this.afterMove();
