@@ -141,32 +141,24 @@ test("ecg classify over several records: one model load, {record} outputs, per-r
   skip: modelSkip,
 }, () => {
   const outDir = mkdtempSync(path.join(tmp, "many-"));
-  const noPlaceholder = ecg(
-    "classify",
-    "--record",
-    recordPath("100"),
-    "--record",
-    recordPath("101"),
-    "--model",
-    modelFile,
-    "--output",
-    path.join(outDir, "x.atr"),
-  );
+  const twoRecords = (output: string, ...more: string[]) =>
+    ecg(
+      "classify",
+      "--record",
+      recordPath("100"),
+      "--record",
+      recordPath("101"),
+      "--model",
+      modelFile,
+      "--output",
+      output,
+      ...more,
+    );
+  const noPlaceholder = twoRecords(path.join(outDir, "x.atr"));
   assert.equal(noPlaceholder.status, 2, "several records need {record} in --output");
   assert.match(noPlaceholder.stderr, /\{record\}/);
 
-  const r = ecg(
-    "classify",
-    "--record",
-    recordPath("100"),
-    "--record",
-    recordPath("101"),
-    "--model",
-    modelFile,
-    "--output",
-    path.join(outDir, "made", "{record}.atr"),
-    "--json",
-  );
+  const r = twoRecords(path.join(outDir, "made", "{record}.atr"), "--json");
   assert.equal(r.status, 0, r.stderr);
   const j = JSON.parse(r.stdout) as {
     records: Array<{ record: string; beats: number; seconds: number; output: string }>;
