@@ -1,5 +1,5 @@
 // Typed errors: the CLI prints their message as one line (no stack unless --verbose).
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 /** Bad input from the user: a missing file, a malformed record, a wrong option value. Exit code 1. */
 export class UserError extends Error {
@@ -27,27 +27,5 @@ export function readFileOrFail(file: string, what: string, shown: string = file)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${shown}: cannot read ${what} (${code === "ENOENT" ? "no such file" : code})`, file);
-  }
-}
-
-/**
- * Writes a whole file atomically (a temporary file renamed into place, so a reader never sees half
- * of it); a failure is a one-line UserError naming the file ("out/100.atr: cannot write
- * annotations (ENOENT)").
- */
-export function writeFileOrFail(
-  file: string,
-  data: string | Uint8Array,
-  what: string,
-  shown: string = file,
-): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`${shown}: cannot write ${what} (${code ?? (e as Error).message})`, file);
   }
 }

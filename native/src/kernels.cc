@@ -4,6 +4,7 @@
 #include "kernels.h"
 
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <atomic>
 #include <torch/csrc/autograd/custom_function.h>
 

@@ -57,7 +57,7 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   setEngineKernelsEnabled(opts.engineKernels ?? true);
   manualSeed(0);
   const model = new SeedNet(presetConfig(opts.preset));
-  if (device !== "cpu") model.to(device);
+  model.to(device);
   const beats = tidy(() => Tensor.rand([opts.batch, 1, 187]).to(device));
   const labels = tidy(() =>
     Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes)).to(device),

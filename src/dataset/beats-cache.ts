@@ -5,7 +5,7 @@
 // Layout (little-endian): "ECGBEAT1" | u32 count | u32 beat length | f64 CSV size | f64 CSV mtime (ms)
 // | f32 x[count × beat length] | u8 y[count].
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { writeFileAtomic } from "./atomic-file.js";
+import { writeFileAtomic } from "../atomic-file.js";
 import type { BeatSet } from "./beats-csv.js";
 import { BEAT_LENGTH } from "./kachuee.js";
 

@@ -2,9 +2,10 @@
 // row, 187 samples then the label (0..4, written by Kaggle as "0.000000000000000000e+00").
 // Parsing is hand-written over the raw bytes (109k rows × 188 cells): a per-cell split/parseFloat
 // costs several times more.
+
+import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { readFileOrFail, UserError } from "../errors.js";
-import { AtomicFile } from "./atomic-file.js";
 import { BEAT_LENGTH } from "./kachuee.js";
 
 export interface BeatSet {

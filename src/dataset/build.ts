@@ -3,9 +3,9 @@
 // every file is written under a temporary name and renamed at the end: nothing is half-written.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
-import { AtomicFile } from "./atomic-file.js";
 import { type BeatSet, classCounts, splitFile } from "./beats.js";
 import { writeBeatsCache } from "./beats-cache.js";
 import { writeBeatsCsvTo } from "./beats-csv.js";

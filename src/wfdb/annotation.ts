@@ -9,7 +9,8 @@
 //   A = 63     AUX: I bytes of auxiliary text follow (plus a pad byte when I is odd);
 //   A = 0, I = 0  end of file.
 import path from "node:path";
-import { readFileOrFail, UserError, writeFileOrFail } from "../errors.js";
+import { writeFileOrFail } from "../atomic-file.js";
+import { readFileOrFail, UserError } from "../errors.js";
 import { aamiClassOf, codeOfSymbol, isBeat, symbolOfCode } from "./annotation-codes.js";
 
 export interface Annotation {

@@ -7,14 +7,14 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { CLASS_NAMES } from "../../dataset/beats.js";
 import { WINDOW_SECONDS } from "../../dataset/kachuee.js";
-import { averageStats, bxbStats, sumMatrices } from "../../eval/bxb.js";
+import { type AverageStats, averageStats, type BxbStats, bxbStats, sumMatrices } from "../../eval/bxb.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import type { BeatClassifier } from "../../models/classifier.js";
 import { beatAnnotations } from "../../record/annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "../../record/beats-file.js";
 import { type ClassifiedBeats, checkClasses, classifySignal } from "../../record/classify.js";
 import { compareWithReference, hasReference, type RecordComparison } from "../../record/compare-record.js";
-import { loadLead } from "../../record/lead.js";
+import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { median } from "../../signal/median.js";
 import { writeAnnotations } from "../../wfdb/annotation.js";
 import { choiceOpt, numberOpt, recordsOpt, requireString, stringOpt } from "../args.js";
@@ -39,7 +39,6 @@ interface RecordResult {
 
 interface ClassifyJob {
   recordPath: string;
-  lead: string | undefined;
   peaksFile: string | undefined;
   output: string | undefined;
   reference: string;
@@ -49,12 +48,26 @@ function classCounts(result: ClassifiedBeats): Record<string, number> {
   return Object.fromEntries(CLASS_NAMES.map((c, k) => [c, result.label.filter((l) => l === k).length]));
 }
 
-function classifyRecord(job: ClassifyJob, classifier: BeatClassifier): RecordResult {
+/** A record's lead, read, with the seconds the reading took (counted in the record's time). */
+interface ReadLead {
+  lead: LoadedLead;
+  seconds: number;
+}
+
+function readLead(recordPath: string, lead: string | undefined): ReadLead {
   const t0 = performance.now();
-  const lead = loadLead(job.recordPath, { lead: job.lead, minSeconds: WINDOW_SECONDS });
+  return {
+    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS }),
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function classifyRecord(job: ClassifyJob, read: ReadLead, classifier: BeatClassifier): RecordResult {
+  const t0 = performance.now();
+  const { lead } = read;
   const peaks = job.peaksFile !== undefined ? readTestBeats(job.peaksFile).samples : undefined;
   const result = classifySignal(lead.signal, lead.fs, classifier, peaks !== undefined ? { peaks } : {});
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = read.seconds + (performance.now() - t0) / 1000;
   if (result.count === 0)
     throw new UserError(`record ${lead.name}: no beats found on ${lead.lead}`, job.recordPath);
 
@@ -99,9 +112,28 @@ function printOne(r: RecordResult, given: boolean, reference: string): void {
   }
 }
 
-function printMany(results: readonly RecordResult[]): void {
+/** Gross and average bxb figures over the records that had reference annotations. */
+interface Pooled {
+  compared: RecordResult[];
+  matrix: number[][];
+  gross: BxbStats;
+  average: AverageStats;
+}
+
+function pooled(results: readonly RecordResult[]): Pooled | undefined {
   const compared = results.filter((r) => r.comparison !== undefined);
-  if (compared.length === 0) {
+  if (compared.length === 0) return undefined;
+  const matrix = sumMatrices(compared.map((r) => r.comparison!.matrix));
+  return {
+    compared,
+    matrix,
+    gross: bxbStats(matrix),
+    average: averageStats(compared.map((r) => r.comparison!.stats)),
+  };
+}
+
+function printMany(results: readonly RecordResult[], pool: Pooled | undefined): void {
+  if (pool === undefined) {
     println("record  beats      N      S      V      F      Q  time s");
     for (const r of results) {
       const c = classCounts(r.result);
@@ -113,21 +145,19 @@ function printMany(results: readonly RecordResult[]): void {
     }
     return;
   }
-  const matrix = sumMatrices(compared.map((r) => r.comparison!.matrix));
-  const gross = bxbStats(matrix);
   println(
     formatRecordTable(
-      compared.map((r) => ({ record: r.record, stats: r.comparison!.stats, seconds: r.seconds })),
-      gross,
-      averageStats(compared.map((r) => r.comparison!.stats)),
+      pool.compared.map((r) => ({ record: r.record, stats: r.comparison!.stats, seconds: r.seconds })),
+      pool.gross,
+      pool.average,
       true,
     ),
   );
   println();
-  println(`gross over ${compared.length} records with reference annotations, match window 150 ms:`);
-  println(formatMatrix(matrix));
+  println(`gross over ${pool.compared.length} records with reference annotations, match window 150 ms:`);
+  println(formatMatrix(pool.matrix));
   println();
-  println(formatStats(gross, true));
+  println(formatStats(pool.gross, true));
 }
 
 function recordJson(r: RecordResult, given: boolean) {
@@ -197,7 +227,7 @@ export const command: Command = {
 
     // The first record is read before the model so that a bad record fails fast, without the
     // half-second libtorch load.
-    loadLead(records[0]!, { lead, minSeconds: WINDOW_SECONDS });
+    const first = readLead(records[0]!, lead);
     const { loadClassifier } = await import("../../models/classifier.js");
     const tLoad = performance.now();
     const classifier = loadClassifier(modelFile, { device, threads });
@@ -210,8 +240,9 @@ export const command: Command = {
       } catch (e) {
         throw new UserError((e as Error).message, modelFile);
       }
-      for (const recordPath of records) {
-        results.push(classifyRecord({ recordPath, lead, peaksFile, output, reference }, classifier));
+      for (const [i, recordPath] of records.entries()) {
+        const read = i === 0 ? first : readLead(recordPath, lead);
+        results.push(classifyRecord({ recordPath, peaksFile, output, reference }, read, classifier));
         bar.tick(1);
       }
     } finally {
@@ -247,22 +278,16 @@ export const command: Command = {
       maxRecord: Math.max(...perRecord),
       command: totalSeconds,
     };
+    const pool = pooled(results);
     if (json) {
-      const compared = results.filter((r) => r.comparison !== undefined);
-      const matrix = sumMatrices(compared.map((r) => r.comparison!.matrix));
       printJson({
         records: results.map((r) => recordJson(r, given)),
-        ...(compared.length > 0
-          ? {
-              gross: { matrix, stats: bxbStats(matrix) },
-              average: averageStats(compared.map((r) => r.comparison!.stats)),
-            }
-          : {}),
+        ...(pool ? { gross: { matrix: pool.matrix, stats: pool.gross }, average: pool.average } : {}),
         seconds: timing,
       });
       return;
     }
-    printMany(results);
+    printMany(results, pool);
     const slowest = results.find((r) => r.seconds === timing.maxRecord)!;
     info(
       `${results.length} records, ${given ? "" : "detection + "}classification ${timing.records.toFixed(2)} s ` +

@@ -2,6 +2,7 @@
 // terminal (braille dots) or as an SVG. A dataset directory shows both of its splits.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { writeFileOrFail } from "../../atomic-file.js";
 import { beatsSvg, brailleLines } from "../../dataset/beat-plot.js";
 import {
   type BeatSet,
@@ -13,7 +14,6 @@ import {
 } from "../../dataset/beats.js";
 import { INDEX_FILE } from "../../dataset/build.js";
 import { BEAT_LENGTH } from "../../dataset/kachuee.js";
-import { writeFileOrFail } from "../../errors.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError, UserError } from "../errors.js";

@@ -1,6 +1,6 @@
 // `ecg predict`: class probabilities for every beat of a CSV (187 values per row, or 188 with a label, ignored).
 import { existsSync } from "node:fs";
-import { writeFileAtomic } from "../../dataset/atomic-file.js";
+import { writeFileAtomic } from "../../atomic-file.js";
 import { readBeatsCsv } from "../../dataset/beats.js";
 import { argmaxRows } from "../../models/classifier.js";
 import { requireString, stringOpt } from "../args.js";

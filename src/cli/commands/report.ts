@@ -1,7 +1,7 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
 import path from "node:path";
-import { writeFileOrFail } from "../../errors.js";
+import { writeFileOrFail } from "../../atomic-file.js";
 import { buildReportHtml } from "../../report/report.js";
 import { readRunDir } from "../../report/run-dir.js";
 import { stringOpt } from "../args.js";

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
-import { writeFileOrFail } from "../../errors.js";
+import { writeFileOrFail } from "../../atomic-file.js";
 import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { buildViewerHtml } from "../../report/viewer.js";
 import { mergeBeats, type PredictedBeat, type ReferenceBeat } from "../../report/viewer-beats.js";

@@ -2,6 +2,7 @@
 // an interruption never leaves a half-written file under its final name.
 import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
+import { UserError } from "./errors.js";
 
 export class AtomicFile {
   readonly file: string;
@@ -52,5 +53,23 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   } catch (e) {
     f.abort();
     throw e;
+  }
+}
+
+/**
+ * writeFileAtomic for files the user named: a failure is a one-line UserError naming the file
+ * ("out/100.atr: cannot write annotations (ENOENT)").
+ */
+export function writeFileOrFail(
+  file: string,
+  data: Uint8Array | string,
+  what: string,
+  shown: string = file,
+): void {
+  try {
+    writeFileAtomic(file, data);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`${shown}: cannot write ${what} (${code ?? (e as Error).message})`, file);
   }
 }
