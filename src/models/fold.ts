@@ -2,7 +2,7 @@
 // average pool between, which is linear and per-channel) is an affine map per output channel, so it
 // can be merged into that convolution's weights and bias. The folded model computes the same
 // eval-mode function with fewer kernels and passes over memory. Use it only for inference.
-import { noGrad } from "../engine/index.js";
+import { noGrad, tidy } from "../engine/index.js";
 import { AvgPool1d, BatchNorm1d, Conv1d, Identity, Sequential } from "../nn/layers.js";
 import type { Module } from "../nn/module.js";
 
@@ -11,12 +11,14 @@ function foldInto(conv: Conv1d, bn: BatchNorm1d): void {
     const sd = conv.stateDict();
     const weight = sd.get("weight")!;
     const bias = sd.get("bias");
-    const { scale, shift } = bn.foldedAffine();
-    weight.mul_(scale.reshape([-1, 1, 1]));
     if (!bias) throw new Error("folding needs a conv with a bias");
-    bias.mul_(scale).add_(shift);
-    scale.dispose();
-    shift.dispose();
+    // In float64, rounded once into the conv's dtype: the folded weights are then the nearest
+    // float32 values to the exact products (two float32 roundings drift by 1e-4 on the seed preset).
+    tidy(() => {
+      const { scale, shift } = bn.foldedAffine("float64");
+      weight.copy_(weight.toDtype("float64").mul(scale.reshape([-1, 1, 1])));
+      bias.copy_(bias.toDtype("float64").mul(scale).add(shift));
+    });
   });
 }
 

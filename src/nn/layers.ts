@@ -1,6 +1,6 @@
 // The layers the seed's network is built from, each matching its torch.nn namesake: same
 // parameter names, shapes, defaults and initialisation.
-import { Tensor } from "../engine/index.js";
+import { type DType, Tensor } from "../engine/index.js";
 import { defaultBiasInit_, defaultWeightInit_, fans } from "./init.js";
 import { Module } from "./module.js";
 
@@ -82,9 +82,10 @@ export class BatchNorm1d extends Module {
   }
 
   /** Inference-time scale and shift: y = x·scale + shift, from the running statistics. */
-  foldedAffine(): { scale: Tensor; shift: Tensor } {
-    const scale = this.param("weight").div(this.buffer("running_var").add(this.eps).sqrt());
-    const shift = this.param("bias").sub(this.buffer("running_mean").mul(scale));
+  foldedAffine(dtype: DType = "float32"): { scale: Tensor; shift: Tensor } {
+    const f = (t: Tensor) => (t.dtype === dtype ? t : t.toDtype(dtype));
+    const scale = f(this.param("weight")).div(f(this.buffer("running_var")).add(this.eps).sqrt());
+    const shift = f(this.param("bias")).sub(f(this.buffer("running_mean")).mul(scale));
     return { scale, shift };
   }
 }
