@@ -1,20 +1,29 @@
-// Typed errors: the CLI prints their message as one line (no stack unless --verbose).
+// The project's one error family. Every error a user can cause (bad input, a missing file, a
+// malformed checkpoint, a wrong option) is an EcgError: the CLI prints its message as one line (no
+// stack unless --verbose) and exits with its exitCode. Anything else is a bug, shown as one.
 import { readFileSync } from "node:fs";
 
-/** Bad input from the user: a missing file, a malformed record, a wrong option value. Exit code 1. */
-export class UserError extends Error {
-  override name = "UserError";
+/** The root of the family: a message fit to show as is, and the exit code it maps to. */
+export abstract class EcgError extends Error {
+  abstract readonly exitCode: 1 | 2;
   /** The file (or record, or tensor name) that caused the error, when there is one. */
   readonly culprit: string | undefined;
-  constructor(message: string, culprit?: string) {
-    super(message);
+  constructor(message: string, culprit?: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.culprit = culprit;
   }
 }
 
+/** Bad input from the user: a missing file, a malformed record, a wrong option value. Exit code 1. */
+export class UserError extends EcgError {
+  override name = "UserError";
+  readonly exitCode = 1;
+}
+
 /** A malformed command line: unknown option, missing argument. Exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends EcgError {
   override name = "UsageError";
+  readonly exitCode = 2;
 }
 
 /**

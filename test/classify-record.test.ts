@@ -4,11 +4,12 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { CLASS_NAMES } from "../src/dataset/beats.js";
+
 import { beatAnnotations } from "../src/record/annotations-out.js";
 import { beatsCsv, readBeatsCsvFile, readTestBeats } from "../src/record/beats-file.js";
 import { classifySignal } from "../src/record/classify.js";
 import { loadLead } from "../src/record/lead.js";
+import { CLASS_NAMES } from "../src/vocabulary.js";
 import { readAnnotations, writeAnnotations } from "../src/wfdb/annotation.js";
 import { featureClassifier } from "./classify-stand-in.js";
 import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";

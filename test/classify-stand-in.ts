@@ -1,8 +1,8 @@
 // A deterministic stand-in for a trained beat classifier, for tests of the whole-record pipeline
 // that must not depend on libtorch or on a trained model file.
-import { CLASS_NAMES } from "../src/dataset/beats.js";
-import { BEAT_LENGTH } from "../src/dataset/kachuee.js";
+
 import type { BeatProbabilities } from "../src/record/classify.js";
+import { BEAT_LENGTH, CLASS_NAMES } from "../src/vocabulary.js";
 
 /**
  * A deterministic stand-in for a trained model (no libtorch needed): a softmax over simple beat

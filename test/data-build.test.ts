@@ -7,8 +7,9 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { readBeatsCsv } from "../src/dataset/beats.js";
 import { readBeatsCache } from "../src/dataset/beats-cache.js";
-import { BEAT_LENGTH } from "../src/dataset/kachuee.js";
+
 import { DS1, DS2, PACED } from "../src/dataset/split.js";
+import { BEAT_LENGTH } from "../src/vocabulary.js";
 import { readAnnotations } from "../src/wfdb/annotation.js";
 import { mitdbDir, mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { type BeatSet, loadSplit, readBeatsCsv, UNLABELLED, writeBeatsCsv } from "../src/dataset/beats.js";
 import { cachePathFor, readBeatsCache, writeBeatsCache } from "../src/dataset/beats-cache.js";
-import { BEAT_LENGTH } from "../src/dataset/kachuee.js";
+import { BEAT_LENGTH } from "../src/vocabulary.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "dataset-beats-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));

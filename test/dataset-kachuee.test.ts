@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { BEAT_LENGTH, kachueeBeats } from "../src/dataset/kachuee.js";
+import { kachueeBeats } from "../src/dataset/kachuee.js";
+import { BEAT_LENGTH } from "../src/vocabulary.js";
 
 /** 125 Hz signal at 0.5 with a spike of 1 at each peak and one dip to 0 per window. */
 function spiky(n: number, peaks: number[]): Float32Array {

@@ -9,8 +9,9 @@ import { cudaIsAvailable, manualSeed, noGrad, setCudnnTf32, Tensor, tidy } from 
 import { loadClassifier } from "../src/models/classifier.js";
 import { presetConfig } from "../src/models/config.js";
 import { SeedNet } from "../src/models/seed-net.js";
-import { focalLoss, SEED_ALPHA, SEED_GAMMA } from "../src/nn/losses.js";
+import { focalLoss, SEED_GAMMA } from "../src/nn/losses.js";
 import { AdaBound } from "../src/nn/optim/index.js";
+import { SEED_ALPHA } from "../src/vocabulary.js";
 import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
 import { repoRoot } from "./helpers/mitdb.js";
 

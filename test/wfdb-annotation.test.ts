@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { aamiClass } from "../src/vocabulary.js";
 import {
   type Annotation,
-  aamiClass,
   encodeAnnotations,
   isBeatSymbol,
   parseAnnotations,

@@ -13,8 +13,9 @@ import {
 import { type PresetName, presetConfig } from "../models/config.js";
 import { foldBatchNorms } from "../models/fold.js";
 import { SeedNet } from "../models/seed-net.js";
-import { focalLoss, SEED_ALPHA, SEED_GAMMA } from "../nn/losses.js";
+import { focalLoss, SEED_GAMMA } from "../nn/losses.js";
 import { AdaBound } from "../nn/optim/index.js";
+import { BEAT_LENGTH, SEED_ALPHA } from "../vocabulary.js";
 
 export type BenchMode = "train" | "infer";
 
@@ -58,7 +59,7 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   manualSeed(0);
   const model = new SeedNet(presetConfig(opts.preset));
   model.to(device);
-  const beats = tidy(() => Tensor.rand([opts.batch, 1, 187]).to(device));
+  const beats = tidy(() => Tensor.rand([opts.batch, 1, BEAT_LENGTH]).to(device));
   const labels = tidy(() =>
     Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes)).to(device),
   );

@@ -1,22 +1,9 @@
 // The `ecg` dispatcher: finds the sub-command, parses its options, maps errors to exit codes.
 // Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error.
 import { parseArgs } from "node:util";
-import { EngineUnavailableError } from "../engine/native.js";
-import { CheckpointError, StateDictError } from "../nn/errors.js";
+import { EcgError } from "../errors.js";
 import type { Command, OptionSpec } from "./command.js";
-import { UsageError, UserError } from "./errors.js";
-
-/** Errors a user's input or set-up caused: one line, no "unexpected" hint. */
-function isUserFacing(err: Error): boolean {
-  return (
-    err instanceof UserError ||
-    err instanceof UsageError ||
-    err instanceof CheckpointError ||
-    err instanceof StateDictError ||
-    err instanceof EngineUnavailableError ||
-    err.name === "RunDirError"
-  );
-}
+import { UsageError } from "./errors.js";
 
 /** Every sub-command, loaded lazily so that `ecg detect` never loads libtorch. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -115,12 +102,12 @@ export async function runCli(argv: string[]): Promise<number> {
 
 function reportError(e: unknown, verbose: boolean): number {
   const err = e instanceof Error ? e : new Error(String(e));
-  const code = err instanceof UsageError ? 2 : 1;
-  const prefix = err instanceof UsageError ? "usage error" : "error";
+  const code = err instanceof EcgError ? err.exitCode : 1;
+  const prefix = code === 2 ? "usage error" : "error";
   const firstLine = err.message.split("\n")[0];
   process.stderr.write(`ecg: ${prefix}: ${firstLine}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!isUserFacing(err)) {
+  else if (!(err instanceof EcgError)) {
     process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");
   }
   return code;

@@ -1,5 +1,5 @@
 // Small drawings of beats for `ecg data info`: a braille-dot terminal plot and a standalone SVG.
-import { BEAT_LENGTH } from "./kachuee.js";
+import { BEAT_LENGTH } from "../vocabulary.js";
 
 /** Braille dot bits by [x][y] within a 2 × 4 cell (Unicode braille patterns, U+2800). */
 const DOT: readonly (readonly number[])[] = [

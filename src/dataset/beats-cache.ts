@@ -6,8 +6,8 @@
 // | f32 x[count × beat length] | u8 y[count].
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { writeFileAtomic } from "../atomic-file.js";
+import { BEAT_LENGTH } from "../vocabulary.js";
 import type { BeatSet } from "./beats-csv.js";
-import { BEAT_LENGTH } from "./kachuee.js";
 
 const MAGIC = "ECGBEAT1";
 const HEADER_BYTES = 32;

@@ -6,10 +6,10 @@
 import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { readFileOrFail, UserError } from "../errors.js";
-import { BEAT_LENGTH } from "./kachuee.js";
+import { BEAT_LENGTH, CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
 
 export interface BeatSet {
-  /** count × 187 samples. */
+  /** count × BEAT_LENGTH samples. */
   x: Float32Array;
   /** 0..4, or UNLABELLED. */
   y: Uint8Array;
@@ -18,7 +18,6 @@ export interface BeatSet {
 
 /** The label of a beat with none. */
 export const UNLABELLED = 255;
-export const N_CLASSES = 5;
 
 export type LabelMode = "required" | "optional" | "none";
 
@@ -29,8 +28,8 @@ const LF = 10;
 const CR = 13;
 
 /**
- * Reads a Kaggle-format CSV. labels: "required" (188 columns), "optional" (187 or 188, the same for
- * every row), "none" (187, or 188 with the last column ignored).
+ * Reads a Kaggle-format CSV. labels: "required" (BEAT_LENGTH + 1 columns), "optional" (BEAT_LENGTH or BEAT_LENGTH + 1, the same for
+ * every row), "none" (BEAT_LENGTH, or BEAT_LENGTH + 1 with the last column ignored).
  */
 export function readBeatsCsv(file: string, opts: { labels?: LabelMode } = {}): BeatSet {
   const bytes = readFileOrFail(file, "beats CSV", displayPath(file));
@@ -147,7 +146,7 @@ export function parseBeatsCsv(bytes: Uint8Array, file: string, mode: LabelMode):
     if (columns === BEAT_LENGTH + 1 && mode !== "none") {
       const label = row[BEAT_LENGTH]!;
       if (!Number.isInteger(label) || label < 0 || label >= N_CLASSES) {
-        fail(`label ${label} is not one of 0..${N_CLASSES - 1} (N S V F Q)`);
+        fail(`label ${label} is not one of 0..${N_CLASSES - 1} (${CLASS_NAMES.join(" ")})`);
       }
       y[count] = label;
     } else {

@@ -4,19 +4,17 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
+import { N_CLASSES } from "../vocabulary.js";
 import { readBeatsCache, writeBeatsCache } from "./beats-cache.js";
 import { type BeatSet, type LabelMode, readBeatsCsv } from "./beats-csv.js";
 
 export {
   type BeatSet,
   type LabelMode,
-  N_CLASSES,
   readBeatsCsv,
   UNLABELLED,
   writeBeatsCsv,
 } from "./beats-csv.js";
-
-export const CLASS_NAMES = ["N", "S", "V", "F", "Q"] as const;
 
 /** The CSV of one side of a dataset directory. */
 export function splitFile(dir: string, which: "train" | "test"): string {
@@ -33,7 +31,7 @@ export function loadBeatsFile(
 ): BeatSet {
   const labels = opts.labels ?? "required";
   const cached = readBeatsCache(csvFile);
-  if (cached && (labels !== "required" || cached.y.every((v) => v < 5))) return cached;
+  if (cached && (labels !== "required" || cached.y.every((v) => v < N_CLASSES))) return cached;
   const set = readBeatsCsv(csvFile, { labels });
   if (opts.writeCache ?? true) {
     try {
@@ -54,14 +52,4 @@ export function loadSplit(dir: string, which: "train" | "test"): BeatSet {
     );
   }
   return loadBeatsFile(file);
-}
-
-/** Beats per class 0..4. */
-export function classCounts(y: Uint8Array): number[] {
-  const counts = [0, 0, 0, 0, 0];
-  for (let i = 0; i < y.length; i++) {
-    const v = y[i]!;
-    if (v < 5) counts[v]!++;
-  }
-  return counts;
 }

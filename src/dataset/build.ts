@@ -6,10 +6,10 @@ import path from "node:path";
 import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
-import { type BeatSet, classCounts, splitFile } from "./beats.js";
+import { BEAT_LENGTH, classCounts } from "../vocabulary.js";
+import { type BeatSet, splitFile } from "./beats.js";
 import { writeBeatsCache } from "./beats-cache.js";
 import { writeBeatsCsvTo } from "./beats-csv.js";
-import { BEAT_LENGTH } from "./kachuee.js";
 import { type RecordBeats, recordBeats } from "./record-beats.js";
 import { interpatientSide, stratifiedSplit } from "./split.js";
 

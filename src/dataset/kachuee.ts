@@ -13,15 +13,10 @@
 
 import { median } from "../signal/median.js";
 import { resample } from "../signal/resample.js";
-
-export const BEAT_LENGTH = 187;
-/** The heartbeat set's sampling rate. */
-export const BEAT_HZ = 125;
-/** Window length in seconds. */
-export const WINDOW_SECONDS = 10;
+import { BEAT_HZ, BEAT_LENGTH, WINDOW_SECONDS } from "../vocabulary.js";
 
 export interface CutBeats {
-  /** count × 187 values in [0, 1]. */
+  /** count × BEAT_LENGTH values in [0, 1]. */
   beats: Float32Array;
   count: number;
   /** For each beat, the index into the given peaks of its R peak. */

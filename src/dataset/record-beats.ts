@@ -1,18 +1,17 @@
 // The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations.
 import { UserError } from "../errors.js";
-import { aamiClass, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
+import { aamiClass, BEAT_LEADS, BEAT_LENGTH } from "../vocabulary.js";
+import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
-import { BEAT_LENGTH, kachueeBeats } from "./kachuee.js";
+import { kachueeBeats } from "./kachuee.js";
 
-/** The lead the heartbeat set uses, and the one it falls back on (102 and 104 have no MLII: data.md). */
-export const PRIMARY_LEAD = "MLII";
-export const FALLBACK_LEAD = "V5";
+const [PRIMARY_LEAD, FALLBACK_LEAD] = BEAT_LEADS;
 
 export interface RecordBeats {
   record: string;
   lead: string;
-  /** count × 187. */
+  /** count × BEAT_LENGTH. */
   x: Float32Array;
   /** AAMI class 0..4 of each beat. */
   y: Uint8Array;

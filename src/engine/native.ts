@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { UserError } from "../errors.js";
 
 /** A handle to one tensor in the addon's table (a BigInt: slot index and generation). */
 export type NativeHandle = bigint & { readonly __nativeTensor: unique symbol };
@@ -175,7 +176,8 @@ function addonPath(): string {
   return path.resolve(here, "../../..", "native", "build", "Release", "ecg_torch.node");
 }
 
-export class EngineUnavailableError extends Error {
+/** No usable libtorch (addon not built, no CUDA device): the set-up, not the program, is at fault. */
+export class EngineUnavailableError extends UserError {
   override name = "EngineUnavailableError";
 }
 

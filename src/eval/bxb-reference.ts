@@ -1,6 +1,7 @@
 // The reference side of a beat-by-beat comparison, taken from a WFDB annotation file: the beat
 // annotations with their AAMI classes, and the ventricular flutter/fibrillation episodes.
-import { type Annotation, aamiClass, isBeatSymbol } from "../wfdb/annotation.js";
+import { aamiClass } from "../vocabulary.js";
+import { type Annotation, isBeatSymbol } from "../wfdb/annotation.js";
 import type { BeatSeries, Interval } from "./bxb.js";
 
 /**

@@ -1,5 +1,6 @@
 // Text renderings of beat-by-beat comparisons, in the spirit of bxb's standard and line formats.
-import { type AverageStats, BXB_CLASSES, type BxbStats, type Rate } from "./bxb.js";
+import { CLASS_NAMES } from "../vocabulary.js";
+import { type AverageStats, type BxbStats, NONE, type Rate } from "./bxb.js";
 
 function pct(r: Rate | number | null, digits = 2): string {
   const v = r === null ? null : typeof r === "number" ? r : r.value;
@@ -9,11 +10,11 @@ function pct(r: Rate | number | null, digits = 2): string {
 /** The 6×6 matrix: reference rows N S V F Q O (no reference beat), test columns n s v f q o (missed). */
 export function formatMatrix(matrix: readonly (readonly number[])[]): string {
   const w = Math.max(5, ...matrix.flat().map((v) => String(v).length + 1));
-  const cols = ["n", "s", "v", "f", "q", "o"];
+  const cols = [...CLASS_NAMES.map((c) => c.toLowerCase()), "o"];
   const lines = [`${" ".repeat(12)}test`, `ref   ${cols.map((c) => c.padStart(w)).join("")}`];
-  const rows = [...BXB_CLASSES, "O"];
+  const rows = [...CLASS_NAMES, "O"];
   matrix.forEach((row, r) => {
-    const cells = row.map((v, c) => (r === 5 && c === 5 ? "".padStart(w) : String(v).padStart(w)));
+    const cells = row.map((v, c) => (r === NONE && c === NONE ? "".padStart(w) : String(v).padStart(w)));
     lines.push(`  ${rows[r]!}   ${cells.join("")}`);
   });
   return lines.join("\n");
@@ -28,7 +29,7 @@ export function formatStats(stats: BxbStats, classified: boolean): string {
   ];
   if (classified) {
     lines.push("", "class      Se %     +P %    FPR %      TP     FN     FP");
-    for (const c of BXB_CLASSES) {
+    for (const c of CLASS_NAMES) {
       const s = stats.classes[c];
       lines.push(
         `  ${c}    ${pct(s.se).padStart(7)}  ${pct(s.ppv).padStart(7)}  ${pct(s.fpr, 3).padStart(7)}  ${String(s.tp).padStart(6)} ${String(s.fn).padStart(6)} ${String(s.fp).padStart(6)}`,

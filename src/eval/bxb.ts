@@ -10,11 +10,10 @@
 //   here is 0: nothing excluded) to the end of the record.
 // The confusion matrix is over the AAMI classes N S V F Q, with a sixth row for test beats with no
 // reference beat and a sixth column for reference beats with no test beat.
+import { CLASS_NAMES, type ClassName, N_CLASSES } from "../vocabulary.js";
 
-export const BXB_CLASSES = ["N", "S", "V", "F", "Q"] as const;
-export type BxbClass = (typeof BXB_CLASSES)[number];
-/** Index of the extra row / missed column in the 6×6 matrix. */
-export const NONE = 5;
+/** Index of the extra row / missed column in the (classes + 1)² matrix. */
+export const NONE = N_CLASSES;
 
 export interface BeatSeries {
   /** Beat sample indices, increasing. */
@@ -50,7 +49,7 @@ export interface BxbComparison {
 }
 
 export function emptyMatrix(): number[][] {
-  return Array.from({ length: 6 }, () => new Array<number>(6).fill(0));
+  return Array.from({ length: NONE + 1 }, () => new Array<number>(NONE + 1).fill(0));
 }
 
 /** Pairs reference and test beats as bxb does and counts the label pairs. */
@@ -121,7 +120,7 @@ export interface BxbStats {
   /** QRS detection: every matched pair is a true positive whatever the labels. */
   qrs: { tp: number; fn: number; fp: number; se: Rate; ppv: Rate };
   /** Per AAMI class, one class against the rest (EC57: VEB and SVEB; the others alike). */
-  classes: Record<BxbClass, ClassStats>;
+  classes: Record<ClassName, ClassStats>;
 }
 
 /** The statistics of one confusion matrix (one record's, or the sum over records for gross figures). */
@@ -130,13 +129,13 @@ export function bxbStats(matrix: readonly (readonly number[])[]): BxbStats {
   let tp = 0;
   let fn = 0;
   let fp = 0;
-  for (let r = 0; r < 5; r++) {
-    for (let c = 0; c < 5; c++) tp += m(r, c);
+  for (let r = 0; r < NONE; r++) {
+    for (let c = 0; c < NONE; c++) tp += m(r, c);
     fn += m(r, NONE);
   }
-  for (let c = 0; c < 5; c++) fp += m(NONE, c);
-  const classes = {} as Record<BxbClass, ClassStats>;
-  BXB_CLASSES.forEach((name, k) => {
+  for (let c = 0; c < NONE; c++) fp += m(NONE, c);
+  const classes = {} as Record<ClassName, ClassStats>;
+  CLASS_NAMES.forEach((name, k) => {
     const ctp = m(k, k);
     let cfn = 0;
     let cfp = 0;
@@ -163,13 +162,13 @@ export function bxbStats(matrix: readonly (readonly number[])[]): BxbStats {
 export function sumMatrices(matrices: readonly (readonly (readonly number[])[])[]): number[][] {
   const total = emptyMatrix();
   for (const mat of matrices)
-    for (let r = 0; r < 6; r++) for (let c = 0; c < 6; c++) total[r]![c]! += mat[r]![c]!;
+    for (let r = 0; r <= NONE; r++) for (let c = 0; c <= NONE; c++) total[r]![c]! += mat[r]![c]!;
   return total;
 }
 
 export interface AverageStats {
   qrs: { se: number | null; ppv: number | null };
-  classes: Record<BxbClass, { se: number | null; ppv: number | null; fpr: number | null }>;
+  classes: Record<ClassName, { se: number | null; ppv: number | null; fpr: number | null }>;
 }
 
 /** Record-average statistics: the mean over records of each statistic, where it is defined. */
@@ -179,7 +178,7 @@ export function averageStats(perRecord: readonly BxbStats[]): AverageStats {
     return ok.length > 0 ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
   };
   const classes = {} as AverageStats["classes"];
-  for (const name of BXB_CLASSES) {
+  for (const name of CLASS_NAMES) {
     classes[name] = {
       se: avg(perRecord.map((s) => s.classes[name].se.value)),
       ppv: avg(perRecord.map((s) => s.classes[name].ppv.value)),

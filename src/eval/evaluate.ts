@@ -2,10 +2,8 @@
 // misclassified beats (for the report's gallery).
 import type { BeatSet } from "../dataset/beats.js";
 import type { BeatClassifier } from "../models/classifier.js";
-import { argmaxRows } from "../models/classifier.js";
+import { argmaxRows, BEAT_LENGTH } from "../vocabulary.js";
 import { type ClassificationReport, classificationReport, confusionMatrix } from "./metrics.js";
-
-export const BEAT_LENGTH = 187;
 
 export interface Misclassified {
   index: number;

@@ -10,11 +10,11 @@ import {
   type SafetensorsContents,
   writeSafetensors,
 } from "../nn/safetensors.js";
+import { CLASS_NAMES } from "../vocabulary.js";
 import { type ModelConfig, normalizeConfig, PRESET_NAMES, PRESETS } from "./config.js";
 import { SeedNet } from "./seed-net.js";
 
 export const CHECKPOINT_FORMAT = "ecg-beats/1";
-export const DEFAULT_CLASSES = ["N", "S", "V", "F", "Q"] as const;
 
 export interface CheckpointInfo {
   config: ModelConfig;
@@ -87,7 +87,7 @@ export function saveCheckpoint(
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(model.config),
-    classes: (opts.classes ?? DEFAULT_CLASSES).join(","),
+    classes: (opts.classes ?? CLASS_NAMES).join(","),
   };
   if (opts.provenance) metadata["provenance"] = JSON.stringify(opts.provenance);
   writeSafetensors(file, tensors, metadata);
@@ -128,7 +128,7 @@ export function readCheckpointInfo(file: string, contents?: SafetensorsContents)
   }
   const classes = metadata["classes"]
     ? metadata["classes"].split(",")
-    : [...DEFAULT_CLASSES].slice(0, config.classes);
+    : [...CLASS_NAMES].slice(0, config.classes);
   if (classes.length !== config.classes) {
     throw new CheckpointError(
       file,

@@ -1,15 +1,14 @@
 // Inference on beats: a checkpoint loaded in eval mode, BatchNorm folded into the convolutions,
 // autograd off, batched. This is what `ecg predict`, `ecg eval` and whole-record classification use.
 import { checkDevice, type Device, noGrad, setNumThreads, Tensor, tidy } from "../engine/index.js";
+import { BEAT_LENGTH } from "../vocabulary.js";
 import { type CheckpointInfo, loadCheckpoint } from "./checkpoint.js";
 import { foldBatchNorms } from "./fold.js";
 import type { SeedNet } from "./seed-net.js";
 
-export const BEAT_SAMPLES = 187;
-
 export interface BeatClassifier {
   readonly classes: readonly string[];
-  /** Softmax probabilities, count × classes, for count beats of 187 samples each (row-major). */
+  /** Softmax probabilities, count × classes, for count beats of BEAT_LENGTH samples each (row-major). */
   predictProba(beats: Float32Array, count: number): Float32Array;
   dispose(): void;
 }
@@ -43,8 +42,8 @@ export class SeedClassifier implements BeatClassifier {
   }
 
   predictProba(beats: Float32Array, count: number): Float32Array {
-    if (beats.length !== count * BEAT_SAMPLES) {
-      throw new RangeError(`predictProba: ${beats.length} values is not ${count} beats of ${BEAT_SAMPLES}`);
+    if (beats.length !== count * BEAT_LENGTH) {
+      throw new RangeError(`predictProba: ${beats.length} values is not ${count} beats of ${BEAT_LENGTH}`);
     }
     const k = this.classes.length;
     const out = new Float32Array(count * k);
@@ -52,10 +51,10 @@ export class SeedClassifier implements BeatClassifier {
       for (let start = 0; start < count; start += this.batchSize) {
         const n = Math.min(this.batchSize, count - start);
         const probs = tidy(() => {
-          let x = Tensor.fromArray(beats.subarray(start * BEAT_SAMPLES, (start + n) * BEAT_SAMPLES), [
+          let x = Tensor.fromArray(beats.subarray(start * BEAT_LENGTH, (start + n) * BEAT_LENGTH), [
             n,
             1,
-            BEAT_SAMPLES,
+            BEAT_LENGTH,
           ]);
           if (this.device !== "cpu") x = x.to(this.device);
           return this.model.forward(x).softmax(1).toFloat32Array();
@@ -79,16 +78,4 @@ export function loadClassifier(
   const { model, info } = loadCheckpoint(file);
   const c = new SeedClassifier(model, info.classes, opts);
   return Object.assign(c, { info });
-}
-
-/** Argmax of each row of a count × k probability matrix. */
-export function argmaxRows(probs: Float32Array, k: number): Uint8Array {
-  const n = probs.length / k;
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if (probs[i * k + j]! > probs[i * k + best]!) best = j;
-    out[i] = best;
-  }
-  return out;
 }

@@ -141,7 +141,7 @@ export class SeedNet extends Module {
     xavierUniform_(this.fc2.stateDict().get("weight")!);
   }
 
-  /** Logits (B, classes) for beats (B, 1, 187). */
+  /** Logits (B, classes) for beats (B, 1, BEAT_LENGTH). */
   forward(x0: Tensor): Tensor {
     let x = this.stage0.forward(x0);
     for (const stage of this.stages) {

@@ -1,5 +1,6 @@
-// Typed errors of src/nn. src/nn must not import src/cli, so these extend Error; the CLI maps them
-// to UserError (exit 1, one line naming `file`).
+// Typed errors of src/nn: user errors (exit 1, one line naming `file`) that callers and tests can
+// also branch on.
+import { UserError } from "../errors.js";
 
 /** What was wrong with a checkpoint file, for callers and tests that branch on it. */
 export type CheckpointErrorReason =
@@ -14,7 +15,7 @@ export type CheckpointErrorReason =
   | "overlap"; // two tensors share bytes
 
 /** A checkpoint (safetensors) file that cannot be read or written. The message names the file and tensor. */
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   override name = "CheckpointError";
   /** The checkpoint file at fault. */
   readonly file: string;
@@ -23,7 +24,7 @@ export class CheckpointError extends Error {
   readonly reason: CheckpointErrorReason;
 
   constructor(file: string, reason: CheckpointErrorReason, detail: string, tensor?: string, cause?: unknown) {
-    super(`${file}: ${tensor === undefined ? "" : `tensor "${tensor}": `}${detail}`, { cause });
+    super(`${file}: ${tensor === undefined ? "" : `tensor "${tensor}": `}${detail}`, file, cause);
     this.file = file;
     this.tensor = tensor;
     this.reason = reason;
@@ -31,11 +32,11 @@ export class CheckpointError extends Error {
 }
 
 /** A state dict that does not fit the module: names every missing, unexpected or mis-shaped tensor. */
-export class StateDictError extends Error {
+export class StateDictError extends UserError {
   override name = "StateDictError";
   readonly file: string;
   constructor(message: string, file: string) {
-    super(message);
+    super(message, file);
     this.file = file;
   }
 }

@@ -37,6 +37,5 @@ export function crossEntropy(logits: Tensor, target: Tensor): Tensor {
   return logits.logSoftmax(1).nllLoss(target, null, "mean");
 }
 
-/** The seed's focal-loss weights for (N, S, V, F, Q). */
-export const SEED_ALPHA = [0.15, 0.75, 0.65, 0.75, 0.25] as const;
+/** The seed's focusing parameter (its class weights are per class: SEED_ALPHA in src/vocabulary.ts). */
 export const SEED_GAMMA = 2;

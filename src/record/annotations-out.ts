@@ -2,7 +2,8 @@
 // class's WFDB beat code (N normal, S supraventricular premature, V ventricular premature,
 // F fusion, Q unclassifiable), so any WFDB tool (rdann, bxb, wave) reads it and the project's
 // annotation reader maps each back to the same class.
-import { CLASS_NAMES } from "../dataset/beats.js";
+
+import { CLASS_NAMES } from "../vocabulary.js";
 import type { Annotation } from "../wfdb/annotation.js";
 import { codeOfSymbol } from "../wfdb/annotation-codes.js";
 

@@ -4,10 +4,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { writeFileOrFail } from "../atomic-file.js";
-import { CLASS_NAMES } from "../dataset/beats.js";
+
 import { readFileOrFail, UserError } from "../errors.js";
 import type { BeatSeries } from "../eval/bxb.js";
 import { beatClass } from "../eval/bxb-reference.js";
+import { CLASS_NAMES } from "../vocabulary.js";
 import { isBeatSymbol, parseAnnotations } from "../wfdb/annotation.js";
 
 export interface BeatRows {

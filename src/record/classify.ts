@@ -1,11 +1,11 @@
 // Whole-record classification: R peaks (detected, or given), beats cut by the Kachuee pipeline,
 // class probabilities from a BeatClassifier in batches, one label per beat.
 
-import { CLASS_NAMES } from "../dataset/beats.js";
-import { BEAT_LENGTH, kachueeBeats } from "../dataset/kachuee.js";
+import { kachueeBeats } from "../dataset/kachuee.js";
 import type { BeatClassifier } from "../models/classifier.js";
 import { detectQrs } from "../qrs/detect.js";
 import type { PanTompkinsOptions } from "../qrs/pan-tompkins.js";
+import { argmaxRows, BEAT_LENGTH, CLASS_NAMES } from "../vocabulary.js";
 
 /** The part of a classifier this pipeline needs (a BeatClassifier, or a stand-in in tests). */
 export type BeatProbabilities = Pick<BeatClassifier, "classes" | "predictProba">;
@@ -15,7 +15,7 @@ export interface ClassifiedBeats {
   sample: Int32Array;
   /** AAMI class 0..4 (N S V F Q) per beat: the most probable. */
   label: Uint8Array;
-  /** count × 5 softmax probabilities, N S V F Q order. */
+  /** count × N_CLASSES softmax probabilities, CLASS_NAMES order. */
   proba: Float32Array;
   count: number;
 }
@@ -50,13 +50,7 @@ export function classifyBeats(
     const p = classifier.predictProba(beats.subarray(start * BEAT_LENGTH, (start + n) * BEAT_LENGTH), n);
     proba.set(p, start * k);
   }
-  const label = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    let best = 0;
-    for (let c = 1; c < k; c++) if (proba[i * k + c]! > proba[i * k + best]!) best = c;
-    label[i] = best;
-  }
-  return { proba, label };
+  return { proba, label: argmaxRows(proba, k) };
 }
 
 /** Every beat of one lead (physical units, fs Hz), labelled. */

@@ -11,9 +11,10 @@
 // pipeline, which only the end of the stream knows, so its (at most one) beat is released at flush().
 // Memory: under 12 s of resampled signal, the detector's bounded state, the undecided beats, and
 // 8 bytes per beat for the record-wide R-R median that the fallback above needs.
-import { BEAT_HZ, BEAT_LENGTH, WINDOW_SECONDS } from "../dataset/kachuee.js";
+
 import { PanTompkinsDetector, type PanTompkinsOptions } from "../qrs/pan-tompkins.js";
 import { median } from "../signal/median.js";
+import { BEAT_HZ, BEAT_LENGTH, N_CLASSES, WINDOW_SECONDS } from "../vocabulary.js";
 import { type BeatProbabilities, classifyBeats } from "./classify.js";
 import { StreamingResampler } from "./stream-resample.js";
 
@@ -22,7 +23,7 @@ export interface StreamedBeat {
   sample: number;
   /** AAMI class 0..4 (N S V F Q). */
   label: number;
-  /** The 5 class probabilities. */
+  /** The class probabilities (CLASS_NAMES order). */
   proba: Float32Array;
 }
 
@@ -37,7 +38,7 @@ interface DeferredBeat {
   start: number;
   min: number;
   span: number;
-  /** The 187 resampled samples from the R peak on (fewer at the end of the record). */
+  /** The BEAT_LENGTH resampled samples from the R peak on (fewer at the end of the record). */
   raw: Float32Array;
 }
 
@@ -221,7 +222,11 @@ export class StreamingRecordClassifier {
       for (let i = 0; i < count; i++) beats.set(this.readyBeats[i]!, i * BEAT_LENGTH);
       const { proba, label } = classifyBeats(this.classifier, beats, count, count);
       for (let i = 0; i < count; i++) {
-        out.push({ sample: this.readySamples[i]!, label: label[i]!, proba: proba.slice(i * 5, i * 5 + 5) });
+        out.push({
+          sample: this.readySamples[i]!,
+          label: label[i]!,
+          proba: proba.slice(i * N_CLASSES, (i + 1) * N_CLASSES),
+        });
       }
       this.readyBeats = this.readyBeats.slice(count);
       this.readySamples = this.readySamples.slice(count);

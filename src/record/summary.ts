@@ -1,8 +1,9 @@
 // What the record viewer shows of one record: the lead, the reference beats, and (with a model)
 // every beat detected and labelled, with the beat-by-beat comparison when a reference exists.
 import { existsSync } from "node:fs";
-import { CLASS_NAMES } from "../dataset/beats.js";
+
 import type { BxbStats } from "../eval/bxb.js";
+import { CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
 import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import { type BeatProbabilities, classifySignal } from "./classify.js";
 import { compareWithReference } from "./compare-record.js";
@@ -62,7 +63,7 @@ export function recordSummary(
     summary.predicted = Array.from(r.sample, (sample, i) => ({
       sample,
       label: CLASS_NAMES[r.label[i]!]!,
-      probs: Array.from(r.proba.subarray(i * 5, i * 5 + 5)),
+      probs: Array.from(r.proba.subarray(i * N_CLASSES, (i + 1) * N_CLASSES)),
     }));
     if (hasReference) {
       const cmp = compareWithReference(

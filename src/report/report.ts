@@ -2,6 +2,7 @@
 // run, or comparing two runs with their validation-loss curves on one plot as the seed does.
 import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import { CLASS_NAMES } from "../vocabulary.js";
 import { type Cell, escapeHtml, fixed, keyValueTable, page, percent, table } from "./html.js";
 import {
   accuracyCurveSpec,
@@ -10,7 +11,7 @@ import {
   misclassifiedGallerySpec,
   valLossOverlaySpec,
 } from "./plots.js";
-import { AAMI_CLASSES, type EpochMetrics, type RunConfig, type RunDir, type TestEval } from "./run-dir.js";
+import type { EpochMetrics, RunConfig, RunDir, TestEval } from "./run-dir.js";
 import { renderVegaLite } from "./vega-svg.js";
 
 export interface ReportRun {
@@ -138,7 +139,7 @@ async function runSection(r: ReportRun, label: string, several: boolean): Promis
     parts.push(await testSection(run.testEval, idp), referenceTable(run.config, run.testEval));
   }
   if (run.misclassified && run.misclassified.length > 0) {
-    const classes = run.testEval?.classes ?? [...AAMI_CLASSES];
+    const classes = run.testEval?.classes ?? [...CLASS_NAMES];
     parts.push(
       `<${h}>Misclassified beats</${h}>`,
       `<div class="plots">${await figure(misclassifiedGallerySpec(run.misclassified, classes), `${idp}plot-misclassified`)}</div>`,
@@ -251,7 +252,7 @@ function dataTables(c: RunConfig): string {
   const counts = d.classCounts;
   if (!counts) return `${kv}\n${cite}`;
   const n = Math.max(...[counts.train, counts.val, counts.test].map((a) => a?.length ?? 0));
-  const classes = Array.from({ length: n }, (_, i) => AAMI_CLASSES[i] ?? String(i));
+  const classes = Array.from({ length: n }, (_, i) => CLASS_NAMES[i] ?? String(i));
   const rows: Cell[][] = (["train", "val", "test"] as const)
     .filter((s) => counts[s] !== undefined)
     .map((s) => {

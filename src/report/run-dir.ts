@@ -3,6 +3,7 @@
 // the file and field); unknown fields are kept in `raw` so the report can still show them.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { CLASS_NAMES } from "../vocabulary.js";
 import { FieldReader, isObject, type JsonObject, RunDirError } from "./json-fields.js";
 
 export { RunDirError } from "./json-fields.js";
@@ -97,7 +98,7 @@ export interface MisclassifiedBeat {
   true: number;
   pred: number;
   probs?: number[];
-  /** The 187-sample beat, scaled to [0, 1] as the model saw it. */
+  /** The beat (BEAT_LENGTH samples), scaled to [0, 1] as the model saw it. */
   beat: number[];
 }
 
@@ -117,9 +118,6 @@ export interface RunDir {
   /** Files found in the directory (checkpoints included), for the provenance table. */
   files: RunFile[];
 }
-
-/** The AAMI classes in the order of the 0..4 labels. */
-export const AAMI_CLASSES = ["N", "S", "V", "F", "Q"] as const;
 
 const KNOWN_FILES = [
   "config.json",
@@ -300,7 +298,7 @@ export function parseTestEval(file: string, json: unknown): TestEval {
     }
   }
   return assignDefined<TestEval>(
-    { classes: classes.length > 0 ? classes : [...AAMI_CLASSES], perClass },
+    { classes: classes.length > 0 ? classes : [...CLASS_NAMES], perClass },
     { accuracy: r.optNumber(json, "accuracy"), macroF1: r.optNumber(json, "macroF1"), confusion },
   );
 }

@@ -1,7 +1,7 @@
 // The viewer's summary table for one record: what was read, how many beats of each class, and (with a
 // classifier) how often it agrees with the reference, counted as the page counts disagreements.
 import { beatClass } from "../eval/bxb-reference.js";
-import { AAMI_CLASSES } from "./run-dir.js";
+import { CLASS_NAMES, classCounts } from "../vocabulary.js";
 import { disagreement, formatTime, type ViewerBeat } from "./viewer.js";
 
 export interface RecordFacts {
@@ -16,16 +16,11 @@ export interface RecordFacts {
   model?: string;
 }
 
-function classCounts(labels: (string | undefined)[]): string {
-  const counts = new Array<number>(AAMI_CLASSES.length).fill(0);
-  let total = 0;
-  for (const l of labels) {
-    if (l === undefined) continue;
-    counts[beatClass(l)]!++;
-    total++;
-  }
-  const parts = AAMI_CLASSES.map((c, i) => `${c} ${counts[i]!.toLocaleString("en")}`);
-  return `${total.toLocaleString("en")} (${parts.join(" · ")})`;
+function countLine(labels: (string | undefined)[]): string {
+  const known = labels.filter((l): l is string => l !== undefined);
+  const counts = classCounts(known.map(beatClass));
+  const parts = CLASS_NAMES.map((c, i) => `${c} ${counts[i]!.toLocaleString("en")}`);
+  return `${known.length.toLocaleString("en")} (${parts.join(" · ")})`;
 }
 
 export function viewerSummary(facts: RecordFacts, beats: ViewerBeat[]): { label: string; value: string }[] {
@@ -44,11 +39,11 @@ export function viewerSummary(facts: RecordFacts, beats: ViewerBeat[]): { label:
   const hasPred = beats.some((b) => b.predicted !== undefined);
   rows.push({
     label: "reference beats",
-    value: hasRef ? classCounts(beats.map((b) => b.reference)) : "none (no annotation file)",
+    value: hasRef ? countLine(beats.map((b) => b.reference)) : "none (no annotation file)",
   });
   if (facts.model !== undefined) rows.push({ label: "model", value: facts.model });
   if (!hasPred) return rows;
-  rows.push({ label: "predicted beats", value: classCounts(beats.map((b) => b.predicted)) });
+  rows.push({ label: "predicted beats", value: countLine(beats.map((b) => b.predicted)) });
   const kinds = { mismatch: 0, missed: 0, extra: 0 };
   let matched = 0;
   for (const b of beats) {

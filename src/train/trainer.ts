@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BeatSet } from "../dataset/beats.js";
-import { CLASS_NAMES, classCounts, loadSplit } from "../dataset/beats.js";
+import { loadSplit } from "../dataset/beats.js";
 import { Random } from "../dataset/random.js";
 import { stratifiedSplit } from "../dataset/split.js";
 import {
@@ -26,9 +26,9 @@ import { crossEntropy, focalLoss } from "../nn/losses.js";
 import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/index.js";
 import type { SafeTensor } from "../nn/safetensors.js";
 import { PROJECT_VERSION } from "../version.js";
+import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
 import type { TrainOptions } from "./options.js";
 
-export const BEAT_LENGTH = 187;
 export const LAST_CHECKPOINT = "last.safetensors";
 export const BEST_CHECKPOINT = "best.safetensors";
 const OPTIM_PREFIX = "__optim__.";
@@ -84,7 +84,7 @@ export interface TrainResult {
 
 /** Beats and labels as tensors on the training device, indexed per batch (no per-batch copies in JS). */
 interface DeviceSet {
-  x: Tensor; // (n, 1, 187)
+  x: Tensor; // (n, 1, BEAT_LENGTH)
   y: Tensor; // (n) int64
   labels: Uint8Array;
   count: number;

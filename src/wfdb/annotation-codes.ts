@@ -91,26 +91,3 @@ const BEATS = new Set([
 export function isBeat(symbol: string): boolean {
   return BEATS.has(symbol);
 }
-
-/** MIT-BIH symbol → AAMI class 0..4 (N S V F Q), the map of data.md. */
-const AAMI: ReadonlyMap<string, 0 | 1 | 2 | 3 | 4> = new Map<string, 0 | 1 | 2 | 3 | 4>([
-  ["N", 0],
-  ["L", 0],
-  ["R", 0],
-  ["e", 0],
-  ["j", 0],
-  ["A", 1],
-  ["a", 1],
-  ["J", 1],
-  ["S", 1],
-  ["V", 2],
-  ["E", 2],
-  ["F", 3],
-  ["/", 4],
-  ["f", 4],
-  ["Q", 4],
-]);
-
-export function aamiClassOf(symbol: string): 0 | 1 | 2 | 3 | 4 | undefined {
-  return AAMI.get(symbol);
-}

@@ -11,7 +11,7 @@
 import path from "node:path";
 import { writeFileOrFail } from "../atomic-file.js";
 import { readFileOrFail, UserError } from "../errors.js";
-import { aamiClassOf, codeOfSymbol, isBeat, symbolOfCode } from "./annotation-codes.js";
+import { codeOfSymbol, isBeat, symbolOfCode } from "./annotation-codes.js";
 
 export interface Annotation {
   /** Sample index (frame number) at the record's sampling frequency. */
@@ -164,9 +164,4 @@ export function writeAnnotations(file: string, annotations: Annotation[]): void 
 /** Whether the symbol is one of the WFDB beat codes (N L R B A a J S V r F e j n E / f Q ?). */
 export function isBeatSymbol(symbol: string): boolean {
   return isBeat(symbol);
-}
-
-/** The AAMI class (0..4 = N S V F Q) of a beat symbol under the map of data.md; undefined otherwise. */
-export function aamiClass(symbol: string): 0 | 1 | 2 | 3 | 4 | undefined {
-  return aamiClassOf(symbol);
 }

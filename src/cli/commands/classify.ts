@@ -5,8 +5,7 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { CLASS_NAMES } from "../../dataset/beats.js";
-import { WINDOW_SECONDS } from "../../dataset/kachuee.js";
+
 import { type AverageStats, averageStats, type BxbStats, bxbStats, sumMatrices } from "../../eval/bxb.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import type { BeatClassifier } from "../../models/classifier.js";
@@ -16,6 +15,7 @@ import { type ClassifiedBeats, checkClasses, classifySignal } from "../../record
 import { compareWithReference, hasReference, type RecordComparison } from "../../record/compare-record.js";
 import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { median } from "../../signal/median.js";
+import { CLASS_NAMES, classCounts, WINDOW_SECONDS } from "../../vocabulary.js";
 import { writeAnnotations } from "../../wfdb/annotation.js";
 import { choiceOpt, numberOpt, recordsOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
@@ -44,8 +44,9 @@ interface ClassifyJob {
   reference: string;
 }
 
-function classCounts(result: ClassifiedBeats): Record<string, number> {
-  return Object.fromEntries(CLASS_NAMES.map((c, k) => [c, result.label.filter((l) => l === k).length]));
+function countsByName(result: ClassifiedBeats): Record<string, number> {
+  const counts = classCounts(result.label);
+  return Object.fromEntries(CLASS_NAMES.map((c, k) => [c, counts[k]!]));
 }
 
 /** A record's lead, read, with the seconds the reading took (counted in the record's time). */
@@ -98,7 +99,7 @@ function classifyRecord(job: ClassifyJob, read: ReadLead, classifier: BeatClassi
 }
 
 function printOne(r: RecordResult, given: boolean, reference: string): void {
-  const counts = classCounts(r.result);
+  const counts = countsByName(r.result);
   println(
     `record ${r.record}: ${r.result.count} beats on ${r.lead} (${given ? "given" : "detected"}): ` +
       CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", "),
@@ -136,7 +137,7 @@ function printMany(results: readonly RecordResult[], pool: Pooled | undefined): 
   if (pool === undefined) {
     println("record  beats      N      S      V      F      Q  time s");
     for (const r of results) {
-      const c = classCounts(r.result);
+      const c = countsByName(r.result);
       println(
         `${r.record.padEnd(6)} ${String(r.result.count).padStart(6)} ` +
           CLASS_NAMES.map((k) => String(c[k]).padStart(6)).join(" ") +
@@ -166,7 +167,7 @@ function recordJson(r: RecordResult, given: boolean) {
     lead: r.lead,
     samplingFrequency: r.fs,
     beats: r.result.count,
-    counts: classCounts(r.result),
+    counts: countsByName(r.result),
     detected: !given,
     seconds: r.seconds,
     ...(r.output !== undefined ? { output: displayPath(r.output) } : {}),

@@ -1,12 +1,13 @@
 // `ecg compare`: beat-by-beat comparison with the reference annotations (AAMI EC38/EC57, as bxb).
 import { performance } from "node:perf_hooks";
 import type { BeatSeries } from "../../eval/bxb.js";
-import { averageStats, BXB_CLASSES, bxbStats, NONE, sumMatrices } from "../../eval/bxb.js";
+import { averageStats, bxbStats, NONE, sumMatrices } from "../../eval/bxb.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import { detectQrs } from "../../qrs/detect.js";
 import { readTestBeats } from "../../record/beats-file.js";
 import { compareWithReference, type RecordComparison } from "../../record/compare-record.js";
 import { loadLead } from "../../record/lead.js";
+import { CLASS_NAMES } from "../../vocabulary.js";
 import { readHeader } from "../../wfdb/header.js";
 import { numberOpt, recordsOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
@@ -131,7 +132,7 @@ export const command: Command = {
       println(formatMatrix(grossMatrix));
       println();
     } else {
-      const missed = BXB_CLASSES.map((c, k) => `${c} ${grossMatrix[k]![NONE]}`).join(", ");
+      const missed = CLASS_NAMES.map((c, k) => `${c} ${grossMatrix[k]![NONE]}`).join(", ");
       println(`missed reference beats by class: ${missed}; extra test beats: ${gross.qrs.fp}`);
     }
     println(formatStats(gross, classified));

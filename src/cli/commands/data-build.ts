@@ -1,8 +1,9 @@
 // `ecg data build`: MIT-BIH records → mitbih_train.csv / mitbih_test.csv (Kaggle format), the index of
 // where each row came from (mitbih_index.csv), a summary (mitbih_dataset.json) and the binary caches.
 import path from "node:path";
-import { CLASS_NAMES } from "../../dataset/beats.js";
+
 import { buildDataset, DEFAULT_SEED, type SplitKind } from "../../dataset/build.js";
+import { CLASS_NAMES } from "../../vocabulary.js";
 import { choiceOpt, numberOpt, requireString } from "../args.js";
 import type { Command } from "../command.js";
 import { displayPath, info, printJson, println } from "../output.js";

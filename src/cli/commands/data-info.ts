@@ -4,16 +4,9 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
 import { beatsSvg, brailleLines } from "../../dataset/beat-plot.js";
-import {
-  type BeatSet,
-  CLASS_NAMES,
-  classCounts,
-  loadBeatsFile,
-  splitFile,
-  UNLABELLED,
-} from "../../dataset/beats.js";
+import { type BeatSet, loadBeatsFile, splitFile, UNLABELLED } from "../../dataset/beats.js";
 import { INDEX_FILE } from "../../dataset/build.js";
-import { BEAT_LENGTH } from "../../dataset/kachuee.js";
+import { BEAT_LENGTH, CLASS_NAMES, classCounts, N_CLASSES } from "../../vocabulary.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError, UserError } from "../errors.js";
@@ -44,9 +37,9 @@ function chooseBeats(set: BeatSet, perClass: number): number[] {
     return chosen;
   }
   const taken = [0, 0, 0, 0, 0];
-  for (let i = 0; i < set.count && chosen.length < perClass * 5; i++) {
+  for (let i = 0; i < set.count && chosen.length < perClass * N_CLASSES; i++) {
     const c = set.y[i]!;
-    if (c < 5 && taken[c]! < perClass) {
+    if (c < N_CLASSES && taken[c]! < perClass) {
       taken[c]!++;
       chosen.push(i);
     }

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../atomic-file.js";
 import { readBeatsCsv } from "../../dataset/beats.js";
-import { argmaxRows } from "../../models/classifier.js";
+import { argmaxRows, BEAT_LENGTH } from "../../vocabulary.js";
 import { requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
@@ -16,7 +16,7 @@ export const command: Command = {
   options: { ...MODEL_OPTIONS, input: { type: "string" }, output: { type: "string" } },
   optionHelp: {
     ...MODEL_OPTION_HELP,
-    input: "beats, one per row: 187 values in [0, 1] (a 188th column, a label, is ignored)",
+    input: `beats, one per row: ${BEAT_LENGTH} values in [0, 1] (one more column, a label, is ignored)`,
     output: "where to write the CSV (default: stdout)",
   },
   examples: [

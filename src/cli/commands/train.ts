@@ -5,10 +5,11 @@ import { loadSplit } from "../../dataset/beats.js";
 import { EngineUnavailableError } from "../../engine/native.js";
 import { formatReport } from "../../eval/metrics.js";
 import { PRESET_NAMES, type PresetName, presetConfig } from "../../models/config.js";
-import { SEED_ALPHA, SEED_GAMMA } from "../../nn/losses.js";
+import { SEED_GAMMA } from "../../nn/losses.js";
 import { defaultEpochs, type LossName, type OptimizerName, type TrainOptions } from "../../train/options.js";
 import { evaluateRunOnTest } from "../../train/test-eval.js";
 import { BEST_CHECKPOINT, train } from "../../train/trainer.js";
+import { CLASS_NAMES, N_CLASSES, SEED_ALPHA } from "../../vocabulary.js";
 import { boolOpt, choiceOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -18,8 +19,10 @@ import { formatDuration, ProgressBar } from "../progress.js";
 function parseAlpha(raw: string | undefined): number[] {
   if (raw === undefined) return [...SEED_ALPHA];
   const v = raw.split(",").map(Number);
-  if (v.length !== 5 || v.some((x) => !Number.isFinite(x) || x < 0))
-    throw new UsageError(`--alpha takes 5 non-negative numbers (N,S,V,F,Q), got '${raw}'`);
+  if (v.length !== N_CLASSES || v.some((x) => !Number.isFinite(x) || x < 0))
+    throw new UsageError(
+      `--alpha takes ${N_CLASSES} non-negative numbers (${CLASS_NAMES.join(",")}), got '${raw}'`,
+    );
   return v;
 }
 
@@ -98,7 +101,7 @@ export const command: Command = {
     optimizer: "adabound (default), amsbound, adam, adamw",
     loss: "focal (default: gamma 2, the seed's alpha) or ce",
     gamma: "focal-loss gamma (default 2; 0 = weighted cross-entropy)",
-    alpha: "focal-loss class weights N,S,V,F,Q (default 0.15,0.75,0.65,0.75,0.25)",
+    alpha: `focal-loss class weights ${CLASS_NAMES.join(",")} (default ${SEED_ALPHA.join(",")})`,
     "full-focal": "differentiate through (1-p)^gamma too (the seed detaches it)",
     schedule: "learning-rate schedule: constant (default), cosine, step",
     "warmup-epochs": "linear warm-up epochs (default 0)",
