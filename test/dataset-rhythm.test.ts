@@ -1,0 +1,135 @@
+// Rhythm features against hand-computed values: intervals, the local and record averages, the
+// normalised values, the edge cases (first/last beat, breaks, one beat, none), and the causal
+// variant; batch equals the tracker fed one beat at a time.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  LOCAL_BEATS,
+  MAX_RR_SECONDS,
+  NOMINAL_RR_SECONDS,
+  RHYTHM_FEATURE_COUNT,
+  RHYTHM_FEATURES,
+  RhythmTracker,
+  rhythmFeatures,
+} from "../src/dataset/rhythm.js";
+
+const F = RHYTHM_FEATURE_COUNT;
+
+function rows(features: Float32Array): number[][] {
+  return Array.from({ length: features.length / F }, (_, i) =>
+    Array.from(features.subarray(i * F, (i + 1) * F)),
+  );
+}
+
+function close(actual: number[], expected: number[], what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  actual.forEach((v, i) => {
+    assert.ok(Math.abs(v - expected[i]!) < 1e-6, `${what}: ${RHYTHM_FEATURES[i]} ${v} ≠ ${expected[i]}`);
+  });
+}
+
+test("the features of a short rhythm with a premature beat, by hand", () => {
+  // 100 Hz; beats at 0, 1.0, 2.0, 2.5 (premature), 4.0 s: RR 1.0, 1.0, 0.5, 1.5; record mean 1.0.
+  const r = rows(rhythmFeatures([0, 100, 200, 250, 400], 100));
+  assert.equal(r.length, 5);
+  // first beat: no preRR → recordRR; no interval before it → localRR = recordRR
+  close(r[0]!, [1, 1, 1, 1, 1, 1, 1], "beat 0");
+  close(r[1]!, [1, 1, 1, 1, 1, 1, 1], "beat 1");
+  close(r[2]!, [1, 0.5, 1, 1, 1, 0.5, 1], "beat 2");
+  // the premature beat: local = mean(1, 1, 0.5)
+  close(r[3]!, [0.5, 1.5, 2.5 / 3, 1, 0.5, 1.5, 2.5 / 3], "beat 3");
+  // last beat: no postRR → recordRR
+  close(r[4]!, [1.5, 1, 1, 1, 1.5, 1, 1], "beat 4");
+});
+
+test("localRR averages the last LOCAL_BEATS intervals; normalised values divide by the record's mean", () => {
+  // 12 intervals of 0.8 s, then one of 0.4 s, then 3 of 1.2 s, at 250 Hz
+  const rr = [...new Array(12).fill(0.8), 0.4, 1.2, 1.2, 1.2];
+  const peaks = [0];
+  for (const v of rr) peaks.push(peaks.at(-1)! + Math.round(v * 250));
+  const r = rows(rhythmFeatures(peaks, 250));
+  const mean = rr.reduce((a, b) => a + b, 0) / rr.length;
+  // beat 13 (the 0.4 s one): its last 10 intervals are nine 0.8 and the 0.4
+  const local13 = (9 * 0.8 + 0.4) / LOCAL_BEATS;
+  close(r[13]!, [0.4, 1.2, local13, mean, 0.4 / mean, 1.2 / mean, local13 / mean], "beat 13");
+  // beat 16 (last): intervals 7..16 = six 0.8, the 0.4, three 1.2
+  const local16 = (6 * 0.8 + 0.4 + 3 * 1.2) / LOCAL_BEATS;
+  close(r[16]!, [1.2, mean, local16, mean, 1.2 / mean, 1, local16 / mean], "beat 16");
+});
+
+test("an interval over MAX_RR_SECONDS is a break: no preRR/postRR across it, left out of the averages", () => {
+  const fs = 10;
+  const gap = (MAX_RR_SECONDS + 1) * fs;
+  const r = rows(rhythmFeatures([0, 10, 20, 20 + gap, 20 + gap + 5], fs));
+  // valid intervals: 1, 1, 0.5 → record mean 2.5/3
+  const m = 2.5 / 3;
+  close(r[2]!, [1, m, 1, m, 1 / m, 1, 1 / m], "before the break");
+  // after the break: preRR missing → record mean; local still the intervals before the break
+  close(r[3]!, [m, 0.5, 1, m, 1, 0.5 / m, 1 / m], "after the break");
+  close(r[4]!, [0.5, m, 2.5 / 3, m, 0.5 / m, 1, 1], "last");
+});
+
+test("one beat, no beats, and equal positions", () => {
+  close(rows(rhythmFeatures([42], 360))[0]!, [0.8, 0.8, 0.8, 0.8, 1, 1, 1], "one beat");
+  assert.equal(NOMINAL_RR_SECONDS, 0.8);
+  assert.equal(rhythmFeatures([], 360).length, 0);
+  // a double detection (zero interval) is an interval of 0 s, not an error
+  const r = rows(rhythmFeatures([0, 0, 100], 100));
+  close(r[1]!, [0, 1, 0, 0.5, 0, 2, 0], "zero interval");
+  assert.throws(() => rhythmFeatures([100, 50], 100), /must not decrease/);
+  assert.throws(() => rhythmFeatures([0, Number.NaN], 100), /not a number/);
+  assert.throws(() => new RhythmTracker(0), /sampling rate/);
+});
+
+test("causal: a running record average up to postRR, each beat decided when the next one arrives", () => {
+  const t = new RhythmTracker(100, { causal: true });
+  assert.deepEqual(t.push(0), []);
+  const b0 = t.push(100); // RR 1.0 → beat 0 decided, record mean so far 1.0
+  assert.equal(b0.length, 1);
+  close(Array.from(b0[0]!.features), [1, 1, 1, 1, 1, 1, 1], "beat 0");
+  const b1 = t.push(150); // RR 0.5 → beat 1: pre 1, post 0.5, local 1, record mean(1, 0.5) = 0.75
+  close(Array.from(b1[0]!.features), [1, 0.5, 1, 0.75, 1 / 0.75, 0.5 / 0.75, 1 / 0.75], "beat 1");
+  const last = t.flush(); // beat 2: pre 0.5, no post → record 0.75; local mean(1, 0.5)
+  assert.equal(last.length, 1);
+  assert.equal(last[0]!.peak, 150);
+  close(Array.from(last[0]!.features), [0.5, 0.75, 0.75, 0.75, 0.5 / 0.75, 1, 1], "beat 2");
+});
+
+test("streaming equals batch: the tracker fed beat by beat gives rhythmFeatures' rows, both variants", () => {
+  const peaks: number[] = [];
+  let at = 30;
+  for (let i = 0; i < 200; i++) {
+    at += 200 + ((i * 7919) % 160) + (i % 37 === 0 ? 3000 : 0);
+    peaks.push(at);
+  }
+  for (const causal of [false, true]) {
+    const t = new RhythmTracker(360, { causal });
+    const streamed: number[] = [];
+    let decidedBeforeFlush = 0;
+    for (const p of peaks) {
+      const got = t.push(p);
+      decidedBeforeFlush += got.length;
+      for (const b of got) streamed.push(...b.features);
+    }
+    for (const b of t.flush()) streamed.push(...b.features);
+    assert.deepEqual(Float32Array.from(streamed), rhythmFeatures(peaks, 360, { causal }), `causal ${causal}`);
+    // non-causal beats wait for the record's mean; causal ones lag by exactly one beat
+    assert.equal(decidedBeforeFlush, causal ? peaks.length - 1 : 0);
+  }
+  // the variants differ only through recordRR: where a beat has both intervals (not the first or
+  // last beat, not beside a break), preRR, postRR and localRR agree
+  const a = rows(rhythmFeatures(peaks, 360));
+  const c = rows(rhythmFeatures(peaks, 360, { causal: true }));
+  const breakAfter = new Set(
+    peaks.flatMap((p, i) => (i > 0 && (p - peaks[i - 1]!) / 360 > MAX_RR_SECONDS ? [i - 1] : [])),
+  );
+  let compared = 0;
+  for (let i = 1; i + 1 < peaks.length; i++) {
+    if (breakAfter.has(i) || breakAfter.has(i - 1)) continue;
+    assert.deepEqual(c[i]!.slice(0, 3), a[i]!.slice(0, 3), `beat ${i}`);
+    compared++;
+  }
+  assert.ok(compared > 180 && breakAfter.size > 0);
+  // at the end of the record the running average is the record's average
+  assert.equal(c.at(-1)![3], a.at(-1)![3]);
+});
