@@ -10,6 +10,7 @@ import { BEAT_LENGTH, CLASS_NAMES } from "../src/vocabulary.js";
  */
 export const featureClassifier: BeatProbabilities = {
   classes: CLASS_NAMES,
+  rhythmFeatures: 0,
   predictProba(beats: Float32Array, count: number): Float32Array {
     const out = new Float32Array(count * 5);
     for (let i = 0; i < count; i++) {

@@ -8,8 +8,16 @@ import type { SeedNet } from "./seed-net.js";
 
 export interface BeatClassifier {
   readonly classes: readonly string[];
-  /** Softmax probabilities, count × classes, for count beats of BEAT_LENGTH samples each (row-major). */
-  predictProba(beats: Float32Array, count: number): Float32Array;
+  /**
+   * How many rhythm features per beat the model takes beside the waveform (src/dataset/rhythm.ts:
+   * RHYTHM_FEATURE_COUNT), 0 for a morphology-only model such as the seed's.
+   */
+  readonly rhythmFeatures: number;
+  /**
+   * Softmax probabilities, count × classes, for count beats of BEAT_LENGTH samples each (row-major),
+   * with count × rhythmFeatures rhythm features when the model takes them.
+   */
+  predictProba(beats: Float32Array, count: number, rhythm?: Float32Array): Float32Array;
   dispose(): void;
 }
 
@@ -24,6 +32,7 @@ export interface ClassifierOptions {
 
 export class SeedClassifier implements BeatClassifier {
   readonly classes: readonly string[];
+  readonly rhythmFeatures = 0;
   private readonly device: Device;
   private readonly batchSize: number;
 

@@ -8,7 +8,7 @@ import type { PanTompkinsOptions } from "../qrs/pan-tompkins.js";
 import { argmaxRows, BEAT_LENGTH, CLASS_NAMES } from "../vocabulary.js";
 
 /** The part of a classifier this pipeline needs (a BeatClassifier, or a stand-in in tests). */
-export type BeatProbabilities = Pick<BeatClassifier, "classes" | "predictProba">;
+export type BeatProbabilities = Pick<BeatClassifier, "classes" | "rhythmFeatures" | "predictProba">;
 
 export interface ClassifiedBeats {
   /** R-peak samples at the record's rate, increasing. */
