@@ -1,5 +1,7 @@
-// The libtorch binding: one JS function per ATen operation, each a faithful one-liner.
-// Policy (module structure, memory scopes, optimizers) lives in TypeScript, not here.
+// The libtorch binding: one JS function per ATen operation, each a faithful one-liner, plus the
+// bindings of the engine's own kernels (kernels.h) and of the fused optimizer steps (optim_fused.h),
+// whose code lives in those files. Policy (module structure, memory scopes, the optimizers' update
+// rules) lives in TypeScript, not here.
 #include <napi.h>
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "optim_fused.h"
 #include "tensor_table.h"
 
 namespace {
@@ -319,7 +322,13 @@ OP(Matmul) return W(env, at::matmul(T(info, 0), T(info, 1))); END_OP
     return W(env, expr_tt);                                      \
   END_OP
 
-BINARY(Add, at::add(a, b), at::add(a, s))
+// add(a, b, alpha?): a + alpha·b, as torch.add (alpha only with a tensor b).
+OP(Add)
+  const at::Tensor& a = T(info, 0);
+  if (info[1].IsNumber()) return W(env, at::add(a, S(info, 1, a)));
+  if (info.Length() > 2 && info[2].IsNumber()) return W(env, at::add(a, T(info, 1), S(info, 2, a)));
+  return W(env, at::add(a, T(info, 1)));
+END_OP
 BINARY(Sub, at::sub(a, b), at::sub(a, s))
 BINARY(Mul, at::mul(a, b), at::mul(a, s))
 BINARY(Div, at::div(a, b), at::div(a, s))
@@ -442,65 +451,45 @@ OP(NormalInPlace)
   return info[0];
 END_OP
 
-// ---------------------------------------------------------------- fused optimizer steps
+// ---------------------------------------------------------------- fused optimizer steps (optim_fused.h)
 
-// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, step, lr, finalLr, initialLr, beta1, beta2,
-// gamma, eps, weightDecay): one AdaBound update of one parameter, as Luo et al.'s reference code does it.
-// Fused here only to cut per-op call overhead; the arithmetic is the reference's, op for op.
-OP(AdaboundStep)
-  at::NoGradGuard no_grad;
-  at::Tensor p = T(info, 0);
-  at::Tensor grad = T(info, 1);
-  at::Tensor exp_avg = T(info, 2);
-  at::Tensor exp_avg_sq = T(info, 3);
-  auto max_exp_avg_sq = OptT(info, 4);
-  const double step = Num(info, 5), lr = Num(info, 6), final_lr_base = Num(info, 7), initial_lr = Num(info, 8);
-  const double beta1 = Num(info, 9), beta2 = Num(info, 10), gamma = Num(info, 11), eps = Num(info, 12);
-  const double weight_decay = Num(info, 13);
-  if (weight_decay != 0) grad = grad.add(p, weight_decay);
-  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-  exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-  at::Tensor denom;
-  if (max_exp_avg_sq) {
-    at::Tensor m = *max_exp_avg_sq;
-    at::maximum_out(m, m, exp_avg_sq);
-    denom = m.sqrt().add_(eps);
-  } else {
-    denom = exp_avg_sq.sqrt().add_(eps);
-  }
-  const double bias_correction1 = 1 - std::pow(beta1, step);
-  const double bias_correction2 = 1 - std::pow(beta2, step);
-  const double step_size = lr * std::sqrt(bias_correction2) / bias_correction1;
-  const double final_lr = final_lr_base * lr / initial_lr;
-  const double lower = final_lr * (1 - 1 / (gamma * step + 1));
-  const double upper = final_lr * (1 + 1 / (gamma * step));
-  at::Tensor s = at::full_like(denom, step_size);
-  s.div_(denom).clamp_(lower, upper).mul_(exp_avg);
-  p.add_(-s);
+// A number field of an options object, or a TypeError naming it.
+double Field(Napi::Env env, const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string("option '") + name + "' is not a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// adamStep(param, grad, expAvg, expAvgSq, {lr, beta1, beta2, eps, weightDecay, decoupled, stepSize,
+// biasCorrection2Sqrt})
+OP(AdamStep)
+  Napi::Object o = info[4].As<Napi::Object>();
+  optim_fused::AdamScalars s{};
+  s.lr = Field(env, o, "lr");
+  s.beta1 = Field(env, o, "beta1");
+  s.beta2 = Field(env, o, "beta2");
+  s.eps = Field(env, o, "eps");
+  s.weight_decay = Field(env, o, "weightDecay");
+  s.decoupled = o.Get("decoupled").ToBoolean().Value();
+  s.step_size = Field(env, o, "stepSize");
+  s.bias_correction2_sqrt = Field(env, o, "biasCorrection2Sqrt");
+  optim_fused::AdamStep(T(info, 0), T(info, 1), T(info, 2), T(info, 3), s);
   return env.Undefined();
 END_OP
 
-// adamStep(param, grad, expAvg, expAvgSq, step, lr, beta1, beta2, eps, weightDecay, decoupled):
-// Adam (L2 weight decay) or AdamW (decoupled), as torch.optim does it.
-OP(AdamStep)
-  at::NoGradGuard no_grad;
-  at::Tensor p = T(info, 0);
-  at::Tensor grad = T(info, 1);
-  at::Tensor exp_avg = T(info, 2);
-  at::Tensor exp_avg_sq = T(info, 3);
-  const double step = Num(info, 4), lr = Num(info, 5), beta1 = Num(info, 6), beta2 = Num(info, 7);
-  const double eps = Num(info, 8), weight_decay = Num(info, 9);
-  const bool decoupled = Bool(info, 10);
-  if (weight_decay != 0) {
-    if (decoupled) p.mul_(1 - lr * weight_decay);
-    else grad = grad.add(p, weight_decay);
-  }
-  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-  exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-  const double bias_correction1 = 1 - std::pow(beta1, step);
-  const double bias_correction2 = 1 - std::pow(beta2, step);
-  at::Tensor denom = exp_avg_sq.sqrt().div_(std::sqrt(bias_correction2)).add_(eps);
-  p.addcdiv_(exp_avg, denom, -lr / bias_correction1);
+// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, {beta1, beta2, eps, weightDecay,
+// stepSize, lowerBound, upperBound})
+OP(AdaboundStep)
+  Napi::Object o = info[5].As<Napi::Object>();
+  optim_fused::AdaBoundScalars s{};
+  s.beta1 = Field(env, o, "beta1");
+  s.beta2 = Field(env, o, "beta2");
+  s.eps = Field(env, o, "eps");
+  s.weight_decay = Field(env, o, "weightDecay");
+  s.step_size = Field(env, o, "stepSize");
+  s.lower_bound = Field(env, o, "lowerBound");
+  s.upper_bound = Field(env, o, "upperBound");
+  optim_fused::AdaBoundStep(T(info, 0), T(info, 1), T(info, 2), T(info, 3), OptT(info, 4), s);
   return env.Undefined();
 END_OP
 

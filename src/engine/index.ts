@@ -1,5 +1,12 @@
 // The engine's public surface.
-export { EngineUnavailableError, native } from "./native.js";
+export { EngineUnavailableError } from "./native.js";
+export {
+  type AdaBoundStepScalars,
+  type AdamStepScalars,
+  fusedAdaBoundStep,
+  fusedAdamStep,
+  type MomentState,
+} from "./optim-fused.js";
 export {
   checkDevice,
   configInfo,

@@ -1,9 +1,11 @@
-// Loads the libtorch addon and types its functions. Everything here is a one-to-one binding of an
-// ATen operation (see native/src/addon.cc); policy lives in tensor.ts and above.
+// Loads the libtorch addon and types its functions: one-to-one bindings of ATen operations (see
+// native/src/addon.cc), plus the engine's own kernels and fused optimizer steps; policy lives in
+// tensor.ts and above. Only the engine calls these: every other layer goes through Tensor.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AdaBoundStepScalars, AdamStepScalars } from "./optim-fused.js";
 
 /** A handle to one tensor in the addon's table (a BigInt: slot index and generation). */
 export type NativeHandle = bigint & { readonly __nativeTensor: unique symbol };
@@ -91,7 +93,7 @@ export interface NativeBinding {
   gather(x: H, dim: number, index: H): H;
   nllLoss(logp: H, target: H, weight: Opt, reduction: number): H;
   matmul(a: H, b: H): H;
-  add(a: H, b: HOrNum): H;
+  add(a: H, b: HOrNum, alpha?: number): H;
   sub(a: H, b: HOrNum): H;
   mul(a: H, b: HOrNum): H;
   div(a: H, b: HOrNum): H;
@@ -130,35 +132,8 @@ export interface NativeBinding {
   maximum_(t: H, other: H): void;
   uniform_(t: H, low: number, high: number): void;
   normal_(t: H, mean: number, std: number): void;
-  adaboundStep(
-    p: H,
-    grad: H,
-    expAvg: H,
-    expAvgSq: H,
-    maxExpAvgSq: Opt,
-    step: number,
-    lr: number,
-    finalLr: number,
-    initialLr: number,
-    beta1: number,
-    beta2: number,
-    gamma: number,
-    eps: number,
-    weightDecay: number,
-  ): void;
-  adamStep(
-    p: H,
-    grad: H,
-    expAvg: H,
-    expAvgSq: H,
-    step: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-    decoupled: boolean,
-  ): void;
+  adaboundStep(p: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: Opt, scalars: AdaBoundStepScalars): void;
+  adamStep(p: H, grad: H, expAvg: H, expAvgSq: H, scalars: AdamStepScalars): void;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

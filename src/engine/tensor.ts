@@ -379,8 +379,13 @@ export class Tensor implements Disposable {
 
   // ------------------------------------------------------------------ element-wise
 
-  add(other: TensorOrScalar): Tensor {
-    return new Tensor(native().add(this.handle, h(other)));
+  /** this + other, or this + alpha·other, as torch.add. */
+  add(other: TensorOrScalar): Tensor;
+  add(other: Tensor, alpha: number): Tensor;
+  add(other: TensorOrScalar, alpha?: number): Tensor {
+    return new Tensor(
+      alpha === undefined ? native().add(this.handle, h(other)) : native().add(this.handle, h(other), alpha),
+    );
   }
 
   sub(other: TensorOrScalar): Tensor {

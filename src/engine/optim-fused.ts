@@ -1,0 +1,56 @@
+// Fused optimizer steps (native/src/optim_fused.h): one native call per parameter that performs,
+// op for op, the update written in TypeScript in src/nn/optim/. A fast path only: the two give the
+// same bits, and the scalars that depend on the step count are computed by the caller, in TypeScript.
+import { native } from "./native.js";
+import type { Tensor } from "./tensor.js";
+
+/** Adam's per-step scalars (torch.optim.Adam / AdamW). */
+export interface AdamStepScalars {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: the weights shrink by 1 - lr·weightDecay instead of an L2 term in the gradient. */
+  decoupled: boolean;
+  /** lr / (1 - beta1^t). */
+  stepSize: number;
+  /** √(1 - beta2^t). */
+  biasCorrection2Sqrt: number;
+}
+
+/** AdaBound's per-step scalars (Luo et al.'s reference code). */
+export interface AdaBoundStepScalars {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 penalty added to the gradient. */
+  weightDecay: number;
+  /** lr·√(1 - beta2^t) / (1 - beta1^t). */
+  stepSize: number;
+  lowerBound: number;
+  upperBound: number;
+}
+
+/** The moment estimates an Adam-family optimizer keeps per parameter. */
+export interface MomentState {
+  expAvg: Tensor;
+  expAvgSq: Tensor;
+  /** AMSGrad/AMSBound: the running maximum of expAvgSq. */
+  maxExpAvgSq?: Tensor;
+}
+
+export function fusedAdamStep(p: Tensor, grad: Tensor, state: MomentState, s: AdamStepScalars): void {
+  native().adamStep(p.handle, grad.handle, state.expAvg.handle, state.expAvgSq.handle, s);
+}
+
+export function fusedAdaBoundStep(p: Tensor, grad: Tensor, state: MomentState, s: AdaBoundStepScalars): void {
+  native().adaboundStep(
+    p.handle,
+    grad.handle,
+    state.expAvg.handle,
+    state.expAvgSq.handle,
+    state.maxExpAvgSq?.handle ?? null,
+    s,
+  );
+}
