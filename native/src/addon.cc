@@ -407,6 +407,14 @@ OP(CopyInPlace)
   t.copy_(T(info, 1));
   return info[0];
 END_OP
+// setData(t, src): t now holds src's data (device, dtype, values), as PyTorch's `t.data = src`: every
+// holder of t sees the change, and t stays the same autograd leaf. Module.to() moves this way, as
+// torch.nn.Module._apply does.
+OP(SetData)
+  T(info, 0).set_data(T(info, 1));
+  tensor_table::Recount(env, info[0]);
+  return env.Undefined();
+END_OP
 OP(ZeroInPlace)
   at::Tensor t = T(info, 0);
   t.zero_();
@@ -610,6 +618,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("addcmul_", AddcmulInPlace);
   EXPORT("addcdiv_", AddcdivInPlace);
   EXPORT("copy_", CopyInPlace);
+  EXPORT("setData", SetData);
   EXPORT("zero_", ZeroInPlace);
   EXPORT("fill_", FillInPlace);
   EXPORT("sqrt_", SqrtInPlace);

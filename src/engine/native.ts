@@ -125,6 +125,7 @@ export interface NativeBinding {
   addcmul_(t: H, a: H, b: H, value: number): void;
   addcdiv_(t: H, a: H, b: H, value: number): void;
   copy_(t: H, src: H): void;
+  setData(t: H, src: H): void;
   zero_(t: H): void;
   fill_(t: H, value: number): void;
   sqrt_(t: H): void;

@@ -523,6 +523,14 @@ export class Tensor implements Disposable {
     return this;
   }
 
+  /**
+   * Points this tensor at src's data (device, dtype, values), as PyTorch's `t.data = src`: every
+   * holder of this Tensor sees the change, and it stays the same autograd leaf.
+   */
+  setData(src: Tensor): void {
+    native().setData(this.handle, src.handle);
+  }
+
   zero_(): this {
     native().zero_(this.handle);
     return this;
