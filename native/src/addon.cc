@@ -468,33 +468,32 @@ double Field(Napi::Env env, const Napi::Object& o, const char* name) {
   return v.As<Napi::Number>().DoubleValue();
 }
 
-// adamStep(param, grad, expAvg, expAvgSq, {lr, beta1, beta2, eps, weightDecay, decoupled, stepSize,
-// biasCorrection2Sqrt})
-OP(AdamStep)
-  Napi::Object o = info[4].As<Napi::Object>();
-  optim_fused::AdamScalars s{};
-  s.lr = Field(env, o, "lr");
+// The fields every step's options have: {beta1, beta2, eps, weightDecay, stepSize}.
+void ReadMomentScalars(Napi::Env env, const Napi::Object& o, optim_fused::MomentScalars& s) {
   s.beta1 = Field(env, o, "beta1");
   s.beta2 = Field(env, o, "beta2");
   s.eps = Field(env, o, "eps");
   s.weight_decay = Field(env, o, "weightDecay");
-  s.decoupled = o.Get("decoupled").ToBoolean().Value();
   s.step_size = Field(env, o, "stepSize");
+}
+
+// adamStep(param, grad, expAvg, expAvgSq, {...moment scalars, lr, decoupled, biasCorrection2Sqrt})
+OP(AdamStep)
+  Napi::Object o = info[4].As<Napi::Object>();
+  optim_fused::AdamScalars s;
+  ReadMomentScalars(env, o, s);
+  s.lr = Field(env, o, "lr");
+  s.decoupled = o.Get("decoupled").ToBoolean().Value();
   s.bias_correction2_sqrt = Field(env, o, "biasCorrection2Sqrt");
   optim_fused::AdamStep(T(info, 0), T(info, 1), T(info, 2), T(info, 3), s);
   return env.Undefined();
 END_OP
 
-// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, {beta1, beta2, eps, weightDecay,
-// stepSize, lowerBound, upperBound})
+// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, {...moment scalars, lowerBound, upperBound})
 OP(AdaboundStep)
   Napi::Object o = info[5].As<Napi::Object>();
-  optim_fused::AdaBoundScalars s{};
-  s.beta1 = Field(env, o, "beta1");
-  s.beta2 = Field(env, o, "beta2");
-  s.eps = Field(env, o, "eps");
-  s.weight_decay = Field(env, o, "weightDecay");
-  s.step_size = Field(env, o, "stepSize");
+  optim_fused::AdaBoundScalars s;
+  ReadMomentScalars(env, o, s);
   s.lower_bound = Field(env, o, "lowerBound");
   s.upper_bound = Field(env, o, "upperBound");
   optim_fused::AdaBoundStep(T(info, 0), T(info, 1), T(info, 2), T(info, 3), OptT(info, 4), s);

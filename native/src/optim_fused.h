@@ -9,30 +9,29 @@
 
 namespace optim_fused {
 
+// What the Adam family shares: the moments' decay rates, eps, an L2 penalty, the step size.
+struct MomentScalars {
+  double beta1 = 0;
+  double beta2 = 0;
+  double eps = 0;
+  double weight_decay = 0;  // Adam, AdaBound: added to the gradient; AdamW: decoupled
+  double step_size = 0;
+};
+
 // Adam (L2 weight decay added to the gradient) or AdamW (decoupled: the weights shrink by
 // 1 - lr·weight_decay), as torch.optim's single-tensor path computes them.
-struct AdamScalars {
-  double lr;
-  double beta1;
-  double beta2;
-  double eps;
-  double weight_decay;
-  bool decoupled;
-  double step_size;                // lr / (1 - beta1^t)
-  double bias_correction2_sqrt;    // sqrt(1 - beta2^t)
+struct AdamScalars : MomentScalars {
+  double lr = 0;
+  bool decoupled = false;
+  double bias_correction2_sqrt = 1;  // sqrt(1 - beta2^t); step_size is lr / (1 - beta1^t)
 };
 void AdamStep(const at::Tensor& param, const at::Tensor& grad, const at::Tensor& exp_avg,
               const at::Tensor& exp_avg_sq, const AdamScalars& s);
 
 // AdaBound / AMSBound (max_exp_avg_sq defined), as Luo et al.'s reference code computes them.
-struct AdaBoundScalars {
-  double beta1;
-  double beta2;
-  double eps;
-  double weight_decay;
-  double step_size;    // lr·sqrt(1 - beta2^t) / (1 - beta1^t)
-  double lower_bound;
-  double upper_bound;
+struct AdaBoundScalars : MomentScalars {
+  double lower_bound = 0;  // step_size is lr·sqrt(1 - beta2^t) / (1 - beta1^t)
+  double upper_bound = 0;
 };
 void AdaBoundStep(const at::Tensor& param, const at::Tensor& grad, const at::Tensor& exp_avg,
                   const at::Tensor& exp_avg_sq, const c10::optional<at::Tensor>& max_exp_avg_sq,

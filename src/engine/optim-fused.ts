@@ -4,30 +4,27 @@
 import { native } from "./native.js";
 import type { Tensor } from "./tensor.js";
 
-/** Adam's per-step scalars (torch.optim.Adam / AdamW). */
-export interface AdamStepScalars {
-  lr: number;
+/** What every Adam-family step takes. */
+export interface MomentStepScalars {
   beta1: number;
   beta2: number;
   eps: number;
+  /** Adam, AdaBound: an L2 penalty added to the gradient; AdamW: decoupled. */
   weightDecay: number;
+  stepSize: number;
+}
+
+/** Adam's per-step scalars (torch.optim.Adam / AdamW); stepSize is lr / (1 - beta1^t). */
+export interface AdamStepScalars extends MomentStepScalars {
+  lr: number;
   /** AdamW: the weights shrink by 1 - lr·weightDecay instead of an L2 term in the gradient. */
   decoupled: boolean;
-  /** lr / (1 - beta1^t). */
-  stepSize: number;
   /** √(1 - beta2^t). */
   biasCorrection2Sqrt: number;
 }
 
-/** AdaBound's per-step scalars (Luo et al.'s reference code). */
-export interface AdaBoundStepScalars {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** L2 penalty added to the gradient. */
-  weightDecay: number;
-  /** lr·√(1 - beta2^t) / (1 - beta1^t). */
-  stepSize: number;
+/** AdaBound's per-step scalars (Luo et al.'s reference code); stepSize is lr·√(1 - beta2^t) / (1 - beta1^t). */
+export interface AdaBoundStepScalars extends MomentStepScalars {
   lowerBound: number;
   upperBound: number;
 }
