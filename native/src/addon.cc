@@ -7,7 +7,6 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
-#include <torch/version.h>
 
 
 #include <malloc.h>
@@ -148,8 +147,6 @@ OP(Full) return W(env, at::full(IntList(info, 0), Num(info, 1), Options(info, 2,
 OP(Empty) return W(env, at::empty(IntList(info, 0), Options(info, 1, 2))); END_OP
 OP(Rand) return W(env, at::rand(IntList(info, 0), Options(info, 1, 2))); END_OP
 OP(Randn) return W(env, at::randn(IntList(info, 0), Options(info, 1, 2))); END_OP
-OP(Arange) return W(env, at::arange(Num(info, 0), Num(info, 1), Num(info, 2), Options(info, 3, 4))); END_OP
-OP(Randperm) return W(env, at::randperm(Int(info, 0), Options(info, 1, 2))); END_OP
 
 OP(Item) return Napi::Number::New(env, T(info, 0).item<double>()); END_OP
 
@@ -226,11 +223,6 @@ OP(SetNumThreads)
   at::set_num_threads(static_cast<int>(Int(info, 0)));
   return env.Undefined();
 END_OP
-OP(SetMkldnnEnabled)
-  bool prev = at::globalContext().userEnabledMkldnn();
-  at::globalContext().setUserEnabledMkldnn(Bool(info, 0));
-  return Napi::Boolean::New(env, prev);
-END_OP
 // TF32 tensor-core arithmetic in cuDNN convolutions: on by default, as in PyTorch; off gives full
 // float32 (what a comparison with the CPU to 1e-4 needs). Returns the previous setting.
 OP(SetCudnnTf32)
@@ -252,8 +244,6 @@ auto GpuCount(const Hooks& hooks, long) -> decltype(hooks.getNumGPUs()) {
 OP(CudaDeviceCount)
   return Napi::Number::New(env, static_cast<double>(GpuCount(at::detail::getCUDAHooks(), 0)));
 END_OP
-OP(ParallelInfo) return Napi::String::New(env, at::get_parallel_info()); END_OP
-OP(ConfigInfo) return Napi::String::New(env, at::show_config()); END_OP
 
 // ---------------------------------------------------------------- conversion and shape
 
@@ -263,19 +253,14 @@ OP(To)
   if (info[2].IsString()) t = t.to(ParseDtype(env, info[2].As<Napi::String>()));
   return W(env, t);
 END_OP
-OP(Contiguous) return W(env, T(info, 0).contiguous()); END_OP
 OP(Clone) return W(env, T(info, 0).clone()); END_OP
 OP(Reshape) return W(env, T(info, 0).reshape(IntList(info, 1))); END_OP
-OP(Transpose) return W(env, T(info, 0).transpose(Int(info, 1), Int(info, 2))); END_OP
-OP(Permute) return W(env, T(info, 0).permute(IntList(info, 1))); END_OP
 OP(Unsqueeze) return W(env, T(info, 0).unsqueeze(Int(info, 1))); END_OP
 OP(Squeeze) return W(env, T(info, 0).squeeze(Int(info, 1))); END_OP
 OP(Flatten) return W(env, T(info, 0).flatten(Int(info, 1), Int(info, 2))); END_OP
 OP(Narrow) return W(env, T(info, 0).narrow(Int(info, 1), Int(info, 2), Int(info, 3))); END_OP
 OP(IndexSelect) return W(env, T(info, 0).index_select(Int(info, 1), T(info, 2))); END_OP
 OP(Cat) return W(env, at::cat(TensorList(info, 0), Int(info, 1))); END_OP
-OP(Stack) return W(env, at::stack(TensorList(info, 0), Int(info, 1))); END_OP
-OP(Expand) return W(env, T(info, 0).expand(IntList(info, 1))); END_OP
 
 // ---------------------------------------------------------------- neural-network ops
 
@@ -290,14 +275,12 @@ OP(BatchNorm)
                                Num(info, 6), Num(info, 7), /*cudnn_enabled=*/true));
 END_OP
 OP(LeakyRelu) return W(env, at::leaky_relu(T(info, 0), Num(info, 1))); END_OP
-OP(Relu) return W(env, at::relu(T(info, 0))); END_OP
 OP(MaxPool1d)
   return W(env, at::max_pool1d(T(info, 0), {Int(info, 1)}, {Int(info, 2)}, {Int(info, 3)}));
 END_OP
 OP(AvgPool1d)
   return W(env, kernels::AvgPool1d(T(info, 0), Int(info, 1), Int(info, 2), Int(info, 3)));
 END_OP
-OP(AdaptiveAvgPool1d) return W(env, at::adaptive_avg_pool1d(T(info, 0), {Int(info, 1)})); END_OP
 OP(Linear) return W(env, at::linear(T(info, 0), T(info, 1), OptT(info, 2))); END_OP
 OP(Dropout) return W(env, at::dropout(T(info, 0), Num(info, 1), Bool(info, 2))); END_OP
 OP(Softmax) return W(env, at::softmax(T(info, 0), Int(info, 1))); END_OP
@@ -333,31 +316,13 @@ BINARY(Sub, at::sub(a, b), at::sub(a, s))
 BINARY(Mul, at::mul(a, b), at::mul(a, s))
 BINARY(Div, at::div(a, b), at::div(a, s))
 BINARY(Pow, at::pow(a, b), at::pow(a, s))
-BINARY(Maximum, at::maximum(a, b), at::clamp_min(a, s))
-BINARY(Minimum, at::minimum(a, b), at::clamp_max(a, s))
 BINARY(Eq, at::eq(a, b), at::eq(a, s))
-BINARY(Gt, at::gt(a, b), at::gt(a, s))
-BINARY(Lt, at::lt(a, b), at::lt(a, s))
 
 #define UNARY(name, fn) OP(name) return W(env, fn(T(info, 0))); END_OP
 UNARY(Neg, at::neg)
-UNARY(Abs, at::abs)
 UNARY(Sqrt, at::sqrt)
-UNARY(Rsqrt, at::rsqrt)
 UNARY(Exp, at::exp)
-UNARY(Log, at::log)
-UNARY(Sigmoid, at::sigmoid)
-UNARY(Tanh, at::tanh)
-UNARY(Sign, at::sign)
 
-OP(Clamp)
-  c10::optional<at::Scalar> lo, hi;
-  if (info[1].IsNumber()) lo = Num(info, 1);
-  if (info[2].IsNumber()) hi = Num(info, 2);
-  return W(env, at::clamp(T(info, 0), lo, hi));
-END_OP
-OP(Where) return W(env, at::where(T(info, 0), T(info, 1), T(info, 2))); END_OP
-OP(OneHot) return W(env, at::one_hot(T(info, 0), Int(info, 1))); END_OP
 
 // ---------------------------------------------------------------- reductions
 
@@ -369,7 +334,6 @@ OP(Mean)
   if (info[1].IsArray()) return W(env, at::mean(T(info, 0), IntList(info, 1), Bool(info, 2)));
   return W(env, at::mean(T(info, 0)));
 END_OP
-OP(Amax) return W(env, at::amax(T(info, 0), IntList(info, 1), Bool(info, 2))); END_OP
 OP(Argmax) return W(env, at::argmax(T(info, 0), Int(info, 1), Bool(info, 2))); END_OP
 
 // ---------------------------------------------------------------- in place (optimizers, initialisation)
@@ -415,32 +379,13 @@ OP(SetData)
   tensor_table::Recount(env, info[0]);
   return env.Undefined();
 END_OP
-OP(ZeroInPlace)
-  at::Tensor t = T(info, 0);
-  t.zero_();
-  return info[0];
-END_OP
-OP(FillInPlace)
-  at::Tensor t = T(info, 0);
-  t.fill_(S(info, 1, t));
-  return info[0];
-END_OP
-OP(SqrtInPlace)
-  at::Tensor t = T(info, 0);
-  t.sqrt_();
-  return info[0];
-END_OP
+// clamp_(t, min|null, max|null): scalar bounds.
 OP(ClampInPlace)
   at::Tensor t = T(info, 0);
-  // Tensor bounds (AdaBound's per-step bounds are scalars, but keep both forms).
-  if (info[1].IsNumber() || info[2].IsNumber()) {
-    c10::optional<at::Scalar> lo, hi;
-    if (info[1].IsNumber()) lo = Num(info, 1);
-    if (info[2].IsNumber()) hi = Num(info, 2);
-    t.clamp_(lo, hi);
-  } else {
-    t.clamp_(OptT(info, 1), OptT(info, 2));
-  }
+  c10::optional<at::Scalar> lo, hi;
+  if (info[1].IsNumber()) lo = Num(info, 1);
+  if (info[2].IsNumber()) hi = Num(info, 2);
+  t.clamp_(lo, hi);
   return info[0];
 END_OP
 OP(MaximumInPlace)
@@ -451,11 +396,6 @@ END_OP
 OP(UniformInPlace)
   at::Tensor t = T(info, 0);
   t.uniform_(Num(info, 1), Num(info, 2));
-  return info[0];
-END_OP
-OP(NormalInPlace)
-  at::Tensor t = T(info, 0);
-  t.normal_(Num(info, 1), Num(info, 2));
   return info[0];
 END_OP
 
@@ -518,7 +458,6 @@ void TuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   TuneMalloc();
-  exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   EXPORT("fromBuffer", FromBuffer);
   EXPORT("toBuffer", ToBuffer);
   EXPORT("zeros", Zeros);
@@ -527,8 +466,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("empty", Empty);
   EXPORT("rand", Rand);
   EXPORT("randn", Randn);
-  EXPORT("arange", Arange);
-  EXPORT("randperm", Randperm);
   EXPORT("item", Item);
   EXPORT("shape", Shape);
   EXPORT("dtype", Dtype);
@@ -551,33 +488,23 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("manualSeed", ManualSeed);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
-  EXPORT("setMkldnnEnabled", SetMkldnnEnabled);
   EXPORT("setEngineKernelsEnabled", SetEngineKernelsEnabled);
   EXPORT("setCudnnTf32", SetCudnnTf32);
   EXPORT("cudaDeviceCount", CudaDeviceCount);
-  EXPORT("parallelInfo", ParallelInfo);
-  EXPORT("configInfo", ConfigInfo);
   EXPORT("to", To);
-  EXPORT("contiguous", Contiguous);
   EXPORT("clone", Clone);
   EXPORT("reshape", Reshape);
-  EXPORT("transpose", Transpose);
-  EXPORT("permute", Permute);
   EXPORT("unsqueeze", Unsqueeze);
   EXPORT("squeeze", Squeeze);
   EXPORT("flatten", Flatten);
   EXPORT("narrow", Narrow);
   EXPORT("indexSelect", IndexSelect);
   EXPORT("cat", Cat);
-  EXPORT("stack", Stack);
-  EXPORT("expand", Expand);
   EXPORT("conv1d", Conv1d);
   EXPORT("batchNorm", BatchNorm);
   EXPORT("leakyRelu", LeakyRelu);
-  EXPORT("relu", Relu);
   EXPORT("maxPool1d", MaxPool1d);
   EXPORT("avgPool1d", AvgPool1d);
-  EXPORT("adaptiveAvgPool1d", AdaptiveAvgPool1d);
   EXPORT("linear", Linear);
   EXPORT("dropout", Dropout);
   EXPORT("softmax", Softmax);
@@ -590,26 +517,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("mul", Mul);
   EXPORT("div", Div);
   EXPORT("pow", Pow);
-  EXPORT("maximum", Maximum);
-  EXPORT("minimum", Minimum);
   EXPORT("eq", Eq);
-  EXPORT("gt", Gt);
-  EXPORT("lt", Lt);
   EXPORT("neg", Neg);
-  EXPORT("abs", Abs);
   EXPORT("sqrt", Sqrt);
-  EXPORT("rsqrt", Rsqrt);
   EXPORT("exp", Exp);
-  EXPORT("log", Log);
-  EXPORT("sigmoid", Sigmoid);
-  EXPORT("tanh", Tanh);
-  EXPORT("sign", Sign);
-  EXPORT("clamp", Clamp);
-  EXPORT("where", Where);
-  EXPORT("oneHot", OneHot);
   EXPORT("sum", Sum);
   EXPORT("mean", Mean);
-  EXPORT("amax", Amax);
   EXPORT("argmax", Argmax);
   EXPORT("add_", AddInPlace);
   EXPORT("mul_", MulInPlace);
@@ -618,13 +531,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("addcdiv_", AddcdivInPlace);
   EXPORT("copy_", CopyInPlace);
   EXPORT("setData", SetData);
-  EXPORT("zero_", ZeroInPlace);
-  EXPORT("fill_", FillInPlace);
-  EXPORT("sqrt_", SqrtInPlace);
   EXPORT("clamp_", ClampInPlace);
   EXPORT("maximum_", MaximumInPlace);
   EXPORT("uniform_", UniformInPlace);
-  EXPORT("normal_", NormalInPlace);
   EXPORT("adaboundStep", AdaboundStep);
   EXPORT("adamStep", AdamStep);
   return exports;

@@ -9,8 +9,6 @@ export {
 } from "./optim-fused.js";
 export {
   checkDevice,
-  configInfo,
-  cudaDeviceCount,
   cudaIsAvailable,
   gcExternalBytes,
   getNumThreads,
@@ -18,12 +16,9 @@ export {
   liveTensors,
   manualSeed,
   noGrad,
-  parallelInfo,
   setCudnnTf32,
   setEngineKernelsEnabled,
-  setMkldnnEnabled,
   setNumThreads,
-  torchVersion,
 } from "./runtime.js";
-export { type Disposable, dispose, keep, tidy, trackedCount } from "./scope.js";
+export { type Disposable, keep, tidy, trackedCount } from "./scope.js";
 export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";

@@ -132,12 +132,6 @@ export class LeakyReLU extends Module {
   }
 }
 
-export class ReLU extends Module {
-  forward(x: Tensor): Tensor {
-    return x.relu();
-  }
-}
-
 export class MaxPool1d extends Module {
   constructor(
     readonly kernelSize: number,
@@ -195,10 +189,6 @@ export class Sequential extends Module {
     let y = x;
     for (const m of this.list) y = m.forward(y);
     return y;
-  }
-
-  at(i: number): Module {
-    return this.list[i]!;
   }
 }
 

@@ -34,11 +34,6 @@ export abstract class Module {
     return m;
   }
 
-  /** Direct children, in registration order. */
-  namedChildren(): [string, Module][] {
-    return [...this.children];
-  }
-
   *modules(): Generator<Module> {
     yield this;
     for (const c of this.children.values()) yield* c.modules();
@@ -53,13 +48,6 @@ export abstract class Module {
 
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
-  }
-
-  namedBuffers(prefix = ""): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const [n, t] of this.buffers) out.push([prefix + n, t]);
-    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
-    return out;
   }
 
   /** Parameters and buffers by their PyTorch state-dict names, in PyTorch's order. */

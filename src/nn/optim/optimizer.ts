@@ -51,14 +51,10 @@ export abstract class Optimizer {
 
   /** The state tensor `name` of parameter i; zeros shaped like the parameter on first use. */
   protected zeroState(i: number, name: string): Tensor {
-    const p = this.params[i]!;
-    return this.stateTensor(i, name, () => Tensor.zeros(p.shape, p.dtype, p.device));
-  }
-
-  protected stateTensor(i: number, name: string, make: () => Tensor): Tensor {
     let t = this.state[i]!.get(name);
     if (!t) {
-      t = keep(make());
+      const p = this.params[i]!;
+      t = keep(Tensor.zeros(p.shape, p.dtype, p.device));
       this.state[i]!.set(name, t);
     }
     return t;
