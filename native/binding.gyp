@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ecg_torch",
-      "sources": ["src/addon.cc", "src/kernels.cc", "src/tensor_table.cc"],
+      "sources": ["src/addon.cc", "src/kernels.cc", "src/optim_fused.cc", "src/tensor_table.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node find-libtorch.mjs include)"

@@ -89,3 +89,20 @@ test("V8 is told about the native bytes of the tensors no scope owns, and only o
   returned.dispose();
   assert.ok(Math.abs(external() - base) < MiB);
 });
+
+test("a tensor whose data is replaced in place (setData) is re-counted at its new size", {
+  skip: engineSkip,
+}, () => {
+  const MiB = 2 ** 20;
+  const external = gcExternalBytes;
+  const base = external();
+  const t = Tensor.zeros([MiB]); // float32: 4 MiB, unscoped, so reported
+  assert.ok(external() - base >= 4 * MiB - MiB / 2);
+  tidy(() => t.setData(t.toDtype("float64")));
+  assert.equal(t.dtype, "float64");
+  assert.ok(external() - base >= 8 * MiB - MiB / 2, "the float64 data's 8 MiB are reported");
+  tidy(() => t.setData(t.toDtype("float32")));
+  assert.ok(Math.abs(external() - base - 4 * MiB) < MiB / 2, "back to 4 MiB");
+  t.dispose();
+  assert.ok(Math.abs(external() - base) < MiB, "disposing takes them back");
+});

@@ -74,6 +74,23 @@ describe("the seed's network", { skip: engineSkip }, () => {
     assert.ok(maxAbsDiff(before, after) < 1e-5, `${maxAbsDiff(before, after)}`);
   });
 
+  test("folding removes the folded BatchNorms: the state dict loses exactly their entries, the rest keep their names", () => {
+    const net = new SeedNet(presetConfig("compact")).eval();
+    const before = net.stateDict();
+    const folded = foldBatchNorms(net);
+    const after = net.stateDict();
+    assert.equal(after.size, before.size - 5 * folded, "5 entries per BatchNorm1d");
+    for (const [k, t] of after) assert.equal(before.get(k), t, `${k} kept its name and tensor`);
+    // stage0: conv 0, BatchNorm 1 (folded), LeakyReLU 2, MaxPool 3; the shortcut's two BatchNorms fold
+    for (const k of ["stage0.1.weight", "stage1_.1.running_mean", "stage1_.4.num_batches_tracked"])
+      assert.ok(before.has(k) && !after.has(k), `${k} is gone`);
+    assert.ok(after.has("stage0.0.bias") && after.has("stage1_.2.weight"));
+    // a path's BatchNorm follows an AvgPool that follows a concatenation, not a conv: it stays
+    assert.ok(after.has("layer1_path.1.running_var"));
+    assert.equal(foldBatchNorms(net), 0, "nothing left to fold");
+    net.dispose();
+  });
+
   test("checkpoint round trip: metadata (format, config, classes, provenance) and identical outputs", () => {
     const net = new SeedNet(presetConfig("compact")).eval();
     const file = path.join(tmp, "compact.safetensors");

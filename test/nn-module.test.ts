@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Tensor } from "../src/engine/index.js";
+import { noGrad, Tensor } from "../src/engine/index.js";
 import { StateDictError } from "../src/nn/errors.js";
 import { BatchNorm1d, Conv1d, LeakyReLU, Linear, Sequential } from "../src/nn/layers.js";
 import { Module } from "../src/nn/module.js";
+import { Adam } from "../src/nn/optim/index.js";
 import { engineSkip } from "./helpers/engine.js";
 
 class Net extends Module {
@@ -91,5 +92,51 @@ describe("Module", { skip: engineSkip }, () => {
     assert.ok([...n.modules()].every((m) => !m.training));
     n.train();
     assert.ok([...n.modules()].every((m) => m.training));
+  });
+
+  test("layers keep their tensors in typed fields, registered under PyTorch's names", () => {
+    const conv = new Conv1d(2, 4, 3);
+    const sd = conv.stateDict();
+    assert.equal(sd.get("weight"), conv.weight);
+    assert.equal(sd.get("bias"), conv.bias);
+    const bare = new Conv1d(2, 4, 3, { bias: false });
+    assert.equal(bare.bias, undefined);
+    assert.deepEqual([...bare.stateDict().keys()], ["weight"]);
+    assert.equal(new Linear(3, 2, false).bias, undefined);
+    const bn = new BatchNorm1d(3);
+    assert.equal(bn.stateDict().get("running_var"), bn.runningVar);
+    assert.equal(bn.stateDict().get("num_batches_tracked"), bn.numBatchesTracked);
+  });
+
+  test("toDtype moves in place: fields, state dict and an optimizer made before all see the new data", () => {
+    const net = new Net();
+    const weight = net.fc.weight;
+    const before = weight.toNumbers();
+    const optimizer = new Adam(net.parameters(), { lr: 0.1 });
+    net.toDtype("float64");
+    assert.equal(net.fc.weight, weight, "the field is the same Tensor");
+    assert.equal(weight.dtype, "float64");
+    assert.equal(net.stateDict().get("fc.weight"), weight);
+    assert.ok(weight.requiresGrad && weight.isLeaf, "still a trainable leaf");
+    assert.deepEqual(
+      weight.toNumbers(),
+      before.map((v) => Math.fround(v)),
+    );
+    assert.equal(net.body.stateDict().get("1.num_batches_tracked")!.dtype, "int64", "integer buffers stay");
+    net.fc
+      .forward(Tensor.ones([2, 4], "float64"))
+      .sum()
+      .backward();
+    assert.equal(weight.grad!.dtype, "float64");
+    optimizer.step();
+    assert.ok(
+      weight.toNumbers().every((v, i) => v !== before[i]),
+      "the optimizer updated the field's tensor",
+    );
+    net.toDtype("float32");
+    assert.equal(weight.dtype, "float32");
+    assert.equal(weight.grad!.dtype, "float32", "the gradient moves too");
+    noGrad(() => assert.deepEqual(net.fc.forward(Tensor.ones([1, 4])).shape, [1, 3]));
+    optimizer.dispose();
   });
 });

@@ -1,11 +1,12 @@
-// The libtorch binding: one JS function per ATen operation, each a faithful one-liner.
-// Policy (module structure, memory scopes, optimizers) lives in TypeScript, not here.
+// The libtorch binding: one JS function per ATen operation, each a faithful one-liner, plus the
+// bindings of the engine's own kernels (kernels.h) and of the fused optimizer steps (optim_fused.h),
+// whose code lives in those files. Policy (module structure, memory scopes, the optimizers' update
+// rules) lives in TypeScript, not here.
 #include <napi.h>
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 #include <ATen/detail/CUDAHooksInterface.h>
-#include <torch/version.h>
 
 
 #include <malloc.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "optim_fused.h"
 #include "tensor_table.h"
 
 namespace {
@@ -145,8 +147,6 @@ OP(Full) return W(env, at::full(IntList(info, 0), Num(info, 1), Options(info, 2,
 OP(Empty) return W(env, at::empty(IntList(info, 0), Options(info, 1, 2))); END_OP
 OP(Rand) return W(env, at::rand(IntList(info, 0), Options(info, 1, 2))); END_OP
 OP(Randn) return W(env, at::randn(IntList(info, 0), Options(info, 1, 2))); END_OP
-OP(Arange) return W(env, at::arange(Num(info, 0), Num(info, 1), Num(info, 2), Options(info, 3, 4))); END_OP
-OP(Randperm) return W(env, at::randperm(Int(info, 0), Options(info, 1, 2))); END_OP
 
 OP(Item) return Napi::Number::New(env, T(info, 0).item<double>()); END_OP
 
@@ -223,11 +223,6 @@ OP(SetNumThreads)
   at::set_num_threads(static_cast<int>(Int(info, 0)));
   return env.Undefined();
 END_OP
-OP(SetMkldnnEnabled)
-  bool prev = at::globalContext().userEnabledMkldnn();
-  at::globalContext().setUserEnabledMkldnn(Bool(info, 0));
-  return Napi::Boolean::New(env, prev);
-END_OP
 // TF32 tensor-core arithmetic in cuDNN convolutions: on by default, as in PyTorch; off gives full
 // float32 (what a comparison with the CPU to 1e-4 needs). Returns the previous setting.
 OP(SetCudnnTf32)
@@ -249,8 +244,6 @@ auto GpuCount(const Hooks& hooks, long) -> decltype(hooks.getNumGPUs()) {
 OP(CudaDeviceCount)
   return Napi::Number::New(env, static_cast<double>(GpuCount(at::detail::getCUDAHooks(), 0)));
 END_OP
-OP(ParallelInfo) return Napi::String::New(env, at::get_parallel_info()); END_OP
-OP(ConfigInfo) return Napi::String::New(env, at::show_config()); END_OP
 
 // ---------------------------------------------------------------- conversion and shape
 
@@ -260,19 +253,14 @@ OP(To)
   if (info[2].IsString()) t = t.to(ParseDtype(env, info[2].As<Napi::String>()));
   return W(env, t);
 END_OP
-OP(Contiguous) return W(env, T(info, 0).contiguous()); END_OP
 OP(Clone) return W(env, T(info, 0).clone()); END_OP
 OP(Reshape) return W(env, T(info, 0).reshape(IntList(info, 1))); END_OP
-OP(Transpose) return W(env, T(info, 0).transpose(Int(info, 1), Int(info, 2))); END_OP
-OP(Permute) return W(env, T(info, 0).permute(IntList(info, 1))); END_OP
 OP(Unsqueeze) return W(env, T(info, 0).unsqueeze(Int(info, 1))); END_OP
 OP(Squeeze) return W(env, T(info, 0).squeeze(Int(info, 1))); END_OP
 OP(Flatten) return W(env, T(info, 0).flatten(Int(info, 1), Int(info, 2))); END_OP
 OP(Narrow) return W(env, T(info, 0).narrow(Int(info, 1), Int(info, 2), Int(info, 3))); END_OP
 OP(IndexSelect) return W(env, T(info, 0).index_select(Int(info, 1), T(info, 2))); END_OP
 OP(Cat) return W(env, at::cat(TensorList(info, 0), Int(info, 1))); END_OP
-OP(Stack) return W(env, at::stack(TensorList(info, 0), Int(info, 1))); END_OP
-OP(Expand) return W(env, T(info, 0).expand(IntList(info, 1))); END_OP
 
 // ---------------------------------------------------------------- neural-network ops
 
@@ -287,14 +275,12 @@ OP(BatchNorm)
                                Num(info, 6), Num(info, 7), /*cudnn_enabled=*/true));
 END_OP
 OP(LeakyRelu) return W(env, at::leaky_relu(T(info, 0), Num(info, 1))); END_OP
-OP(Relu) return W(env, at::relu(T(info, 0))); END_OP
 OP(MaxPool1d)
   return W(env, at::max_pool1d(T(info, 0), {Int(info, 1)}, {Int(info, 2)}, {Int(info, 3)}));
 END_OP
 OP(AvgPool1d)
   return W(env, kernels::AvgPool1d(T(info, 0), Int(info, 1), Int(info, 2), Int(info, 3)));
 END_OP
-OP(AdaptiveAvgPool1d) return W(env, at::adaptive_avg_pool1d(T(info, 0), {Int(info, 1)})); END_OP
 OP(Linear) return W(env, at::linear(T(info, 0), T(info, 1), OptT(info, 2))); END_OP
 OP(Dropout) return W(env, at::dropout(T(info, 0), Num(info, 1), Bool(info, 2))); END_OP
 OP(Softmax) return W(env, at::softmax(T(info, 0), Int(info, 1))); END_OP
@@ -319,36 +305,24 @@ OP(Matmul) return W(env, at::matmul(T(info, 0), T(info, 1))); END_OP
     return W(env, expr_tt);                                      \
   END_OP
 
-BINARY(Add, at::add(a, b), at::add(a, s))
+// add(a, b, alpha?): a + alpha·b, as torch.add (alpha only with a tensor b).
+OP(Add)
+  const at::Tensor& a = T(info, 0);
+  if (info[1].IsNumber()) return W(env, at::add(a, S(info, 1, a)));
+  if (info.Length() > 2 && info[2].IsNumber()) return W(env, at::add(a, T(info, 1), S(info, 2, a)));
+  return W(env, at::add(a, T(info, 1)));
+END_OP
 BINARY(Sub, at::sub(a, b), at::sub(a, s))
 BINARY(Mul, at::mul(a, b), at::mul(a, s))
 BINARY(Div, at::div(a, b), at::div(a, s))
 BINARY(Pow, at::pow(a, b), at::pow(a, s))
-BINARY(Maximum, at::maximum(a, b), at::clamp_min(a, s))
-BINARY(Minimum, at::minimum(a, b), at::clamp_max(a, s))
 BINARY(Eq, at::eq(a, b), at::eq(a, s))
-BINARY(Gt, at::gt(a, b), at::gt(a, s))
-BINARY(Lt, at::lt(a, b), at::lt(a, s))
 
 #define UNARY(name, fn) OP(name) return W(env, fn(T(info, 0))); END_OP
 UNARY(Neg, at::neg)
-UNARY(Abs, at::abs)
 UNARY(Sqrt, at::sqrt)
-UNARY(Rsqrt, at::rsqrt)
 UNARY(Exp, at::exp)
-UNARY(Log, at::log)
-UNARY(Sigmoid, at::sigmoid)
-UNARY(Tanh, at::tanh)
-UNARY(Sign, at::sign)
 
-OP(Clamp)
-  c10::optional<at::Scalar> lo, hi;
-  if (info[1].IsNumber()) lo = Num(info, 1);
-  if (info[2].IsNumber()) hi = Num(info, 2);
-  return W(env, at::clamp(T(info, 0), lo, hi));
-END_OP
-OP(Where) return W(env, at::where(T(info, 0), T(info, 1), T(info, 2))); END_OP
-OP(OneHot) return W(env, at::one_hot(T(info, 0), Int(info, 1))); END_OP
 
 // ---------------------------------------------------------------- reductions
 
@@ -360,7 +334,6 @@ OP(Mean)
   if (info[1].IsArray()) return W(env, at::mean(T(info, 0), IntList(info, 1), Bool(info, 2)));
   return W(env, at::mean(T(info, 0)));
 END_OP
-OP(Amax) return W(env, at::amax(T(info, 0), IntList(info, 1), Bool(info, 2))); END_OP
 OP(Argmax) return W(env, at::argmax(T(info, 0), Int(info, 1), Bool(info, 2))); END_OP
 
 // ---------------------------------------------------------------- in place (optimizers, initialisation)
@@ -398,32 +371,21 @@ OP(CopyInPlace)
   t.copy_(T(info, 1));
   return info[0];
 END_OP
-OP(ZeroInPlace)
-  at::Tensor t = T(info, 0);
-  t.zero_();
-  return info[0];
+// setData(t, src): t now holds src's data (device, dtype, values), as PyTorch's `t.data = src`: every
+// holder of t sees the change, and t stays the same autograd leaf. Module.to() moves this way, as
+// torch.nn.Module._apply does.
+OP(SetData)
+  T(info, 0).set_data(T(info, 1));
+  tensor_table::Recount(env, info[0]);
+  return env.Undefined();
 END_OP
-OP(FillInPlace)
-  at::Tensor t = T(info, 0);
-  t.fill_(S(info, 1, t));
-  return info[0];
-END_OP
-OP(SqrtInPlace)
-  at::Tensor t = T(info, 0);
-  t.sqrt_();
-  return info[0];
-END_OP
+// clamp_(t, min|null, max|null): scalar bounds.
 OP(ClampInPlace)
   at::Tensor t = T(info, 0);
-  // Tensor bounds (AdaBound's per-step bounds are scalars, but keep both forms).
-  if (info[1].IsNumber() || info[2].IsNumber()) {
-    c10::optional<at::Scalar> lo, hi;
-    if (info[1].IsNumber()) lo = Num(info, 1);
-    if (info[2].IsNumber()) hi = Num(info, 2);
-    t.clamp_(lo, hi);
-  } else {
-    t.clamp_(OptT(info, 1), OptT(info, 2));
-  }
+  c10::optional<at::Scalar> lo, hi;
+  if (info[1].IsNumber()) lo = Num(info, 1);
+  if (info[2].IsNumber()) hi = Num(info, 2);
+  t.clamp_(lo, hi);
   return info[0];
 END_OP
 OP(MaximumInPlace)
@@ -436,71 +398,45 @@ OP(UniformInPlace)
   t.uniform_(Num(info, 1), Num(info, 2));
   return info[0];
 END_OP
-OP(NormalInPlace)
-  at::Tensor t = T(info, 0);
-  t.normal_(Num(info, 1), Num(info, 2));
-  return info[0];
-END_OP
 
-// ---------------------------------------------------------------- fused optimizer steps
+// ---------------------------------------------------------------- fused optimizer steps (optim_fused.h)
 
-// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, step, lr, finalLr, initialLr, beta1, beta2,
-// gamma, eps, weightDecay): one AdaBound update of one parameter, as Luo et al.'s reference code does it.
-// Fused here only to cut per-op call overhead; the arithmetic is the reference's, op for op.
-OP(AdaboundStep)
-  at::NoGradGuard no_grad;
-  at::Tensor p = T(info, 0);
-  at::Tensor grad = T(info, 1);
-  at::Tensor exp_avg = T(info, 2);
-  at::Tensor exp_avg_sq = T(info, 3);
-  auto max_exp_avg_sq = OptT(info, 4);
-  const double step = Num(info, 5), lr = Num(info, 6), final_lr_base = Num(info, 7), initial_lr = Num(info, 8);
-  const double beta1 = Num(info, 9), beta2 = Num(info, 10), gamma = Num(info, 11), eps = Num(info, 12);
-  const double weight_decay = Num(info, 13);
-  if (weight_decay != 0) grad = grad.add(p, weight_decay);
-  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-  exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-  at::Tensor denom;
-  if (max_exp_avg_sq) {
-    at::Tensor m = *max_exp_avg_sq;
-    at::maximum_out(m, m, exp_avg_sq);
-    denom = m.sqrt().add_(eps);
-  } else {
-    denom = exp_avg_sq.sqrt().add_(eps);
-  }
-  const double bias_correction1 = 1 - std::pow(beta1, step);
-  const double bias_correction2 = 1 - std::pow(beta2, step);
-  const double step_size = lr * std::sqrt(bias_correction2) / bias_correction1;
-  const double final_lr = final_lr_base * lr / initial_lr;
-  const double lower = final_lr * (1 - 1 / (gamma * step + 1));
-  const double upper = final_lr * (1 + 1 / (gamma * step));
-  at::Tensor s = at::full_like(denom, step_size);
-  s.div_(denom).clamp_(lower, upper).mul_(exp_avg);
-  p.add_(-s);
+// A number field of an options object, or a TypeError naming it.
+double Field(Napi::Env env, const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) throw Napi::TypeError::New(env, std::string("option '") + name + "' is not a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// The fields every step's options have: {beta1, beta2, eps, weightDecay, stepSize}.
+void ReadMomentScalars(Napi::Env env, const Napi::Object& o, optim_fused::MomentScalars& s) {
+  s.beta1 = Field(env, o, "beta1");
+  s.beta2 = Field(env, o, "beta2");
+  s.eps = Field(env, o, "eps");
+  s.weight_decay = Field(env, o, "weightDecay");
+  s.step_size = Field(env, o, "stepSize");
+}
+
+// adamStep(param, grad, expAvg, expAvgSq, {...moment scalars, lr, decoupled, biasCorrection2Sqrt})
+OP(AdamStep)
+  Napi::Object o = info[4].As<Napi::Object>();
+  optim_fused::AdamScalars s;
+  ReadMomentScalars(env, o, s);
+  s.lr = Field(env, o, "lr");
+  s.decoupled = o.Get("decoupled").ToBoolean().Value();
+  s.bias_correction2_sqrt = Field(env, o, "biasCorrection2Sqrt");
+  optim_fused::AdamStep(T(info, 0), T(info, 1), T(info, 2), T(info, 3), s);
   return env.Undefined();
 END_OP
 
-// adamStep(param, grad, expAvg, expAvgSq, step, lr, beta1, beta2, eps, weightDecay, decoupled):
-// Adam (L2 weight decay) or AdamW (decoupled), as torch.optim does it.
-OP(AdamStep)
-  at::NoGradGuard no_grad;
-  at::Tensor p = T(info, 0);
-  at::Tensor grad = T(info, 1);
-  at::Tensor exp_avg = T(info, 2);
-  at::Tensor exp_avg_sq = T(info, 3);
-  const double step = Num(info, 4), lr = Num(info, 5), beta1 = Num(info, 6), beta2 = Num(info, 7);
-  const double eps = Num(info, 8), weight_decay = Num(info, 9);
-  const bool decoupled = Bool(info, 10);
-  if (weight_decay != 0) {
-    if (decoupled) p.mul_(1 - lr * weight_decay);
-    else grad = grad.add(p, weight_decay);
-  }
-  exp_avg.mul_(beta1).add_(grad, 1 - beta1);
-  exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-  const double bias_correction1 = 1 - std::pow(beta1, step);
-  const double bias_correction2 = 1 - std::pow(beta2, step);
-  at::Tensor denom = exp_avg_sq.sqrt().div_(std::sqrt(bias_correction2)).add_(eps);
-  p.addcdiv_(exp_avg, denom, -lr / bias_correction1);
+// adaboundStep(param, grad, expAvg, expAvgSq, maxExpAvgSq|null, {...moment scalars, lowerBound, upperBound})
+OP(AdaboundStep)
+  Napi::Object o = info[5].As<Napi::Object>();
+  optim_fused::AdaBoundScalars s;
+  ReadMomentScalars(env, o, s);
+  s.lower_bound = Field(env, o, "lowerBound");
+  s.upper_bound = Field(env, o, "upperBound");
+  optim_fused::AdaBoundStep(T(info, 0), T(info, 1), T(info, 2), T(info, 3), OptT(info, 4), s);
   return env.Undefined();
 END_OP
 
@@ -522,7 +458,6 @@ void TuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   TuneMalloc();
-  exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
   EXPORT("fromBuffer", FromBuffer);
   EXPORT("toBuffer", ToBuffer);
   EXPORT("zeros", Zeros);
@@ -531,8 +466,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("empty", Empty);
   EXPORT("rand", Rand);
   EXPORT("randn", Randn);
-  EXPORT("arange", Arange);
-  EXPORT("randperm", Randperm);
   EXPORT("item", Item);
   EXPORT("shape", Shape);
   EXPORT("dtype", Dtype);
@@ -555,33 +488,23 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("manualSeed", ManualSeed);
   EXPORT("setNumThreads", SetNumThreads);
   EXPORT("getNumThreads", GetNumThreads);
-  EXPORT("setMkldnnEnabled", SetMkldnnEnabled);
   EXPORT("setEngineKernelsEnabled", SetEngineKernelsEnabled);
   EXPORT("setCudnnTf32", SetCudnnTf32);
   EXPORT("cudaDeviceCount", CudaDeviceCount);
-  EXPORT("parallelInfo", ParallelInfo);
-  EXPORT("configInfo", ConfigInfo);
   EXPORT("to", To);
-  EXPORT("contiguous", Contiguous);
   EXPORT("clone", Clone);
   EXPORT("reshape", Reshape);
-  EXPORT("transpose", Transpose);
-  EXPORT("permute", Permute);
   EXPORT("unsqueeze", Unsqueeze);
   EXPORT("squeeze", Squeeze);
   EXPORT("flatten", Flatten);
   EXPORT("narrow", Narrow);
   EXPORT("indexSelect", IndexSelect);
   EXPORT("cat", Cat);
-  EXPORT("stack", Stack);
-  EXPORT("expand", Expand);
   EXPORT("conv1d", Conv1d);
   EXPORT("batchNorm", BatchNorm);
   EXPORT("leakyRelu", LeakyRelu);
-  EXPORT("relu", Relu);
   EXPORT("maxPool1d", MaxPool1d);
   EXPORT("avgPool1d", AvgPool1d);
-  EXPORT("adaptiveAvgPool1d", AdaptiveAvgPool1d);
   EXPORT("linear", Linear);
   EXPORT("dropout", Dropout);
   EXPORT("softmax", Softmax);
@@ -594,26 +517,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("mul", Mul);
   EXPORT("div", Div);
   EXPORT("pow", Pow);
-  EXPORT("maximum", Maximum);
-  EXPORT("minimum", Minimum);
   EXPORT("eq", Eq);
-  EXPORT("gt", Gt);
-  EXPORT("lt", Lt);
   EXPORT("neg", Neg);
-  EXPORT("abs", Abs);
   EXPORT("sqrt", Sqrt);
-  EXPORT("rsqrt", Rsqrt);
   EXPORT("exp", Exp);
-  EXPORT("log", Log);
-  EXPORT("sigmoid", Sigmoid);
-  EXPORT("tanh", Tanh);
-  EXPORT("sign", Sign);
-  EXPORT("clamp", Clamp);
-  EXPORT("where", Where);
-  EXPORT("oneHot", OneHot);
   EXPORT("sum", Sum);
   EXPORT("mean", Mean);
-  EXPORT("amax", Amax);
   EXPORT("argmax", Argmax);
   EXPORT("add_", AddInPlace);
   EXPORT("mul_", MulInPlace);
@@ -621,13 +530,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("addcmul_", AddcmulInPlace);
   EXPORT("addcdiv_", AddcdivInPlace);
   EXPORT("copy_", CopyInPlace);
-  EXPORT("zero_", ZeroInPlace);
-  EXPORT("fill_", FillInPlace);
-  EXPORT("sqrt_", SqrtInPlace);
+  EXPORT("setData", SetData);
   EXPORT("clamp_", ClampInPlace);
   EXPORT("maximum_", MaximumInPlace);
   EXPORT("uniform_", UniformInPlace);
-  EXPORT("normal_", NormalInPlace);
   EXPORT("adaboundStep", AdaboundStep);
   EXPORT("adamStep", AdamStep);
   return exports;

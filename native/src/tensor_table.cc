@@ -9,7 +9,8 @@ namespace {
 struct Slot {
   at::Tensor tensor;
   uint32_t generation = 0;
-  int64_t reported_bytes = 0;
+  bool reported = false;       // V8 has been told about this tensor (ReportToGc)
+  int64_t reported_bytes = 0;  // what it was told: the CPU bytes at that time
 };
 
 std::vector<Slot> slots;
@@ -45,6 +46,7 @@ Napi::Value Insert(Napi::Env env, at::Tensor tensor) {
   Slot& s = slots[index];
   s.generation += 1;  // starts at 1: a zero handle is never valid
   s.tensor = std::move(tensor);
+  s.reported = false;
   s.reported_bytes = 0;
   live += 1;
   return Napi::BigInt::New(env, Pack(index, s.generation));
@@ -72,19 +74,30 @@ const at::Tensor& Get(const Napi::CallbackInfo& info, size_t index) {
 
 bool IsHandle(const Napi::Value& value) { return value.IsBigInt(); }
 
+// Only CPU bytes press on the process's memory; CUDA memory is the caching allocator's business.
+int64_t CountedBytes(const at::Tensor& t) { return t.device().is_cpu() ? static_cast<int64_t>(t.nbytes()) : 0; }
+
 void ReportToGc(Napi::Env env, const Napi::Value& value) {
   Slot* s = Find(value);
-  if (s == nullptr || s->reported_bytes > 0) return;
-  // Only CPU bytes press on the process's memory; CUDA memory is the caching allocator's business.
-  if (!s->tensor.device().is_cpu()) return;
-  s->reported_bytes = static_cast<int64_t>(s->tensor.nbytes());
+  if (s == nullptr || s->reported) return;
+  s->reported = true;
+  s->reported_bytes = CountedBytes(s->tensor);
   if (s->reported_bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, s->reported_bytes);
+}
+
+void Recount(Napi::Env env, const Napi::Value& value) {
+  Slot* s = Find(value);
+  if (s == nullptr || !s->reported) return;
+  const int64_t now = CountedBytes(s->tensor);
+  if (now != s->reported_bytes) Napi::MemoryManagement::AdjustExternalMemory(env, now - s->reported_bytes);
+  s->reported_bytes = now;
 }
 
 void Release(Napi::Env env, const Napi::Value& value) {
   Slot* s = Find(value);
   if (s == nullptr) return;
   if (s->reported_bytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -s->reported_bytes);
+  s->reported = false;
   s->reported_bytes = 0;
   s->tensor = at::Tensor();
   free_slots.push_back(static_cast<uint32_t>(s - slots.data()));

@@ -27,8 +27,11 @@ const at::Tensor& GetValue(Napi::Env env, const Napi::Value& value);
 /** Whether a value is a handle (live or not). */
 bool IsHandle(const Napi::Value& value);
 
-/** Tells V8 about the tensor's bytes, once (no-op for stale handles and CUDA tensors). */
+/** Tells V8 about the tensor's bytes, once (no-op for stale handles; CUDA tensors count 0 bytes). */
 void ReportToGc(Napi::Env env, const Napi::Value& value);
+
+/** Brings what V8 was told up to date after the tensor's data changed size or device (set_data). */
+void Recount(Napi::Env env, const Napi::Value& value);
 
 /** Frees the tensor behind a handle; a stale or repeated release is a no-op. */
 void Release(Napi::Env env, const Napi::Value& value);

@@ -30,6 +30,8 @@ export interface BenchOptions {
   fold?: boolean;
   /** Use the engine's own kernels where it has them (default on; off: ATen's only). */
   engineKernels?: boolean;
+  /** Train with the optimizer's fused native step (default on; off: its TypeScript step). */
+  fusedOptimizer?: boolean;
   /** cpu (default) or cuda. */
   device?: Device;
 }
@@ -69,7 +71,11 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   let cleanup = () => {};
   if (opts.mode === "train") {
     model.train();
-    const optimizer = new AdaBound(model.parameters(), { lr: 1e-3, finalLr: 0.1 });
+    const optimizer = new AdaBound(model.parameters(), {
+      lr: 1e-3,
+      finalLr: 0.1,
+      fused: opts.fusedOptimizer ?? true,
+    });
     step = () =>
       tidy(() => {
         optimizer.zeroGrad();

@@ -27,6 +27,7 @@ export function benchCommand(mode: BenchMode): Command {
       pytorch: { type: "boolean" },
       "no-fold": { type: "boolean" },
       "aten-only": { type: "boolean" },
+      "unfused-optimizer": { type: "boolean" },
       device: { type: "string" },
       json: { type: "boolean" },
     },
@@ -41,6 +42,12 @@ export function benchCommand(mode: BenchMode): Command {
       ...(mode === "infer" ? { "no-fold": "keep BatchNorm separate (to measure what folding buys)" } : {}),
       device: "cpu (default) or cuda",
       "aten-only": "ATen's kernels only, not the engine's own (to measure what those buy)",
+      ...(mode === "train"
+        ? {
+            "unfused-optimizer":
+              "the optimizer's TypeScript step, not its fused native one (to measure what fusing buys)",
+          }
+        : {}),
       json: "one JSON document on stdout",
     },
     examples: [`ecg bench ${mode} --preset compact --batch 128 --threads 2 --pytorch --json`],
@@ -54,6 +61,7 @@ export function benchCommand(mode: BenchMode): Command {
         threads: numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 }),
         fold: !boolOpt(args, "no-fold"),
         engineKernels: !boolOpt(args, "aten-only"),
+        fusedOptimizer: !boolOpt(args, "unfused-optimizer"),
         device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
       };
       const rounds = numberOpt(args, "rounds", 5, { integer: true, min: 1 });

@@ -1,9 +1,14 @@
 // The engine's public surface.
-export { EngineUnavailableError, native } from "./native.js";
+export { EngineUnavailableError } from "./native.js";
+export {
+  type AdaBoundStepScalars,
+  type AdamStepScalars,
+  fusedAdaBoundStep,
+  fusedAdamStep,
+  type MomentState,
+} from "./optim-fused.js";
 export {
   checkDevice,
-  configInfo,
-  cudaDeviceCount,
   cudaIsAvailable,
   gcExternalBytes,
   getNumThreads,
@@ -11,12 +16,9 @@ export {
   liveTensors,
   manualSeed,
   noGrad,
-  parallelInfo,
   setCudnnTf32,
   setEngineKernelsEnabled,
-  setMkldnnEnabled,
   setNumThreads,
-  torchVersion,
 } from "./runtime.js";
-export { type Disposable, dispose, keep, tidy, trackedCount } from "./scope.js";
+export { type Disposable, keep, tidy, trackedCount } from "./scope.js";
 export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";

@@ -1,10 +1,12 @@
-// Loads the libtorch addon and types its functions. Everything here is a one-to-one binding of an
-// ATen operation (see native/src/addon.cc); policy lives in tensor.ts and above.
+// Loads the libtorch addon and types its functions: one-to-one bindings of ATen operations (see
+// native/src/addon.cc), plus the engine's own kernels and fused optimizer steps; policy lives in
+// tensor.ts and above. Only the engine calls these: every other layer goes through Tensor.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.js";
+import type { AdaBoundStepScalars, AdamStepScalars } from "./optim-fused.js";
 
 /** A handle to one tensor in the addon's table (a BigInt: slot index and generation). */
 export type NativeHandle = bigint & { readonly __nativeTensor: unique symbol };
@@ -14,7 +16,6 @@ type HOrNum = NativeHandle | number;
 type Opt = NativeHandle | null;
 
 export interface NativeBinding {
-  torchVersion: string;
   fromBuffer(data: ArrayBufferView, shape: number[], dtype: string): H;
   toBuffer(t: H): ArrayBuffer;
   zeros(shape: number[], dtype: string, device?: string): H;
@@ -23,8 +24,6 @@ export interface NativeBinding {
   empty(shape: number[], dtype: string, device?: string): H;
   rand(shape: number[], dtype: string, device?: string): H;
   randn(shape: number[], dtype: string, device?: string): H;
-  arange(start: number, end: number, step: number, dtype: string, device?: string): H;
-  randperm(n: number, dtype: string, device?: string): H;
   item(t: H): number;
   shape(t: H): number[];
   dtype(t: H): string;
@@ -49,26 +48,18 @@ export interface NativeBinding {
   manualSeed(seed: number): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  setMkldnnEnabled(on: boolean): boolean;
   setEngineKernelsEnabled(on: boolean): boolean;
   setCudnnTf32(on: boolean): boolean;
   cudaDeviceCount(): number;
-  parallelInfo(): string;
-  configInfo(): string;
   to(t: H, device: string | null, dtype: string | null): H;
-  contiguous(t: H): H;
   clone(t: H): H;
   reshape(t: H, shape: number[]): H;
-  transpose(t: H, a: number, b: number): H;
-  permute(t: H, dims: number[]): H;
   unsqueeze(t: H, dim: number): H;
   squeeze(t: H, dim: number): H;
   flatten(t: H, start: number, end: number): H;
   narrow(t: H, dim: number, start: number, length: number): H;
   indexSelect(t: H, dim: number, index: H): H;
   cat(ts: H[], dim: number): H;
-  stack(ts: H[], dim: number): H;
-  expand(t: H, shape: number[]): H;
   conv1d(x: H, w: H, b: Opt, stride: number, padding: number, dilation: number, groups: number): H;
   batchNorm(
     x: H,
@@ -81,10 +72,8 @@ export interface NativeBinding {
     eps: number,
   ): H;
   leakyRelu(x: H, slope: number): H;
-  relu(x: H): H;
   maxPool1d(x: H, kernel: number, stride: number, padding: number): H;
   avgPool1d(x: H, kernel: number, stride: number, padding: number): H;
-  adaptiveAvgPool1d(x: H, size: number): H;
   linear(x: H, w: H, b: Opt): H;
   dropout(x: H, p: number, train: boolean): H;
   softmax(x: H, dim: number): H;
@@ -92,31 +81,17 @@ export interface NativeBinding {
   gather(x: H, dim: number, index: H): H;
   nllLoss(logp: H, target: H, weight: Opt, reduction: number): H;
   matmul(a: H, b: H): H;
-  add(a: H, b: HOrNum): H;
+  add(a: H, b: HOrNum, alpha?: number): H;
   sub(a: H, b: HOrNum): H;
   mul(a: H, b: HOrNum): H;
   div(a: H, b: HOrNum): H;
   pow(a: H, b: HOrNum): H;
-  maximum(a: H, b: HOrNum): H;
-  minimum(a: H, b: HOrNum): H;
   eq(a: H, b: HOrNum): H;
-  gt(a: H, b: HOrNum): H;
-  lt(a: H, b: HOrNum): H;
   neg(a: H): H;
-  abs(a: H): H;
   sqrt(a: H): H;
-  rsqrt(a: H): H;
   exp(a: H): H;
-  log(a: H): H;
-  sigmoid(a: H): H;
-  tanh(a: H): H;
-  sign(a: H): H;
-  clamp(a: H, min: number | null, max: number | null): H;
-  where(cond: H, a: H, b: H): H;
-  oneHot(t: H, classes: number): H;
   sum(t: H, dims?: number[], keepdim?: boolean): H;
   mean(t: H, dims?: number[], keepdim?: boolean): H;
-  amax(t: H, dims: number[], keepdim: boolean): H;
   argmax(t: H, dim: number, keepdim: boolean): H;
   add_(t: H, other: HOrNum, alpha?: number): void;
   mul_(t: H, other: HOrNum): void;
@@ -124,42 +99,12 @@ export interface NativeBinding {
   addcmul_(t: H, a: H, b: H, value: number): void;
   addcdiv_(t: H, a: H, b: H, value: number): void;
   copy_(t: H, src: H): void;
-  zero_(t: H): void;
-  fill_(t: H, value: number): void;
-  sqrt_(t: H): void;
-  clamp_(t: H, min: number | H | null, max: number | H | null): void;
+  setData(t: H, src: H): void;
+  clamp_(t: H, min: number | null, max: number | null): void;
   maximum_(t: H, other: H): void;
   uniform_(t: H, low: number, high: number): void;
-  normal_(t: H, mean: number, std: number): void;
-  adaboundStep(
-    p: H,
-    grad: H,
-    expAvg: H,
-    expAvgSq: H,
-    maxExpAvgSq: Opt,
-    step: number,
-    lr: number,
-    finalLr: number,
-    initialLr: number,
-    beta1: number,
-    beta2: number,
-    gamma: number,
-    eps: number,
-    weightDecay: number,
-  ): void;
-  adamStep(
-    p: H,
-    grad: H,
-    expAvg: H,
-    expAvgSq: H,
-    step: number,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-    decoupled: boolean,
-  ): void;
+  adaboundStep(p: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: Opt, scalars: AdaBoundStepScalars): void;
+  adamStep(p: H, grad: H, expAvg: H, expAvgSq: H, scalars: AdamStepScalars): void;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

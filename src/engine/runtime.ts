@@ -27,11 +27,6 @@ export function setNumThreads(n: number): void {
   native().setNumThreads(n);
 }
 
-/** Turns libtorch's oneDNN (MKL-DNN) kernels on or off; returns the previous setting. */
-export function setMkldnnEnabled(on: boolean): boolean {
-  return native().setMkldnnEnabled(on);
-}
-
 /**
  * Turns the engine's own kernels (native/src/kernels.h: bit-identical replacements for ATen kernels
  * that are slow at this model's shapes) on or off; returns the previous setting.
@@ -53,12 +48,8 @@ export function getNumThreads(): number {
   return native().getNumThreads();
 }
 
-export function cudaDeviceCount(): number {
-  return native().cudaDeviceCount();
-}
-
 export function cudaIsAvailable(): boolean {
-  return cudaDeviceCount() > 0;
+  return native().cudaDeviceCount() > 0;
 }
 
 /** Checks that a device is usable here; a one-line error otherwise. */
@@ -82,17 +73,4 @@ export function liveTensors(): number {
  */
 export function gcExternalBytes(): number {
   return native().externalMemory();
-}
-
-export function torchVersion(): string {
-  return native().torchVersion;
-}
-
-/** libtorch's own description of its thread pools and BLAS (to check what a build loads before quoting a speed). */
-export function parallelInfo(): string {
-  return native().parallelInfo();
-}
-
-export function configInfo(): string {
-  return native().configInfo();
 }

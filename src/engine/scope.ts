@@ -72,13 +72,6 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
-/** Frees all given tensors now (arrays and objects of tensors accepted). */
-export function dispose(value: unknown): void {
-  const all = new Set<Disposable>();
-  collect(value, all);
-  for (const t of all) t.dispose();
-}
-
 /** Number of tensors tracked by open scopes (for tests and leak hunting). */
 export function trackedCount(): number {
   let n = 0;

@@ -76,10 +76,6 @@ export class Tensor implements Disposable {
     return Tensor.fromArray(a, shape ?? [values.length], "int64");
   }
 
-  static scalar(value: number, dtype: DType = "float32", device: Device = "cpu"): Tensor {
-    return new Tensor(native().full([], value, dtype, device));
-  }
-
   static zeros(shape: readonly number[], dtype: DType = "float32", device: Device = "cpu"): Tensor {
     return new Tensor(native().zeros([...shape], dtype, device));
   }
@@ -109,32 +105,9 @@ export class Tensor implements Disposable {
     return new Tensor(native().randn([...shape], dtype, device));
   }
 
-  static arange(
-    start: number,
-    end: number,
-    step = 1,
-    dtype: DType = "int64",
-    device: Device = "cpu",
-  ): Tensor {
-    return new Tensor(native().arange(start, end, step, dtype, device));
-  }
-
-  static randperm(n: number, device: Device = "cpu"): Tensor {
-    return new Tensor(native().randperm(n, "int64", device));
-  }
-
   static cat(tensors: readonly Tensor[], dim = 0): Tensor {
     return new Tensor(
       native().cat(
-        tensors.map((t) => t.handle),
-        dim,
-      ),
-    );
-  }
-
-  static stack(tensors: readonly Tensor[], dim = 0): Tensor {
-    return new Tensor(
-      native().stack(
         tensors.map((t) => t.handle),
         dim,
       ),
@@ -241,24 +214,12 @@ export class Tensor implements Disposable {
     return new Tensor(native().to(this.handle, null, dtype));
   }
 
-  contiguous(): Tensor {
-    return new Tensor(native().contiguous(this.handle));
-  }
-
   clone(): Tensor {
     return new Tensor(native().clone(this.handle));
   }
 
   reshape(shape: readonly number[]): Tensor {
     return new Tensor(native().reshape(this.handle, [...shape]));
-  }
-
-  transpose(a: number, b: number): Tensor {
-    return new Tensor(native().transpose(this.handle, a, b));
-  }
-
-  permute(dims: readonly number[]): Tensor {
-    return new Tensor(native().permute(this.handle, [...dims]));
   }
 
   unsqueeze(dim: number): Tensor {
@@ -279,10 +240,6 @@ export class Tensor implements Disposable {
 
   indexSelect(dim: number, index: Tensor): Tensor {
     return new Tensor(native().indexSelect(this.handle, dim, index.handle));
-  }
-
-  expand(shape: readonly number[]): Tensor {
-    return new Tensor(native().expand(this.handle, [...shape]));
   }
 
   // ------------------------------------------------------------------ neural-network ops
@@ -331,20 +288,12 @@ export class Tensor implements Disposable {
     return new Tensor(native().leakyRelu(this.handle, slope));
   }
 
-  relu(): Tensor {
-    return new Tensor(native().relu(this.handle));
-  }
-
   maxPool1d(kernel: number, stride = kernel, padding = 0): Tensor {
     return new Tensor(native().maxPool1d(this.handle, kernel, stride, padding));
   }
 
   avgPool1d(kernel: number, stride = kernel, padding = 0): Tensor {
     return new Tensor(native().avgPool1d(this.handle, kernel, stride, padding));
-  }
-
-  adaptiveAvgPool1d(size: number): Tensor {
-    return new Tensor(native().adaptiveAvgPool1d(this.handle, size));
   }
 
   linear(weight: Tensor, bias: Tensor | null): Tensor {
@@ -379,8 +328,13 @@ export class Tensor implements Disposable {
 
   // ------------------------------------------------------------------ element-wise
 
-  add(other: TensorOrScalar): Tensor {
-    return new Tensor(native().add(this.handle, h(other)));
+  /** this + other, or this + alpha·other, as torch.add. */
+  add(other: TensorOrScalar): Tensor;
+  add(other: Tensor, alpha: number): Tensor;
+  add(other: TensorOrScalar, alpha?: number): Tensor {
+    return new Tensor(
+      alpha === undefined ? native().add(this.handle, h(other)) : native().add(this.handle, h(other), alpha),
+    );
   }
 
   sub(other: TensorOrScalar): Tensor {
@@ -399,73 +353,20 @@ export class Tensor implements Disposable {
     return new Tensor(native().pow(this.handle, h(exponent)));
   }
 
-  maximum(other: TensorOrScalar): Tensor {
-    return new Tensor(native().maximum(this.handle, h(other)));
-  }
-
-  minimum(other: TensorOrScalar): Tensor {
-    return new Tensor(native().minimum(this.handle, h(other)));
-  }
-
   eq(other: TensorOrScalar): Tensor {
     return new Tensor(native().eq(this.handle, h(other)));
-  }
-
-  gt(other: TensorOrScalar): Tensor {
-    return new Tensor(native().gt(this.handle, h(other)));
-  }
-
-  lt(other: TensorOrScalar): Tensor {
-    return new Tensor(native().lt(this.handle, h(other)));
   }
 
   neg(): Tensor {
     return new Tensor(native().neg(this.handle));
   }
 
-  abs(): Tensor {
-    return new Tensor(native().abs(this.handle));
-  }
-
   sqrt(): Tensor {
     return new Tensor(native().sqrt(this.handle));
   }
 
-  rsqrt(): Tensor {
-    return new Tensor(native().rsqrt(this.handle));
-  }
-
   exp(): Tensor {
     return new Tensor(native().exp(this.handle));
-  }
-
-  log(): Tensor {
-    return new Tensor(native().log(this.handle));
-  }
-
-  sigmoid(): Tensor {
-    return new Tensor(native().sigmoid(this.handle));
-  }
-
-  tanh(): Tensor {
-    return new Tensor(native().tanh(this.handle));
-  }
-
-  sign(): Tensor {
-    return new Tensor(native().sign(this.handle));
-  }
-
-  clamp(min: number | null, max: number | null): Tensor {
-    return new Tensor(native().clamp(this.handle, min, max));
-  }
-
-  /** Elements of `ifTrue` where this (bool) tensor is true, else of `ifFalse`. */
-  where(ifTrue: Tensor, ifFalse: Tensor): Tensor {
-    return new Tensor(native().where(this.handle, ifTrue.handle, ifFalse.handle));
-  }
-
-  oneHot(classes: number): Tensor {
-    return new Tensor(native().oneHot(this.handle, classes));
   }
 
   // ------------------------------------------------------------------ reductions
@@ -476,10 +377,6 @@ export class Tensor implements Disposable {
 
   mean(dims?: readonly number[], keepdim = false): Tensor {
     return new Tensor(dims ? native().mean(this.handle, [...dims], keepdim) : native().mean(this.handle));
-  }
-
-  amax(dims: readonly number[], keepdim = false): Tensor {
-    return new Tensor(native().amax(this.handle, [...dims], keepdim));
   }
 
   argmax(dim: number, keepdim = false): Tensor {
@@ -518,23 +415,16 @@ export class Tensor implements Disposable {
     return this;
   }
 
-  zero_(): this {
-    native().zero_(this.handle);
-    return this;
+  /**
+   * Points this tensor at src's data (device, dtype, values), as PyTorch's `t.data = src`: every
+   * holder of this Tensor sees the change, and it stays the same autograd leaf.
+   */
+  setData(src: Tensor): void {
+    native().setData(this.handle, src.handle);
   }
 
-  fill_(value: number): this {
-    native().fill_(this.handle, value);
-    return this;
-  }
-
-  sqrt_(): this {
-    native().sqrt_(this.handle);
-    return this;
-  }
-
-  clamp_(min: TensorOrScalar | null, max: TensorOrScalar | null): this {
-    native().clamp_(this.handle, min === null ? null : h(min), max === null ? null : h(max));
+  clamp_(min: number | null, max: number | null): this {
+    native().clamp_(this.handle, min, max);
     return this;
   }
 
@@ -545,11 +435,6 @@ export class Tensor implements Disposable {
 
   uniform_(low: number, high: number): this {
     native().uniform_(this.handle, low, high);
-    return this;
-  }
-
-  normal_(mean = 0, std = 1): this {
-    native().normal_(this.handle, mean, std);
     return this;
   }
 

@@ -28,11 +28,6 @@ export function presetConfig(name: PresetName): ModelConfig {
   return { ...PRESETS[name] };
 }
 
-/** The preset a config equals, if any. */
-export function presetOf(config: ModelConfig): PresetName | undefined {
-  return PRESET_NAMES.find((n) => JSON.stringify(PRESETS[n]) === JSON.stringify(normalizeConfig(config)));
-}
-
 /** Validates a parsed config (e.g. from a checkpoint's metadata); throws with what is wrong. */
 export function normalizeConfig(raw: unknown): ModelConfig {
   if (typeof raw !== "object" || raw === null) throw new Error("model config is not an object");

@@ -8,9 +8,7 @@ import type { Module } from "../nn/module.js";
 
 function foldInto(conv: Conv1d, bn: BatchNorm1d): void {
   noGrad(() => {
-    const sd = conv.stateDict();
-    const weight = sd.get("weight")!;
-    const bias = sd.get("bias");
+    const { weight, bias } = conv;
     if (!bias) throw new Error("folding needs a conv with a bias");
     // In float64, rounded once into the conv's dtype: the folded weights are then the nearest
     // float32 values to the exact products (two float32 roundings drift by 1e-4 on the seed preset).
@@ -22,7 +20,10 @@ function foldInto(conv: Conv1d, bn: BatchNorm1d): void {
   });
 }
 
-/** Folds, in place, every BatchNorm that follows a Conv1d (possibly through an AvgPool1d) in a Sequential. */
+/**
+ * Folds, in place, every BatchNorm that follows a Conv1d (possibly through an AvgPool1d) in a
+ * Sequential, and removes it (its tensors are freed); returns how many were folded.
+ */
 export function foldBatchNorms(model: Module): number {
   let folded = 0;
   for (const m of model.modules()) {
@@ -41,7 +42,9 @@ export function foldBatchNorms(model: Module): number {
             : undefined;
       if (!conv) continue;
       foldInto(conv, bn);
-      layers[i] = new Identity();
+      // The BatchNorm goes: its name now holds a stateless Identity, so the other layers keep
+      // their PyTorch names and the state dict has no entry of the folded BatchNorm.
+      m.replace(i, new Identity()).dispose();
       folded++;
     }
   }

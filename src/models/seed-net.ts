@@ -137,8 +137,8 @@ export class SeedNet extends Module {
     this.fc1 = this.registerModule("fc1", new Linear(32 * dim, 32));
     this.dropout = this.registerModule("dropout", new Dropout(0.3));
     this.fc2 = this.registerModule("fc2", new Linear(32, classes));
-    xavierUniform_(this.fc1.stateDict().get("weight")!);
-    xavierUniform_(this.fc2.stateDict().get("weight")!);
+    xavierUniform_(this.fc1.weight);
+    xavierUniform_(this.fc2.weight);
   }
 
   /** Logits (B, classes) for beats (B, 1, BEAT_LENGTH). */

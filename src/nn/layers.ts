@@ -13,6 +13,8 @@ export interface Conv1dOptions {
 }
 
 export class Conv1d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | undefined;
   readonly stride: number;
   readonly padding: number;
   readonly dilation: number;
@@ -32,18 +34,17 @@ export class Conv1d extends Module {
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       throw new Error(`Conv1d: channels ${inChannels}→${outChannels} not divisible by groups ${this.groups}`);
     }
-    const w = this.registerParameter(
+    this.weight = this.registerParameter(
       "weight",
       Tensor.empty([outChannels, inChannels / this.groups, kernelSize]),
     );
-    defaultWeightInit_(w);
-    if (opts.bias ?? true) {
-      defaultBiasInit_(this.registerParameter("bias", Tensor.empty([outChannels])), fans(w.shape).fanIn);
-    }
+    defaultWeightInit_(this.weight);
+    this.bias = opts.bias === false ? undefined : this.registerParameter("bias", Tensor.empty([outChannels]));
+    if (this.bias) defaultBiasInit_(this.bias, fans(this.weight.shape).fanIn);
   }
 
   forward(x: Tensor): Tensor {
-    return x.conv1d(this.param("weight"), this.param("bias") ?? null, {
+    return x.conv1d(this.weight, this.bias ?? null, {
       stride: this.stride,
       padding: this.padding,
       dilation: this.dilation,
@@ -53,57 +54,61 @@ export class Conv1d extends Module {
 }
 
 export class BatchNorm1d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly numBatchesTracked: Tensor;
+
   constructor(
     readonly numFeatures: number,
     readonly eps = 1e-5,
     readonly momentum = 0.1,
   ) {
     super();
-    this.registerParameter("weight", Tensor.ones([numFeatures]));
-    this.registerParameter("bias", Tensor.zeros([numFeatures]));
-    this.registerBuffer("running_mean", Tensor.zeros([numFeatures]));
-    this.registerBuffer("running_var", Tensor.ones([numFeatures]));
-    this.registerBuffer("num_batches_tracked", Tensor.zeros([], "int64"));
+    this.weight = this.registerParameter("weight", Tensor.ones([numFeatures]));
+    this.bias = this.registerParameter("bias", Tensor.zeros([numFeatures]));
+    this.runningMean = this.registerBuffer("running_mean", Tensor.zeros([numFeatures]));
+    this.runningVar = this.registerBuffer("running_var", Tensor.ones([numFeatures]));
+    this.numBatchesTracked = this.registerBuffer("num_batches_tracked", Tensor.zeros([], "int64"));
   }
 
   forward(x: Tensor): Tensor {
-    if (this.training) this.buffer("num_batches_tracked").add_(1);
-    return x.batchNorm(
-      this.param("weight"),
-      this.param("bias"),
-      this.buffer("running_mean"),
-      this.buffer("running_var"),
-      {
-        training: this.training,
-        momentum: this.momentum,
-        eps: this.eps,
-      },
-    );
+    if (this.training) this.numBatchesTracked.add_(1);
+    return x.batchNorm(this.weight, this.bias, this.runningMean, this.runningVar, {
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
   }
 
   /** Inference-time scale and shift: y = x·scale + shift, from the running statistics. */
   foldedAffine(dtype: DType = "float32"): { scale: Tensor; shift: Tensor } {
     const f = (t: Tensor) => (t.dtype === dtype ? t : t.toDtype(dtype));
-    const scale = f(this.param("weight")).div(f(this.buffer("running_var")).add(this.eps).sqrt());
-    const shift = f(this.param("bias")).sub(f(this.buffer("running_mean")).mul(scale));
+    const scale = f(this.weight).div(f(this.runningVar).add(this.eps).sqrt());
+    const shift = f(this.bias).sub(f(this.runningMean).mul(scale));
     return { scale, shift };
   }
 }
 
 export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | undefined;
+
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
     bias = true,
   ) {
     super();
-    const w = this.registerParameter("weight", Tensor.empty([outFeatures, inFeatures]));
-    defaultWeightInit_(w);
-    if (bias) defaultBiasInit_(this.registerParameter("bias", Tensor.empty([outFeatures])), inFeatures);
+    this.weight = this.registerParameter("weight", Tensor.empty([outFeatures, inFeatures]));
+    defaultWeightInit_(this.weight);
+    this.bias = bias ? this.registerParameter("bias", Tensor.empty([outFeatures])) : undefined;
+    if (this.bias) defaultBiasInit_(this.bias, inFeatures);
   }
 
   forward(x: Tensor): Tensor {
-    return x.linear(this.param("weight"), this.param("bias") ?? null);
+    return x.linear(this.weight, this.bias ?? null);
   }
 }
 
@@ -124,12 +129,6 @@ export class LeakyReLU extends Module {
 
   forward(x: Tensor): Tensor {
     return x.leakyRelu(this.negativeSlope);
-  }
-}
-
-export class ReLU extends Module {
-  forward(x: Tensor): Tensor {
-    return x.relu();
   }
 }
 
@@ -163,28 +162,37 @@ export class AvgPool1d extends Module {
 
 /** Children named "0", "1", … applied in order, as torch.nn.Sequential. */
 export class Sequential extends Module {
-  readonly layers: Module[];
+  private readonly list: Module[];
 
   constructor(...layers: Module[]) {
     super();
-    this.layers = layers;
+    this.list = layers;
     layers.forEach((m, i) => {
       this.registerModule(String(i), m);
     });
   }
 
-  forward(x: Tensor): Tensor {
-    let y = x;
-    for (const m of this.layers) y = m.forward(y);
-    return y;
+  get layers(): readonly Module[] {
+    return this.list;
   }
 
-  at(i: number): Module {
-    return this.layers[i]!;
+  /** Replaces layer i under the same name, as torch.nn.Sequential's `seq[i] = m`; returns the old one. */
+  replace(i: number, m: Module): Module {
+    const old = this.list[i];
+    if (old === undefined) throw new RangeError(`Sequential has no layer ${i}`);
+    this.list[i] = m;
+    this.registerModule(String(i), m);
+    return old;
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.list) y = m.forward(y);
+    return y;
   }
 }
 
-/** Passes its input through (what a folded BatchNorm becomes). */
+/** Passes its input through; holds no state (what a folded BatchNorm becomes). */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
     return x;

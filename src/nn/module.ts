@@ -1,6 +1,9 @@
 // Module: owns named parameters, buffers and sub-modules, whose dotted names compose exactly as
 // PyTorch's state dict does (parameters, then buffers, then each child in registration order).
-import { type Device, keep, noGrad, type Tensor } from "../engine/index.js";
+// Subclasses keep what they register in typed fields (`readonly weight: Tensor`, `bias: Tensor |
+// undefined`); moves between devices and dtypes change the tensors' data in place, so a field never
+// goes stale.
+import { type Device, keep, noGrad, type Tensor, tidy } from "../engine/index.js";
 import { StateDictError } from "./errors.js";
 
 export abstract class Module {
@@ -31,11 +34,6 @@ export abstract class Module {
     return m;
   }
 
-  /** Direct children, in registration order. */
-  namedChildren(): [string, Module][] {
-    return [...this.children];
-  }
-
   *modules(): Generator<Module> {
     yield this;
     for (const c of this.children.values()) yield* c.modules();
@@ -50,13 +48,6 @@ export abstract class Module {
 
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
-  }
-
-  namedBuffers(prefix = ""): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
-    for (const [n, t] of this.buffers) out.push([prefix + n, t]);
-    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
-    return out;
   }
 
   /** Parameters and buffers by their PyTorch state-dict names, in PyTorch's order. */
@@ -106,48 +97,45 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Moves every parameter and buffer to a device, in place (the tensors are replaced). */
+  /**
+   * Moves every parameter and buffer (and gradient) to a device, in place: each Tensor keeps its
+   * identity and takes the moved data, as torch.nn.Module._apply does, so fields and optimizers
+   * that hold them stay valid.
+   */
   to(device: Device): this {
     const same = (t: Tensor) => t.device === device || (device === "cuda" && t.device === "cuda:0");
-    for (const m of this.modules()) m.replaceOwn((t) => (same(t) ? undefined : t.to(device)));
-    return this;
+    return this.apply((t) => (same(t) ? undefined : t.to(device)));
   }
 
   /**
-   * Casts every floating-point parameter and buffer to dtype, in place, as PyTorch's .double() and
-   * .float() do; integer buffers (num_batches_tracked) stay as they are.
+   * Casts every floating-point parameter and buffer (and gradient) to dtype, in place, as PyTorch's
+   * .double() and .float() do; integer buffers (num_batches_tracked) stay as they are.
    */
   toDtype(dtype: "float32" | "float64"): this {
     const floating = (t: Tensor) => t.dtype === "float32" || t.dtype === "float64";
-    for (const m of this.modules())
-      m.replaceOwn((t) => (floating(t) && t.dtype !== dtype ? t.toDtype(dtype) : undefined));
-    return this;
+    return this.apply((t) => (floating(t) && t.dtype !== dtype ? t.toDtype(dtype) : undefined));
   }
 
-  /** Replaces each own tensor for which convert returns one (a parameter stays a parameter). */
-  private replaceOwn(convert: (t: Tensor) => Tensor | undefined): void {
-    for (const map of [this.params, this.buffers]) {
-      for (const [n, t] of map) {
-        const replaced = noGrad(() => convert(t));
-        if (replaced === undefined) continue;
-        keep(replaced);
-        if (map === this.params) replaced.requiresGrad = true;
-        t.dispose();
-        map.set(n, replaced);
+  /** Gives each tensor of every module the data convert returns for it (none: left as is). */
+  private apply(convert: (t: Tensor) => Tensor | undefined): this {
+    const replace = (t: Tensor) =>
+      tidy(() => {
+        const converted = convert(t);
+        if (converted !== undefined) t.setData(converted);
+      });
+    noGrad(() => {
+      for (const m of this.modules()) {
+        for (const t of m.params.values()) {
+          replace(t);
+          tidy(() => {
+            const grad = t.grad;
+            if (grad) replace(grad);
+          });
+        }
+        for (const t of m.buffers.values()) replace(t);
       }
-    }
-    this.afterMove();
-  }
-
-  /** Subclasses that cache tensor fields re-read them from the maps here. */
-  protected afterMove(): void {}
-
-  protected param(name: string): Tensor {
-    return this.params.get(name)!;
-  }
-
-  protected buffer(name: string): Tensor {
-    return this.buffers.get(name)!;
+    });
+    return this;
   }
 
   /** Frees every parameter and buffer. */

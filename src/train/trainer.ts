@@ -122,7 +122,7 @@ function makeOptimizer(opts: TrainOptions, model: SeedNet): Optimizer {
     case "adam":
       return new Adam(params, { lr: opts.lr, weightDecay: opts.weightDecay });
     case "adamw":
-      return new AdamW(params, { lr: opts.lr, weightDecay: opts.weightDecay || 1e-2 });
+      return new AdamW(params, { lr: opts.lr, weightDecay: opts.weightDecay });
   }
 }
 

@@ -6,6 +6,7 @@ import { EngineUnavailableError } from "../../engine/native.js";
 import { formatReport } from "../../eval/metrics.js";
 import { PRESET_NAMES, type PresetName, presetConfig } from "../../models/config.js";
 import { SEED_GAMMA } from "../../nn/losses.js";
+import { ADAMW_WEIGHT_DECAY } from "../../nn/optim/index.js";
 import { defaultEpochs, type LossName, type OptimizerName, type TrainOptions } from "../../train/options.js";
 import { evaluateRunOnTest } from "../../train/test-eval.js";
 import { BEST_CHECKPOINT, train } from "../../train/trainer.js";
@@ -29,6 +30,12 @@ function parseAlpha(raw: string | undefined): number[] {
 export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
   const preset = choiceOpt<PresetName>(args, "preset", PRESET_NAMES, "compact");
   const dataDir = requireString(args, "data");
+  const optimizer = choiceOpt<OptimizerName>(
+    args,
+    "optimizer",
+    ["adabound", "amsbound", "adam", "adamw"],
+    "adabound",
+  );
   return {
     dataDir,
     outDir:
@@ -40,13 +47,8 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
     batch: numberOpt(args, "batch", 128, { integer: true, min: 1 }),
     lr: numberOpt(args, "lr", 1e-3, { min: 0 }),
     finalLr: numberOpt(args, "final-lr", 0.1, { min: 0 }),
-    weightDecay: numberOpt(args, "weight-decay", 0, { min: 0 }),
-    optimizer: choiceOpt<OptimizerName>(
-      args,
-      "optimizer",
-      ["adabound", "amsbound", "adam", "adamw"],
-      "adabound",
-    ),
+    weightDecay: numberOpt(args, "weight-decay", optimizer === "adamw" ? ADAMW_WEIGHT_DECAY : 0, { min: 0 }),
+    optimizer,
     loss: choiceOpt<LossName>(args, "loss", ["focal", "ce"], "focal"),
     gamma: numberOpt(args, "gamma", SEED_GAMMA, { min: 0 }),
     alpha: parseAlpha(stringOpt(args, "alpha")),
@@ -97,7 +99,7 @@ export const command: Command = {
     batch: "batch size (default 128)",
     lr: "learning rate (default 1e-3)",
     "final-lr": "AdaBound's final learning rate (default 0.1)",
-    "weight-decay": "L2 penalty (AdamW: decoupled; default 0)",
+    "weight-decay": `L2 penalty (AdamW: decoupled; default 0, AdamW ${ADAMW_WEIGHT_DECAY})`,
     optimizer: "adabound (default), amsbound, adam, adamw",
     loss: "focal (default: gamma 2, the seed's alpha) or ce",
     gamma: "focal-loss gamma (default 2; 0 = weighted cross-entropy)",

@@ -1,6 +1,6 @@
 // The optimizer base: parameters, a learning rate a schedule can move, and per-parameter state
 // tensors that outlive memory scopes and are saved with checkpoints for --resume.
-import { keep, Tensor, tidy } from "../../engine/index.js";
+import { keep, type MomentState, noGrad, Tensor, tidy } from "../../engine/index.js";
 
 export abstract class Optimizer {
   /** Current learning rate (a schedule sets it each step or epoch). */
@@ -28,26 +28,33 @@ export abstract class Optimizer {
     for (const p of this.params) p.clearGrad();
   }
 
-  /** Runs update for every parameter that has a gradient, inside one memory scope. */
+  /** Runs update for every parameter that has a gradient, inside one memory scope, autograd off. */
   protected forEachGrad(update: (p: Tensor, grad: Tensor, i: number) => void): void {
-    tidy(() => {
-      this.params.forEach((p, i) => {
-        const grad = p.grad;
-        if (grad) update(p, grad, i);
-      });
-    });
+    noGrad(() =>
+      tidy(() => {
+        this.params.forEach((p, i) => {
+          const grad = p.grad;
+          if (grad) update(p, grad, i);
+        });
+      }),
+    );
+  }
+
+  /** Parameter i's moment estimates (torch.optim's names: exp_avg, exp_avg_sq, max_exp_avg_sq). */
+  protected moments(i: number, withMax: boolean): MomentState {
+    return {
+      expAvg: this.zeroState(i, "exp_avg"),
+      expAvgSq: this.zeroState(i, "exp_avg_sq"),
+      ...(withMax ? { maxExpAvgSq: this.zeroState(i, "max_exp_avg_sq") } : {}),
+    };
   }
 
   /** The state tensor `name` of parameter i; zeros shaped like the parameter on first use. */
   protected zeroState(i: number, name: string): Tensor {
-    const p = this.params[i]!;
-    return this.stateTensor(i, name, () => Tensor.zeros(p.shape, p.dtype, p.device));
-  }
-
-  protected stateTensor(i: number, name: string, make: () => Tensor): Tensor {
     let t = this.state[i]!.get(name);
     if (!t) {
-      t = keep(make());
+      const p = this.params[i]!;
+      t = keep(Tensor.zeros(p.shape, p.dtype, p.device));
       this.state[i]!.set(name, t);
     }
     return t;
