@@ -5,7 +5,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { buildReportHtml, runLabels } from "../src/report/report.js";
-import { RunDirError, readRunDir } from "../src/report/run-dir.js";
+import { RunDirError } from "../src/run-dir/errors.js";
+import { readRunDir } from "../src/run-dir/read.js";
 import { repoRoot } from "./helpers/mitdb.js";
 import { makeRunDir, tempDir } from "./helpers/run-fixture.js";
 
@@ -25,7 +26,9 @@ test("readRunDir reads every file of a complete run", () => {
   assert.equal(run.config.preset, "compact");
   assert.equal(run.config.model?.groups, 8);
   assert.deepEqual(run.config.data?.classCounts?.test, [18118, 556, 1448, 162, 1608]);
-  assert.deepEqual(run.config.loss?.alpha, [0.15, 0.75, 0.65, 0.75, 0.25]);
+  const loss = run.config.loss;
+  assert.equal(loss?.name, "focal");
+  assert.deepEqual(loss?.name === "focal" && loss.alpha, [0.15, 0.75, 0.65, 0.75, 0.25]);
   assert.deepEqual(run.config.raw["futureField"], { note: "unknown fields are shown, not rejected" });
   assert.equal(run.metrics.length, 14);
   assert.equal(run.metrics[13]!.epoch, 14);

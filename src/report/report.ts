@@ -2,6 +2,12 @@
 // run, or comparing two runs with their validation-loss curves on one plot as the seed does.
 import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import type {
+  StoredEpochMetrics as EpochMetrics,
+  StoredRunConfig as RunConfig,
+  RunDir,
+  StoredTestEval as TestEval,
+} from "../run-dir/read.js";
 import { CLASS_NAMES } from "../vocabulary.js";
 import { type Cell, escapeHtml, fixed, keyValueTable, page, percent, table } from "./html.js";
 import {
@@ -11,7 +17,6 @@ import {
   misclassifiedGallerySpec,
   valLossOverlaySpec,
 } from "./plots.js";
-import type { EpochMetrics, RunConfig, RunDir, TestEval } from "./run-dir.js";
 import { renderVegaLite } from "./vega-svg.js";
 
 export interface ReportRun {
