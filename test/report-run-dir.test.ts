@@ -3,12 +3,18 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, test } from "node:test";
+import { after, describe, test } from "node:test";
+import { readCheckpointInfo } from "../src/models/checkpoint.js";
+import { presetConfig } from "../src/models/config.js";
 import { buildReportHtml, runLabels } from "../src/report/report.js";
 import { RunDirError } from "../src/run-dir/errors.js";
-import { readRunDir } from "../src/run-dir/read.js";
-import { repoRoot } from "./helpers/mitdb.js";
+import { readRunConfig, readRunDir } from "../src/run-dir/read.js";
+import { CheckpointProvenanceSchema } from "../src/run-dir/schema.js";
+import { trainRun } from "../src/train/train-run.js";
+import { engineSkip } from "./helpers/engine.js";
+import { mitdbSkip, repoRoot } from "./helpers/mitdb.js";
 import { makeRunDir, tempDir } from "./helpers/run-fixture.js";
+import { makeTrainData } from "./helpers/train-data.js";
 
 const root = tempDir("ecg-report-test-");
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -160,4 +166,109 @@ test("ecg report: usage and user errors exit 2 and 1 with one line", () => {
   const help = ecg(root, "report", "--help");
   assert.equal(help.status, 0);
   assert.match(help.stdout, /ecg report runs\/seed runs\/seed-resnext/);
+});
+
+describe("the run directory contract", () => {
+  test("a real short training's run directory reads back through the report's reader, every field", {
+    skip: engineSkip || mitdbSkip,
+  }, async () => {
+    const data = path.join(root, "rt-data");
+    makeTrainData(data, { test: true });
+    const dir = path.join(root, "round-trip");
+    await trainRun({
+      options: {
+        dataDir: data,
+        outDir: dir,
+        preset: "compact",
+        model: presetConfig("compact"),
+        epochs: 2,
+        batch: 32,
+        lr: 1e-3,
+        finalLr: 0.1,
+        weightDecay: 1e-4,
+        optimizer: "adabound",
+        loss: "focal",
+        gamma: 2,
+        alpha: [0.15, 0.75, 0.65, 0.75, 0.25],
+        fullFocal: false,
+        schedule: "cosine",
+        warmupEpochs: 1,
+        valFraction: 0.2,
+        seed: 3,
+        device: "cpu",
+        threads: 1,
+        maxMinutes: 0,
+        limitBeats: 300,
+        resume: false,
+      },
+    });
+    const run = readRunDir(dir);
+    const json = (f: string) => JSON.parse(readFileSync(path.join(dir, f), "utf8"));
+    // Equal as a whole: nothing the trainer writes is dropped or changed by the reader.
+    const { raw, ...config } = run.config;
+    assert.deepEqual(config, json("config.json"));
+    assert.deepEqual(raw, json("config.json"));
+    assert.deepEqual(readRunConfig(dir), json("config.json"), "the strict reading (resume) too");
+    for (const key of ["weightDecay", "schedule", "warmupEpochs"] as const)
+      assert.notEqual(run.config.optimizer?.[key], undefined, key);
+    assert.equal(run.config.loss?.name === "focal" && run.config.loss.detachModulating, true);
+    const lines = readFileSync(path.join(dir, "metrics.jsonl"), "utf8").trim().split("\n");
+    assert.deepEqual(
+      run.metrics,
+      lines.map((l) => JSON.parse(l)),
+    );
+    assert.equal(run.metrics.length, 2);
+    assert.deepEqual(run.testEval, json("test-eval.json"));
+    assert.deepEqual(run.misclassified, json("misclassified.json"));
+    assert.ok((run.misclassified?.length ?? 0) > 0);
+    assert.deepEqual(
+      run.files.map((f) => f.name),
+      [
+        "config.json",
+        "metrics.jsonl",
+        "test-eval.json",
+        "misclassified.json",
+        "best.safetensors",
+        "last.safetensors",
+      ],
+    );
+    // The checkpoints' provenance, as written, is what the schema declares (the last one adds its loop).
+    for (const f of ["best.safetensors", "last.safetensors"]) {
+      const provenance = readCheckpointInfo(path.join(dir, f)).provenance;
+      assert.deepEqual(CheckpointProvenanceSchema.parse(provenance), provenance, f);
+    }
+  });
+
+  test("the shipped checkpoints' provenance and an older config.json still load", () => {
+    for (const f of ["compact-kaggle.safetensors", "compact-interpatient.safetensors"]) {
+      const provenance = readCheckpointInfo(path.join(repoRoot, "models", f)).provenance;
+      const parsed = CheckpointProvenanceSchema.parse(provenance);
+      assert.equal(parsed.config.preset, "compact", f);
+      assert.equal(parsed.config.data.limitBeats, 0, "a field older files lack reads as its default");
+    }
+    // A config.json without the fields added since (maxSteps, limitBeats, overrides) and with one nobody
+    // declared: the report and a resume both read it.
+    const dir = makeRunDir(root, "older");
+    const config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
+    const strict = readRunConfig(dir);
+    assert.equal(strict.maxSteps, 0);
+    assert.equal(strict.data.limitBeats, 0);
+    assert.deepEqual(strict.overrides, []);
+    assert.equal(config.maxSteps, undefined);
+    assert.deepEqual(readRunDir(dir).config.raw["futureField"], config.futureField);
+    writeFileSync(
+      path.join(dir, "metrics.jsonl"),
+      `${JSON.stringify({ epoch: 1, trainLoss: 0.5, gradNorm: 3 })}\n${JSON.stringify({ epoch: 2, valLoss: null })}\n`,
+    );
+    const metrics = readRunDir(dir).metrics;
+    assert.deepEqual(metrics[0], { epoch: 1, trainLoss: 0.5 });
+    assert.ok(Number.isNaN(metrics[1]!.valLoss), "JSON's null (a NaN written) reads back as NaN");
+  });
+
+  test("writing a report over a file of the run is refused", () => {
+    makeRunDir(root, "self");
+    const r = ecg(root, "report", "self", "--output", "self/config.json");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /self\/config\.json: a file of the run it reports on/);
+  });
 });

@@ -52,7 +52,14 @@ export interface TrainRunResult {
 }
 
 export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}): Promise<TrainRunResult> {
-  const requested = { ...req.options, outDir: path.resolve(req.options.outDir) };
+  const asked = req.options;
+  const requested: TrainOptions = {
+    ...asked,
+    outDir: path.resolve(asked.outDir),
+    maxSteps: asked.maxSteps ?? 0,
+    limitBeats: asked.limitBeats ?? 0,
+    overwrite: asked.overwrite ?? false,
+  };
   const dir = requested.outDir;
   const note = (line: string) => hooks.onNote?.(line);
   let testFile: string | undefined;
