@@ -265,6 +265,31 @@ describe("the run directory contract", () => {
     assert.ok(Number.isNaN(metrics[1]!.valLoss), "JSON's null (a NaN written) reads back as NaN");
   });
 
+  test("the page shows the settings config.json records: overrides, limits, the validation split", async () => {
+    const dir = makeRunDir(root, "overridden");
+    const file = path.join(dir, "config.json");
+    const config = JSON.parse(readFileSync(file, "utf8"));
+    config.maxSteps = 500;
+    config.data.limitBeats = 2000;
+    config.overrides = [
+      {
+        at: "2025-02-03T04:05:06.000Z",
+        epoch: 2,
+        changes: { epochs: { from: 2, to: 3 }, lr: { from: 0.001, to: 0.0005 } },
+      },
+    ];
+    writeFileSync(file, JSON.stringify(config));
+    const html = await buildReportHtml([{ run: readRunDir(dir), shownPath: "runs/overridden" }]);
+    assert.match(
+      html,
+      /resumed after epoch 2<\/th><td>epochs 2 → 3, lr 0\.001 → 0\.0005 \(2025-02-03T04:05:06\.000Z\)/,
+    );
+    assert.match(html, /max steps<\/th><td>500/);
+    assert.match(html, /a stratified sample of 2000/);
+    assert.match(html, /validation fraction<\/th><td>0\.2/);
+    assert.match(html, /weightDecay: 0, schedule: cosine, warmupEpochs: 0/);
+  });
+
   test("writing a report over a file of the run is refused", () => {
     makeRunDir(root, "self");
     const r = ecg(root, "report", "self", "--output", "self/config.json");
