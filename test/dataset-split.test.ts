@@ -43,7 +43,8 @@ test("Random: int(n) is uniform over 0..n-1 and shuffle is a permutation", () =>
   );
 });
 
-test("stratifiedSplit: ceil(20 %) of every class to test, disjoint, complete, seeded", () => {
+/** Labels in the MIT-BIH class proportions (the Kaggle set's counts), class by class. */
+function mitbihLabels(): Uint8Array {
   const sizes = [90589, 2779, 7236, 803, 8039];
   const labels = new Uint8Array(sizes.reduce((a, b) => a + b));
   let at = 0;
@@ -51,6 +52,11 @@ test("stratifiedSplit: ceil(20 %) of every class to test, disjoint, complete, se
     labels.fill(c, at, at + n);
     at += n;
   });
+  return labels;
+}
+
+test("stratifiedSplit: ceil(20 %) of every class to test, disjoint, complete, seeded", () => {
+  const labels = mitbihLabels();
   const { train, test: te } = stratifiedSplit(labels, 0.2, 42);
   const testCounts = [0, 0, 0, 0, 0];
   for (const i of te) testCounts[labels[i]!]++;
@@ -66,13 +72,7 @@ test("stratifiedSplit: ceil(20 %) of every class to test, disjoint, complete, se
 });
 
 test("stratifiedSample: exactly n rows, each class its share (largest remainders), seeded", () => {
-  const sizes = [90589, 2779, 7236, 803, 8039];
-  const labels = new Uint8Array(sizes.reduce((a, b) => a + b));
-  let at = 0;
-  sizes.forEach((n, c) => {
-    labels.fill(c, at, at + n);
-    at += n;
-  });
+  const labels = mitbihLabels();
   const rows = stratifiedSample(labels, 1000, 7);
   assert.equal(rows.length, 1000);
   const counts = [0, 0, 0, 0, 0];

@@ -5,7 +5,6 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
-import { presetConfig } from "../src/models/config.js";
 import { buildReportHtml, runLabels } from "../src/report/report.js";
 import { RunDirError } from "../src/run-dir/errors.js";
 import { readRunConfig, readRunDir } from "../src/run-dir/read.js";
@@ -14,7 +13,7 @@ import { trainRun } from "../src/train/train-run.js";
 import { engineSkip } from "./helpers/engine.js";
 import { mitdbSkip, repoRoot } from "./helpers/mitdb.js";
 import { makeRunDir, tempDir } from "./helpers/run-fixture.js";
-import { makeTrainData } from "./helpers/train-data.js";
+import { makeTrainData, tinyRunOptions } from "./helpers/train-data.js";
 
 const root = tempDir("ecg-report-test-");
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -175,33 +174,13 @@ describe("the run directory contract", () => {
     const data = path.join(root, "rt-data");
     makeTrainData(data, { test: true });
     const dir = path.join(root, "round-trip");
-    await trainRun({
-      options: {
-        dataDir: data,
-        outDir: dir,
-        preset: "compact",
-        model: presetConfig("compact"),
-        epochs: 2,
-        batch: 32,
-        lr: 1e-3,
-        finalLr: 0.1,
-        weightDecay: 1e-4,
-        optimizer: "adabound",
-        loss: "focal",
-        gamma: 2,
-        alpha: [0.15, 0.75, 0.65, 0.75, 0.25],
-        fullFocal: false,
-        schedule: "cosine",
-        warmupEpochs: 1,
-        valFraction: 0.2,
-        seed: 3,
-        device: "cpu",
-        threads: 1,
-        maxMinutes: 0,
-        limitBeats: 300,
-        resume: false,
-      },
+    const options = tinyRunOptions(data, dir, {
+      weightDecay: 1e-4,
+      warmupEpochs: 1,
+      seed: 3,
+      limitBeats: 300,
     });
+    await trainRun({ options });
     const run = readRunDir(dir);
     const json = (f: string) => JSON.parse(readFileSync(path.join(dir, f), "utf8"));
     // Equal as a whole: nothing the trainer writes is dropped or changed by the reader.

@@ -6,43 +6,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
-import { presetConfig } from "../src/models/config.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { trainRun } from "../src/train/train-run.js";
 import { train } from "../src/train/trainer.js";
 import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
 import { mitdbSkip } from "./helpers/mitdb.js";
-import { makeTrainData } from "./helpers/train-data.js";
+import { makeTrainData, tinyRunOptions } from "./helpers/train-data.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-train-"));
 const dataDir = path.join(tmp, "data");
 
 function options(out: string, epochs: number): TrainOptions {
-  return {
-    dataDir,
-    outDir: path.join(tmp, out),
-    preset: "compact",
-    model: presetConfig("compact"),
-    epochs,
-    batch: 64,
-    lr: 1e-3,
-    finalLr: 0.1,
-    weightDecay: 0,
-    optimizer: "adabound",
-    loss: "focal",
-    gamma: 2,
-    alpha: [0.15, 0.75, 0.65, 0.75, 0.25],
-    fullFocal: false,
-    schedule: "cosine",
-    warmupEpochs: 0,
-    valFraction: 0.2,
-    seed: 5,
-    device: "cpu",
-    threads: 1,
-    maxMinutes: 0,
-    resume: false,
-  };
+  return tinyRunOptions(dataDir, path.join(tmp, out), { epochs, batch: 64 });
 }
 
 function weights(file: string): Float32Array[] {

@@ -19,13 +19,12 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
-import { presetConfig } from "../src/models/config.js";
 import { RunDirError } from "../src/run-dir/errors.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { trainRun } from "../src/train/train-run.js";
 import { engineSkip } from "./helpers/engine.js";
 import { mitdbSkip, repoRoot } from "./helpers/mitdb.js";
-import { makeTrainData } from "./helpers/train-data.js";
+import { makeTrainData, tinyRunOptions } from "./helpers/train-data.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-train-run-"));
 const dataDir = path.join(tmp, "data");
@@ -35,32 +34,7 @@ before(() => {
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    dataDir,
-    outDir: path.join(tmp, out),
-    preset: "compact",
-    model: presetConfig("compact"),
-    epochs: 2,
-    batch: 32,
-    lr: 1e-3,
-    finalLr: 0.1,
-    weightDecay: 0,
-    optimizer: "adabound",
-    loss: "focal",
-    gamma: 2,
-    alpha: [0.15, 0.75, 0.65, 0.75, 0.25],
-    fullFocal: false,
-    schedule: "cosine",
-    warmupEpochs: 0,
-    valFraction: 0.2,
-    seed: 5,
-    device: "cpu",
-    threads: 1,
-    maxMinutes: 0,
-    limitBeats: 300,
-    resume: false,
-    ...extra,
-  };
+  return tinyRunOptions(dataDir, path.join(tmp, out), { limitBeats: 300, ...extra });
 }
 
 const resumeOf = (out: string, extra: Partial<TrainOptions> = {}) => options(out, { ...extra, resume: true });
@@ -294,10 +268,17 @@ describe("kills during training leave a log that --resume makes consistent", {
     assert.ok(!existsSync(path.join(tmp, "kill-last", "best.safetensors")));
     const notes: string[] = [];
     await trainRun({ options: { ...opts, resume: true }, test: false }, { onNote: (n) => notes.push(n) });
-    assert.ok(notes.some((n) => /best\.safetensors rewritten from epoch 1/.test(n)), notes.join("\n"));
+    assert.ok(
+      notes.some((n) => /best\.safetensors rewritten from epoch 1/.test(n)),
+      notes.join("\n"),
+    );
     assert.deepEqual(epochsIn("kill-last"), [1, 2]);
     const end = provenanceOf("kill-last", "last.safetensors").loop!;
-    assert.equal(provenanceOf("kill-last", "best.safetensors").epochs, end.bestEpoch, "best is the loop's best");
+    assert.equal(
+      provenanceOf("kill-last", "best.safetensors").epochs,
+      end.bestEpoch,
+      "best is the loop's best",
+    );
   });
 
   test("a kill during the log's rewrite, a torn last line, a gap: consistent or refused, never silently wrong", async () => {

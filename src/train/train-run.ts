@@ -77,7 +77,16 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
   } else {
     checkDevice(requested.device);
     testFile = checkData(requested, req.test ?? true, note);
-    mkdirSync(dir, { recursive: true });
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new RunDirError(displayPath(dir), "not a directory (--out names the run directory)");
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new RunDirError(
+        displayPath(dir),
+        `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`,
+      );
+    }
   }
 
   const lock = RunLock.acquire(dir, note);

@@ -4,6 +4,8 @@
 import { mkdirSync } from "node:fs";
 import { type BeatSet, selectBeats, splitFile, writeBeatsCsv } from "../../src/dataset/beats.js";
 import { recordBeats } from "../../src/dataset/record-beats.js";
+import { presetConfig } from "../../src/models/config.js";
+import type { TrainOptions } from "../../src/train/options.js";
 import { BEAT_LENGTH } from "../../src/vocabulary.js";
 import { recordPath } from "./mitdb.js";
 
@@ -37,4 +39,37 @@ export function makeTrainData(dir: string, opts: { test?: boolean } = {}): void 
       splitFile(dir, "test"),
       beatsOf("209", (i) => i % 6 === 0),
     );
+}
+
+/** Options of a tiny compact run on one thread (seed 5, 2 epochs, a 20 % validation split). */
+export function tinyRunOptions(
+  dataDir: string,
+  outDir: string,
+  extra: Partial<TrainOptions> = {},
+): TrainOptions {
+  return {
+    dataDir,
+    outDir,
+    preset: "compact",
+    model: presetConfig("compact"),
+    epochs: 2,
+    batch: 32,
+    lr: 1e-3,
+    finalLr: 0.1,
+    weightDecay: 0,
+    optimizer: "adabound",
+    loss: "focal",
+    gamma: 2,
+    alpha: [0.15, 0.75, 0.65, 0.75, 0.25],
+    fullFocal: false,
+    schedule: "cosine",
+    warmupEpochs: 0,
+    valFraction: 0.2,
+    seed: 5,
+    device: "cpu",
+    threads: 1,
+    maxMinutes: 0,
+    resume: false,
+    ...extra,
+  };
 }
