@@ -340,14 +340,27 @@ describe("ecg train on the command line", { skip: engineSkip || mitdbSkip }, () 
       { cwd: tmp },
     );
     let stderr = "";
+    let secondStatus: number | null = null;
+    let secondError = "";
     const code = await new Promise<number | null>((resolve) => {
       child.stderr.on("data", (d: Buffer) => {
         stderr += d.toString();
-        if (/epoch 2:/.test(stderr) && !child.killed) child.kill("SIGINT");
+        if (/epoch 2:/.test(stderr) && !child.killed) {
+          // A second training into the same directory, meanwhile, is refused by the lock.
+          const second = ecg("train", ...common, "--epochs", "1", "--out", "ctrl-c", "--no-test");
+          secondStatus = second.status;
+          secondError = second.stderr;
+          child.kill("SIGINT");
+        }
       });
       child.on("exit", (c) => resolve(c));
     });
     assert.equal(code, 130, stderr);
+    assert.equal(secondStatus, 1, secondError);
+    assert.match(
+      secondError,
+      /^ecg: error: ctrl-c\/train\.lock: another training \(process \d+, since .*\) is writing this run/,
+    );
     const last = stderr.trim().split("\n").at(-1)!;
     const m = /^ecg: stopped: (\d+) complete epoch\(s\) in ctrl-c; continue with --resume$/.exec(last);
     assert.ok(m, last);

@@ -1,5 +1,6 @@
 // A run-directory file that is missing, malformed or owned by another process: one line naming the
-// file (and the line, for metrics.jsonl).
+// file as the user sees it, relative to the current directory (and the line, for metrics.jsonl).
+import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 
 export class RunDirError extends UserError {
@@ -8,7 +9,7 @@ export class RunDirError extends UserError {
   /** 1-based line, for JSONL files. */
   readonly line: number | undefined;
   constructor(file: string, message: string, line?: number) {
-    super(`${file}${line !== undefined ? `:${line}` : ""}: ${message}`, file);
+    super(`${displayPath(file)}${line !== undefined ? `:${line}` : ""}: ${message}`, file);
     this.file = file;
     this.line = line;
   }

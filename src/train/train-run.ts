@@ -68,24 +68,21 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
 
   if (requested.resume) {
     if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new RunDirError(displayPath(dir), "no such run directory to resume");
+      throw new RunDirError(dir, "no such run directory to resume");
     if (!existsSync(path.join(dir, RUN_FILES.config)))
       throw new RunDirError(
-        displayPath(path.join(dir, RUN_FILES.config)),
+        path.join(dir, RUN_FILES.config),
         "missing: this directory holds no run to resume (start one without --resume)",
       );
   } else {
     checkDevice(requested.device);
     testFile = checkData(requested, req.test ?? true, note);
     if (existsSync(dir) && !statSync(dir).isDirectory())
-      throw new RunDirError(displayPath(dir), "not a directory (--out names the run directory)");
+      throw new RunDirError(dir, "not a directory (--out names the run directory)");
     try {
       mkdirSync(dir, { recursive: true });
     } catch (e) {
-      throw new RunDirError(
-        displayPath(dir),
-        `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`,
-      );
+      throw new RunDirError(dir, `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`);
     }
   }
 
@@ -119,7 +116,7 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
       const present = runFilesIn(dir);
       if (present.length > 0 && !requested.overwrite)
         throw new RunDirError(
-          displayPath(dir),
+          dir,
           `holds a run (${present.join(", ")}): continue it with --resume, or start afresh with --overwrite`,
         );
       cleanUp(dir, note);
