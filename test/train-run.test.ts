@@ -239,6 +239,28 @@ describe("run ownership", { skip: engineSkip || mitdbSkip }, () => {
   });
 });
 
+describe("resuming on other data", { skip: engineSkip || mitdbSkip }, () => {
+  test("a training side that changed since the run started is refused, naming config.json", async () => {
+    const data = path.join(tmp, "data-changing");
+    mkdirSync(data);
+    const csv = readFileSync(path.join(dataDir, "mitbih_train.csv"), "utf8").split("\n");
+    writeFileSync(path.join(data, "mitbih_train.csv"), csv.join("\n"));
+    const opts = options("changing", { dataDir: data, epochs: 1, limitBeats: 0 });
+    await trainRun({ options: opts, test: false });
+    writeFileSync(path.join(data, "mitbih_train.csv"), csv.slice(40).join("\n"));
+    const before = snapshot(path.join(tmp, "changing"));
+    await assert.rejects(
+      trainRun({
+        options: { ...opts, epochs: 2, resume: true },
+        given: new Set(["epochs"]),
+        override: new Set(["epochs"]),
+      }),
+      /changing\/config\.json: the training data changed since the run started \(train [\d/]+, val [\d/]+ then, train [\d/]+, val [\d/]+ now in .*data-changing\)/,
+    );
+    assert.equal(snapshot(path.join(tmp, "changing")), before, "refused before the directory was touched");
+  });
+});
+
 describe("kills during training leave a log that --resume makes consistent", {
   skip: engineSkip || mitdbSkip,
 }, () => {

@@ -3,6 +3,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { META_FILE } from "../dataset/build.js";
+import { displayPath } from "../display-path.js";
+import { RunDirError } from "../run-dir/errors.js";
 import { readJsonFile } from "../run-dir/read.js";
 import type { CheckpointProvenance, DataConfig, EpochMetrics, RunConfig } from "../run-dir/schema.js";
 import { PROJECT_VERSION } from "../version.js";
@@ -34,6 +36,21 @@ export function dataConfig(opts: TrainOptions, classCounts: { train: number[]; v
     val: sum(classCounts.val),
     classCounts,
   };
+}
+
+/**
+ * A resumed run must see the beats it started with: the class counts of its training and validation
+ * parts, recomputed from the data now, must equal those config.json recorded.
+ */
+export function checkSameData(configFile: string, recorded: DataConfig, now: DataConfig): void {
+  const same = JSON.stringify(recorded.classCounts) === JSON.stringify(now.classCounts);
+  if (same) return;
+  const shown = (d: DataConfig) =>
+    `train ${d.classCounts.train.join("/")}, val ${d.classCounts.val.join("/")}`;
+  throw new RunDirError(
+    configFile,
+    `the training data changed since the run started (${shown(recorded)} then, ${shown(now)} now in ${displayPath(now.dir)}): resume with the same data, or start afresh with --overwrite`,
+  );
 }
 
 /** The run's config.json for these options (`since`: what a resumed run keeps from its start). */

@@ -18,12 +18,12 @@ import {
 } from "../run-dir/files.js";
 import { RunLock } from "../run-dir/lock.js";
 import { readRunConfig } from "../run-dir/read.js";
-import { RUN_FILES } from "../run-dir/schema.js";
+import { type DataConfig, RUN_FILES } from "../run-dir/schema.js";
 import { writeRunConfig } from "../run-dir/write.js";
 import { completedEpochs } from "./last-checkpoint.js";
 import { SETTING_KEYS, type SettingKey, type TrainOptions } from "./options.js";
 import { reconcileResume } from "./resume-options.js";
-import { optionsFromRunConfig, runConfig } from "./run-config.js";
+import { checkSameData, optionsFromRunConfig, runConfig } from "./run-config.js";
 import { evaluateRunOnTest } from "./test-eval.js";
 import { type TrainHooks, type TrainResult, train } from "./trainer.js";
 
@@ -89,29 +89,33 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
   const lock = RunLock.acquire(dir, note);
   try {
     let options = requested;
+    // What the directory gets once the data is loaded and split (the last moment to refuse).
+    let takeOver: (data: DataConfig) => void;
     if (requested.resume) {
       const stored = readRunConfig(dir);
+      const configFile = path.join(dir, RUN_FILES.config);
       const { options: resumed, changes } = reconcileResume(
         optionsFromRunConfig(stored, requested),
         requested,
         req.given ?? new Set(SETTING_KEYS),
         req.override ?? new Set(),
-        path.join(dir, RUN_FILES.config),
+        configFile,
       );
       options = resumed;
       checkDevice(options.device);
       testFile = checkData(options, req.test ?? true, note);
-      cleanUp(dir, note);
-      const removed = removeTestResults(dir);
-      if (removed.length > 0) note(`removed the previous evaluation (${removed.join(", ")})`);
-      if (Object.keys(changes).length > 0) {
+      takeOver = (data) => {
+        checkSameData(configFile, stored.data, data);
+        const removed = removeTestResults(dir);
+        if (removed.length > 0) note(`removed the previous evaluation (${removed.join(", ")})`);
+        if (Object.keys(changes).length === 0) return;
         const entry = { at: new Date().toISOString(), epoch: completedEpochs(dir), changes };
         const since = { version: stored.version, startedAt: stored.startedAt };
         writeRunConfig(
           dir,
           runConfig(options, stored.data, { ...since, overrides: [...stored.overrides, entry] }),
         );
-      }
+      };
     } else {
       const present = runFilesIn(dir);
       if (present.length > 0 && !requested.overwrite)
@@ -119,12 +123,21 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
           dir,
           `holds a run (${present.join(", ")}): continue it with --resume, or start afresh with --overwrite`,
         );
-      cleanUp(dir, note);
-      if (present.length > 0)
-        note(`--overwrite: removed the previous run (${removeRunFiles(dir).join(", ")})`);
+      takeOver = () => {
+        if (present.length > 0)
+          note(`--overwrite: removed the previous run (${removeRunFiles(dir).join(", ")})`);
+      };
     }
+    const stale = removeStaleRunTemporaries(dir);
+    if (stale.length > 0) note(`removed temporary files of stopped processes (${stale.join(", ")})`);
 
-    const training = await train(options, hooks);
+    const training = await train(options, {
+      ...hooks,
+      onDataReady: (data) => {
+        takeOver(data);
+        hooks.onDataReady?.(data);
+      },
+    });
     if (training.stoppedBy === "request" || hooks.shouldStop?.()) return { options, training };
     if (!testFile || !existsSync(path.join(dir, RUN_FILES.best))) return { options, training };
     hooks.onTestStart?.(testFile);
@@ -153,9 +166,4 @@ function checkData(options: TrainOptions, test: boolean, note: (line: string) =>
   if (!file)
     note(`${displayPath(options.dataDir)} has no mitbih_test.csv: the run will not be scored on a test side`);
   return file;
-}
-
-function cleanUp(dir: string, note: (line: string) => void): void {
-  const stale = removeStaleRunTemporaries(dir);
-  if (stale.length > 0) note(`removed temporary files of stopped processes (${stale.join(", ")})`);
 }

@@ -24,7 +24,7 @@ import { SeedNet } from "../models/seed-net.js";
 import { crossEntropy, focalLoss } from "../nn/losses.js";
 import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/index.js";
 import { MetricsLog } from "../run-dir/metrics-log.js";
-import type { EpochMetrics, LoopState } from "../run-dir/schema.js";
+import type { DataConfig, EpochMetrics, LoopState } from "../run-dir/schema.js";
 import { writeRunConfig } from "../run-dir/write.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
 import { loadResumePoint, saveBestCheckpoint, saveLastCheckpoint } from "./last-checkpoint.js";
@@ -55,6 +55,11 @@ export interface TrainHooks {
   onEpoch?(m: EpochMetrics, isBest: boolean): void;
   /** Polled between batches; true stops the run before the next batch (the last checkpoint stays intact). */
   shouldStop?(): boolean;
+  /**
+   * The data is loaded and split, nothing is written yet: the last moment to refuse (a throw ends the
+   * run with the directory untouched).
+   */
+  onDataReady?(data: DataConfig): void;
   /** Something the user should know that is not progress (a repair made on resume). */
   onNote?(note: string): void;
   /** After each file of an epoch is committed, in the order they are (what a kill test stops at). */
@@ -179,6 +184,7 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   // A resumed run keeps its config.json (the caller records overrides in it); a new one writes it.
   const config = runConfig(opts, dataConfig(opts, counts));
 
+  hooks.onDataReady?.(config.data);
   if (opts.resume) {
     const point = loadResumePoint(opts.outDir, (note) => hooks.onNote?.(note));
     if (point) {
