@@ -187,7 +187,11 @@ export const command: Command = {
             info(
               `training ${o.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}; ` +
                 `${o.optimizer}, ${o.loss} loss, batch ${o.batch}, ${o.threads} threads, ${o.device}` +
-                (s.startEpoch > 1 ? `; resuming at epoch ${s.startEpoch}` : ""),
+                (s.startEpoch > o.epochs
+                  ? `; all ${o.epochs} epochs done`
+                  : s.startEpoch > 1
+                    ? `; resuming at epoch ${s.startEpoch}`
+                    : ""),
             );
           },
           onBatch: (b) => {
