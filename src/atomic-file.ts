@@ -1,8 +1,16 @@
 // Files written under a temporary name and renamed into place only when complete, so that an error or
-// an interruption never leaves a half-written file under its final name.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+// an interruption never leaves a half-written file under its final name. The data is fsynced before the
+// rename and the directory after it, so a committed file survives a crash of the machine too. The one
+// writer of the project: every module that writes a file whole goes through it.
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "./errors.js";
+import { processIsAlive } from "./process-alive.js";
+
+/** The temporary name a process writes `file` under: `.NAME.tmp-PID`, beside it. */
+export function temporaryPath(file: string, pid: number = process.pid): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.tmp-${pid}`);
+}
 
 export class AtomicFile {
   readonly file: string;
@@ -11,7 +19,7 @@ export class AtomicFile {
 
   constructor(file: string) {
     this.file = file;
-    this.tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}`);
+    this.tmp = temporaryPath(file);
     this.fd = openSync(this.tmp, "w");
   }
 
@@ -24,21 +32,29 @@ export class AtomicFile {
     }
   }
 
-  /** Closes the temporary file; `commit` then renames it into place. */
+  /** Flushes the data to the disk and closes the temporary file; `commit` then renames it into place. */
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd === undefined) return;
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   commit(): void {
     this.close();
     renameSync(this.tmp, this.file);
+    syncDirectory(path.dirname(this.file));
   }
 
   abort(): void {
     try {
-      this.close();
+      if (this.fd !== undefined) closeSync(this.fd);
     } finally {
+      this.fd = undefined;
       rmSync(this.tmp, { force: true });
     }
   }
@@ -72,4 +88,35 @@ export function writeFileOrFail(
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${shown}: cannot write ${what} (${code ?? (e as Error).message})`, file);
   }
+}
+
+/** Makes a rename durable; best effort (not every platform lets a directory be fsynced). */
+export function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    // e.g. Windows: directories cannot be opened for fsync; the rename is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Removes the temporary files that processes no longer running left in `dir` for the given file names
+ * (a kill between the write and the rename). Returns the names removed.
+ */
+export function removeStaleTemporaries(dir: string, names: readonly string[]): string[] {
+  const wanted = new Set(names);
+  const removed: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const m = /^\.(.+)\.tmp-(\d+)$/.exec(entry);
+    if (!m || !wanted.has(m[1]!)) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && processIsAlive(pid)) continue;
+    rmSync(path.join(dir, entry), { force: true });
+    removed.push(entry);
+  }
+  return removed;
 }

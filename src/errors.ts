@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 
 /** The root of the family: a message fit to show as is, and the exit code it maps to. */
 export abstract class EcgError extends Error {
-  abstract readonly exitCode: 1 | 2;
+  abstract readonly exitCode: 1 | 2 | 130;
   /** The file (or record, or tensor name) that caused the error, when there is one. */
   readonly culprit: string | undefined;
   constructor(message: string, culprit?: string, cause?: unknown) {
@@ -24,6 +24,12 @@ export class UserError extends EcgError {
 export class UsageError extends EcgError {
   override name = "UsageError";
   readonly exitCode = 2;
+}
+
+/** The user stopped the command (Ctrl-C) before it finished; what was saved is in the message. Exit code 130. */
+export class InterruptedError extends EcgError {
+  override name = "InterruptedError";
+  readonly exitCode = 130;
 }
 
 /**

@@ -6,7 +6,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { buildReportHtml } from "../src/report/report.js";
-import { readRunDir } from "../src/report/run-dir.js";
+import { readRunDir } from "../src/run-dir/read.js";
 import { chromiumSkip, imageStats, saveScreenshot, withPage } from "./helpers/chromium.js";
 import { makeRunDir, tempDir } from "./helpers/run-fixture.js";
 

@@ -3,11 +3,17 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, test } from "node:test";
+import { after, describe, test } from "node:test";
+import { readCheckpointInfo } from "../src/models/checkpoint.js";
 import { buildReportHtml, runLabels } from "../src/report/report.js";
-import { RunDirError, readRunDir } from "../src/report/run-dir.js";
-import { repoRoot } from "./helpers/mitdb.js";
+import { RunDirError } from "../src/run-dir/errors.js";
+import { readRunConfig, readRunDir } from "../src/run-dir/read.js";
+import { CheckpointProvenanceSchema } from "../src/run-dir/schema.js";
+import { trainRun } from "../src/train/train-run.js";
+import { engineSkip } from "./helpers/engine.js";
+import { mitdbSkip, repoRoot } from "./helpers/mitdb.js";
 import { makeRunDir, tempDir } from "./helpers/run-fixture.js";
+import { makeTrainData, tinyRunOptions } from "./helpers/train-data.js";
 
 const root = tempDir("ecg-report-test-");
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -25,7 +31,9 @@ test("readRunDir reads every file of a complete run", () => {
   assert.equal(run.config.preset, "compact");
   assert.equal(run.config.model?.groups, 8);
   assert.deepEqual(run.config.data?.classCounts?.test, [18118, 556, 1448, 162, 1608]);
-  assert.deepEqual(run.config.loss?.alpha, [0.15, 0.75, 0.65, 0.75, 0.25]);
+  const loss = run.config.loss;
+  assert.equal(loss?.name, "focal");
+  assert.deepEqual(loss?.name === "focal" && loss.alpha, [0.15, 0.75, 0.65, 0.75, 0.25]);
   assert.deepEqual(run.config.raw["futureField"], { note: "unknown fields are shown, not rejected" });
   assert.equal(run.metrics.length, 14);
   assert.equal(run.metrics[13]!.epoch, 14);
@@ -157,4 +165,114 @@ test("ecg report: usage and user errors exit 2 and 1 with one line", () => {
   const help = ecg(root, "report", "--help");
   assert.equal(help.status, 0);
   assert.match(help.stdout, /ecg report runs\/seed runs\/seed-resnext/);
+});
+
+describe("the run directory contract", () => {
+  test("a real short training's run directory reads back through the report's reader, every field", {
+    skip: engineSkip || mitdbSkip,
+  }, async () => {
+    const data = path.join(root, "rt-data");
+    makeTrainData(data, { test: true });
+    const dir = path.join(root, "round-trip");
+    const options = tinyRunOptions(data, dir, {
+      weightDecay: 1e-4,
+      warmupEpochs: 1,
+      seed: 3,
+      limitBeats: 300,
+    });
+    await trainRun({ options });
+    const run = readRunDir(dir);
+    const json = (f: string) => JSON.parse(readFileSync(path.join(dir, f), "utf8"));
+    // Equal as a whole: nothing the trainer writes is dropped or changed by the reader.
+    const { raw, ...config } = run.config;
+    assert.deepEqual(config, json("config.json"));
+    assert.deepEqual(raw, json("config.json"));
+    assert.deepEqual(readRunConfig(dir), json("config.json"), "the strict reading (resume) too");
+    for (const key of ["weightDecay", "schedule", "warmupEpochs"] as const)
+      assert.notEqual(run.config.optimizer?.[key], undefined, key);
+    assert.equal(run.config.loss?.name === "focal" && run.config.loss.detachModulating, true);
+    const lines = readFileSync(path.join(dir, "metrics.jsonl"), "utf8").trim().split("\n");
+    assert.deepEqual(
+      run.metrics,
+      lines.map((l) => JSON.parse(l)),
+    );
+    assert.equal(run.metrics.length, 2);
+    assert.deepEqual(run.testEval, json("test-eval.json"));
+    assert.deepEqual(run.misclassified, json("misclassified.json"));
+    assert.ok((run.misclassified?.length ?? 0) > 0);
+    assert.deepEqual(
+      run.files.map((f) => f.name),
+      [
+        "config.json",
+        "metrics.jsonl",
+        "test-eval.json",
+        "misclassified.json",
+        "best.safetensors",
+        "last.safetensors",
+      ],
+    );
+    // The checkpoints' provenance, as written, is what the schema declares (the last one adds its loop).
+    for (const f of ["best.safetensors", "last.safetensors"]) {
+      const provenance = readCheckpointInfo(path.join(dir, f)).provenance;
+      assert.deepEqual(CheckpointProvenanceSchema.parse(provenance), provenance, f);
+    }
+  });
+
+  test("the shipped checkpoints' provenance and an older config.json still load", () => {
+    for (const f of ["compact-kaggle.safetensors", "compact-interpatient.safetensors"]) {
+      const provenance = readCheckpointInfo(path.join(repoRoot, "models", f)).provenance;
+      const parsed = CheckpointProvenanceSchema.parse(provenance);
+      assert.equal(parsed.config.preset, "compact", f);
+      assert.equal(parsed.config.data.limitBeats, 0, "a field older files lack reads as its default");
+    }
+    // A config.json without the fields added since (maxSteps, limitBeats, overrides) and with one nobody
+    // declared: the report and a resume both read it.
+    const dir = makeRunDir(root, "older");
+    const config = JSON.parse(readFileSync(path.join(dir, "config.json"), "utf8"));
+    const strict = readRunConfig(dir);
+    assert.equal(strict.maxSteps, 0);
+    assert.equal(strict.data.limitBeats, 0);
+    assert.deepEqual(strict.overrides, []);
+    assert.equal(config.maxSteps, undefined);
+    assert.deepEqual(readRunDir(dir).config.raw["futureField"], config.futureField);
+    writeFileSync(
+      path.join(dir, "metrics.jsonl"),
+      `${JSON.stringify({ epoch: 1, trainLoss: 0.5, gradNorm: 3 })}\n${JSON.stringify({ epoch: 2, valLoss: null })}\n`,
+    );
+    const metrics = readRunDir(dir).metrics;
+    assert.deepEqual(metrics[0], { epoch: 1, trainLoss: 0.5 });
+    assert.ok(Number.isNaN(metrics[1]!.valLoss), "JSON's null (a NaN written) reads back as NaN");
+  });
+
+  test("the page shows the settings config.json records: overrides, limits, the validation split", async () => {
+    const dir = makeRunDir(root, "overridden");
+    const file = path.join(dir, "config.json");
+    const config = JSON.parse(readFileSync(file, "utf8"));
+    config.maxSteps = 500;
+    config.data.limitBeats = 2000;
+    config.overrides = [
+      {
+        at: "2025-02-03T04:05:06.000Z",
+        epoch: 2,
+        changes: { epochs: { from: 2, to: 3 }, lr: { from: 0.001, to: 0.0005 } },
+      },
+    ];
+    writeFileSync(file, JSON.stringify(config));
+    const html = await buildReportHtml([{ run: readRunDir(dir), shownPath: "runs/overridden" }]);
+    assert.match(
+      html,
+      /resumed after epoch 2<\/th><td>epochs 2 → 3, lr 0\.001 → 0\.0005 \(2025-02-03T04:05:06\.000Z\)/,
+    );
+    assert.match(html, /max steps<\/th><td>500/);
+    assert.match(html, /a stratified sample of 2000/);
+    assert.match(html, /validation fraction<\/th><td>0\.2/);
+    assert.match(html, /weightDecay: 0, schedule: cosine, warmupEpochs: 0/);
+  });
+
+  test("writing a report over a file of the run is refused", () => {
+    makeRunDir(root, "self");
+    const r = ecg(root, "report", "self", "--output", "self/config.json");
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /self\/config\.json: a file of the run it reports on/);
+  });
 });

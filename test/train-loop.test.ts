@@ -1,68 +1,24 @@
 // The training loop on real MIT-BIH beats (records 208 and 232 give all of N, S, V, F): run files,
 // best/last checkpoints, same seed → same weights, and an interrupted run resumed to the same end.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { writeBeatsCsv } from "../src/dataset/beats.js";
-import { recordBeats } from "../src/dataset/record-beats.js";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
-import { presetConfig } from "../src/models/config.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
 import type { TrainOptions } from "../src/train/options.js";
+import { trainRun } from "../src/train/train-run.js";
 import { train } from "../src/train/trainer.js";
 import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
-import { mitdbSkip, recordPath } from "./helpers/mitdb.js";
+import { mitdbSkip } from "./helpers/mitdb.js";
+import { makeTrainData, tinyRunOptions } from "./helpers/train-data.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-train-"));
 const dataDir = path.join(tmp, "data");
 
-/** A small dataset from two records: every 4th beat, plus every S and F beat. */
-function makeData(): void {
-  mkdirSync(dataDir, { recursive: true });
-  const rows: { x: Float32Array; y: number }[] = [];
-  for (const r of ["208", "232"]) {
-    const b = recordBeats(recordPath(r));
-    for (let i = 0; i < b.count; i++) {
-      if (i % 4 === 0 || b.y[i] === 1 || b.y[i] === 3)
-        rows.push({ x: b.x.subarray(i * 187, (i + 1) * 187), y: b.y[i]! });
-    }
-  }
-  const x = new Float32Array(rows.length * 187);
-  const y = new Uint8Array(rows.length);
-  rows.forEach((r, i) => {
-    x.set(r.x, i * 187);
-    y[i] = r.y;
-  });
-  writeBeatsCsv(path.join(dataDir, "mitbih_train.csv"), { x, y, count: rows.length });
-}
-
 function options(out: string, epochs: number): TrainOptions {
-  return {
-    dataDir,
-    outDir: path.join(tmp, out),
-    preset: "compact",
-    model: presetConfig("compact"),
-    epochs,
-    batch: 64,
-    lr: 1e-3,
-    finalLr: 0.1,
-    weightDecay: 0,
-    optimizer: "adabound",
-    loss: "focal",
-    gamma: 2,
-    alpha: [0.15, 0.75, 0.65, 0.75, 0.25],
-    fullFocal: false,
-    schedule: "cosine",
-    warmupEpochs: 0,
-    valFraction: 0.2,
-    seed: 5,
-    device: "cpu",
-    threads: 1,
-    maxMinutes: 0,
-    resume: false,
-  };
+  return tinyRunOptions(dataDir, path.join(tmp, out), { epochs, batch: 64 });
 }
 
 function weights(file: string): Float32Array[] {
@@ -75,7 +31,7 @@ function weights(file: string): Float32Array[] {
 
 describe("training loop", { skip: engineSkip || mitdbSkip }, () => {
   test("writes the run directory; same seed gives the same weights; an interrupted run resumes to the same end", async () => {
-    makeData();
+    makeTrainData(dataDir);
     const full = await train(options("full", 2));
     assert.equal(full.epochsDone, 2);
     for (const f of ["config.json", "metrics.jsonl", "best.safetensors", "last.safetensors"]) {
@@ -140,5 +96,57 @@ describe("training loop", { skip: engineSkip || mitdbSkip }, () => {
       .trim()
       .split("\n");
     assert.equal(resumedLines.length, 2);
+  });
+});
+
+describe("a quick try: --limit-beats and --max-steps", { skip: engineSkip || mitdbSkip }, () => {
+  test("a stratified sample of N beats, a stop after N steps that checkpoints a partial epoch, and a resume past it", async () => {
+    makeTrainData(dataDir);
+    const opts = { ...options("quick", 3), batch: 32, limitBeats: 300, maxSteps: 10 };
+    const run = await trainRun({ options: opts, test: false });
+    // 300 beats, 20 % validation: 240 training beats, 8 batches of 32 an epoch; 10 steps end epoch 2 early.
+    assert.equal(run.training.stoppedBy, "max-steps");
+    assert.equal(run.training.epochsDone, 2);
+    const config = JSON.parse(readFileSync(path.join(tmp, "quick", "config.json"), "utf8"));
+    assert.equal(config.maxSteps, 10);
+    assert.equal(config.data.limitBeats, 300);
+    assert.equal(config.data.train + config.data.val, 300);
+    const last = readCheckpointInfo(path.join(tmp, "quick", "last.safetensors"));
+    assert.equal(
+      (last.provenance!["loop"] as { epoch: number; step: number }).step,
+      10,
+      "the loop state says where it stopped",
+    );
+
+    // Resumed without changes: the limit is a setting of the run, so there is nothing left to do.
+    const again = await trainRun({ options: { ...opts, resume: true }, test: false });
+    assert.equal(again.training.epochsDone, 2);
+    // Lifting the limit needs --override; the run then continues with epoch 3, and says so in config.json.
+    await assert.rejects(
+      trainRun({
+        options: { ...opts, maxSteps: 0, resume: true },
+        given: new Set(["maxSteps"]),
+        test: false,
+      }),
+      /--max-steps 0 differs from the run's 10 \(config\.json\); add --override max-steps/,
+    );
+    const lifted = await trainRun({
+      options: { ...opts, maxSteps: 0, resume: true },
+      given: new Set(["maxSteps"]),
+      override: new Set(["maxSteps"]),
+      test: false,
+    });
+    assert.equal(lifted.training.stopped, false);
+    assert.equal(lifted.training.epochsDone, 3);
+    const after = JSON.parse(readFileSync(path.join(tmp, "quick", "config.json"), "utf8"));
+    assert.equal(after.maxSteps, 0);
+    assert.equal(after.overrides.length, 1);
+    assert.deepEqual(after.overrides[0].changes, { "max-steps": { from: 10, to: 0 } });
+    assert.equal(after.overrides[0].epoch, 2);
+    const epochs = readFileSync(path.join(tmp, "quick", "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).epoch);
+    assert.deepEqual(epochs, [1, 2, 3]);
   });
 });

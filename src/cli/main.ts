@@ -103,7 +103,7 @@ export async function runCli(argv: string[]): Promise<number> {
 function reportError(e: unknown, verbose: boolean): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const code = err instanceof EcgError ? err.exitCode : 1;
-  const prefix = code === 2 ? "usage error" : "error";
+  const prefix = code === 2 ? "usage error" : code === 130 ? "stopped" : "error";
   const firstLine = err.message.split("\n")[0];
   process.stderr.write(`ecg: ${prefix}: ${firstLine}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -7,7 +7,7 @@ import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { BEAT_LENGTH, classCounts } from "../vocabulary.js";
-import { type BeatSet, splitFile } from "./beats.js";
+import { type BeatSet, selectBeats, splitFile } from "./beats.js";
 import { writeBeatsCache } from "./beats-cache.js";
 import { writeBeatsCsvTo } from "./beats-csv.js";
 import { type RecordBeats, recordBeats } from "./record-beats.js";
@@ -154,8 +154,8 @@ export function buildDataset(opts: BuildOptions): BuildResult {
   }
   for (const o of outputs) o.commit();
   // Caches last: they record the final CSVs' size and mtime.
-  writeBeatsCache(trainCsv, subset(all, train));
-  writeBeatsCache(testCsv, subset(all, test));
+  writeBeatsCache(trainCsv, selectBeats(all, train));
+  writeBeatsCache(testCsv, selectBeats(all, test));
   return result;
 }
 
@@ -163,13 +163,4 @@ function pick(y: Uint8Array, rows: Int32Array): Uint8Array {
   const out = new Uint8Array(rows.length);
   for (let r = 0; r < rows.length; r++) out[r] = y[rows[r]!]!;
   return out;
-}
-
-function subset(all: BeatSet, rows: Int32Array): BeatSet {
-  const x = new Float32Array(rows.length * BEAT_LENGTH);
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r]!;
-    x.set(all.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), r * BEAT_LENGTH);
-  }
-  return { x, y: pick(all.y, rows), count: rows.length };
 }

@@ -41,6 +41,35 @@ export function stratifiedSplit(
   return { train, test };
 }
 
+/**
+ * A stratified seeded sample of exactly n rows (all rows when n ≥ their number): each label gets its
+ * share of n (largest remainders round it), drawn by a seeded shuffle; rows come back in ascending order.
+ */
+export function stratifiedSample(labels: ArrayLike<number>, n: number, seed: number): Int32Array {
+  if (n >= labels.length) return Int32Array.from({ length: labels.length }, (_, i) => i);
+  const byLabel = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const list = byLabel.get(labels[i]!);
+    if (list) list.push(i);
+    else byLabel.set(labels[i]!, [i]);
+  }
+  const keys = [...byLabel.keys()].sort((a, b) => a - b);
+  const exact = keys.map((k) => (byLabel.get(k)!.length * n) / labels.length);
+  const take = exact.map(Math.floor);
+  const byRemainder = keys
+    .map((_, j) => j)
+    .sort((a, b) => exact[b]! - take[b]! - (exact[a]! - take[a]!) || a - b);
+  for (let left = n - take.reduce((a, b) => a + b, 0), j = 0; left > 0; left--, j++) take[byRemainder[j]!]!++;
+  const rng = new Random(seed);
+  const chosen: number[] = [];
+  keys.forEach((k, j) => {
+    const idx = Int32Array.from(byLabel.get(k)!);
+    rng.shuffle(idx);
+    for (let i = 0; i < take[j]!; i++) chosen.push(idx[i]!);
+  });
+  return Int32Array.from(chosen.sort((a, b) => a - b));
+}
+
 /** de Chazal et al. 2004 (IEEE TBME 51(7)): DS1 trains, DS2 tests; the paced records are in neither. */
 export const DS1 = [
   "101",

@@ -4,14 +4,7 @@ import type { BeatSet } from "../dataset/beats.js";
 import type { BeatClassifier } from "../models/classifier.js";
 import { argmaxRows, BEAT_LENGTH } from "../vocabulary.js";
 import { type ClassificationReport, classificationReport, confusionMatrix } from "./metrics.js";
-
-export interface Misclassified {
-  index: number;
-  true: number;
-  pred: number;
-  probs: number[];
-  beat: number[];
-}
+import type { MisclassifiedBeat } from "./results.js";
 
 export interface Evaluation {
   report: ClassificationReport;
@@ -28,7 +21,7 @@ export function evaluateClassifier(classifier: BeatClassifier, set: BeatSet): Ev
 }
 
 /** Up to `limit` misclassified beats, spread over the (true, predicted) pairs so rare errors show too. */
-export function misclassifiedBeats(set: BeatSet, ev: Evaluation, k: number, limit = 48): Misclassified[] {
+export function misclassifiedBeats(set: BeatSet, ev: Evaluation, k: number, limit = 48): MisclassifiedBeat[] {
   const byPair = new Map<string, number[]>();
   for (let i = 0; i < set.count; i++) {
     if (set.y[i] === ev.predicted[i]) continue;
@@ -37,7 +30,7 @@ export function misclassifiedBeats(set: BeatSet, ev: Evaluation, k: number, limi
     if (list.length < limit) list.push(i);
     byPair.set(key, list);
   }
-  const out: Misclassified[] = [];
+  const out: MisclassifiedBeat[] = [];
   const lists = [...byPair.values()];
   for (let round = 0; out.length < limit && lists.some((l) => l.length > round); round++) {
     for (const l of lists) {

@@ -3,34 +3,9 @@
 // Convention: every ratio whose denominator is 0 is defined as 0 (e.g. the precision of a class
 // that is never predicted), as scikit-learn's zero_division=0 does.
 
-/** Square matrix of counts: rows are the true class, columns the predicted class. */
-export type ConfusionMatrix = number[][];
+import type { ClassificationReport, ClassMetrics, ConfusionMatrix } from "./results.js";
 
-export interface ClassMetrics {
-  class: string;
-  /** Beats whose true class is this one (the row sum). */
-  support: number;
-  /** TP / (TP + FN): recall. */
-  sensitivity: number;
-  /** TN / (TN + FP). */
-  specificity: number;
-  /** TP / (TP + FP): positive predictivity (+P). */
-  precision: number;
-  /** 2·TP / (2·TP + FP + FN): the harmonic mean of precision and sensitivity. */
-  f1: number;
-}
-
-/** The JSON of `ecg eval --json` and of a run's `test-eval.json`. */
-export interface ClassificationReport {
-  /** Correct / total. */
-  accuracy: number;
-  /** Unweighted mean of the per-class F1 over all classes (classes without support included, with F1 0). */
-  macroF1: number;
-  classes: string[];
-  perClass: ClassMetrics[];
-  /** Rows true, columns predicted, in the order of `classes`. */
-  confusion: ConfusionMatrix;
-}
+export type { ClassificationReport, ClassMetrics, ConfusionMatrix } from "./results.js";
 
 /** a / b, with 0/0 (and x/0) defined as 0. */
 function ratio(numerator: number, denominator: number): number {

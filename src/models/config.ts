@@ -1,19 +1,24 @@
 // The knobs of the seed's network family and its named presets (seed-model.md).
+import { z } from "zod";
 
-export interface ModelConfig {
+const positive = z.number().int().min(1);
+
+/** The model's knobs, as a checkpoint's metadata and a run's config.json hold them. */
+export const ModelConfigSchema = z.object({
   /** Base width. */
-  dim: number;
+  dim: positive,
   /** Residual blocks per floor. */
-  repeat: number;
+  repeat: positive,
   /** Groups of every 3-tap grouped conv. */
-  groups: number;
+  groups: positive,
   /** Floors per stage in stages 1-3. */
-  floors: number;
+  floors: positive,
   /** The proposed connection on (seed) or off (plain ResNeXt). */
-  connection: boolean;
+  connection: z.boolean(),
   /** Output classes. */
-  classes: number;
-}
+  classes: positive,
+});
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 export const PRESETS = {
   seed: { dim: 64, repeat: 3, groups: 32, floors: 4, connection: true, classes: 5 },
@@ -32,20 +37,16 @@ export function presetConfig(name: PresetName): ModelConfig {
 export function normalizeConfig(raw: unknown): ModelConfig {
   if (typeof raw !== "object" || raw === null) throw new Error("model config is not an object");
   const r = raw as Record<string, unknown>;
-  const int = (k: string): number => {
-    const v = r[k];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
-      throw new Error(`model config: '${k}' must be a positive integer`);
-    return v;
-  };
-  const config: ModelConfig = {
-    dim: int("dim"),
-    repeat: int("repeat"),
-    groups: int("groups"),
-    floors: int("floors"),
+  // PyTorch-side metadata may say "on"; anything else but true is off.
+  const parsed = ModelConfigSchema.safeParse({
+    ...r,
     connection: r["connection"] === true || r["connection"] === "on",
-    classes: int("classes"),
-  };
+  });
+  if (!parsed.success) {
+    const key = parsed.error.issues[0]?.path.join(".") ?? "";
+    throw new Error(`model config: '${key}' must be a positive integer`);
+  }
+  const config = parsed.data;
   if ((2 * config.dim) % config.groups !== 0)
     throw new Error(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
   return config;

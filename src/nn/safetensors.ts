@@ -7,18 +7,9 @@
 // Reading validates the way the reference (Rust) library does: tensors must tile the data exactly
 // (no overlap, no holes, no trailing bytes) and every byte size must equal shape × dtype size.
 // Every failure is a CheckpointError naming the file and, where there is one, the tensor.
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { endianness } from "node:os";
-import path from "node:path";
+import { AtomicFile } from "../atomic-file.js";
 import { CheckpointError } from "./errors.js";
 
 /** The typed array that holds each dtype's elements. F16, BF16 and the F8 types are kept as raw bits. */
@@ -344,8 +335,8 @@ function isNonNegativeInteger(value: unknown): value is number {
 export type TensorCollection = ReadonlyMap<string, SafeTensor> | Readonly<Record<string, SafeTensor>>;
 
 /**
- * Writes a safetensors file atomically: into a temporary file beside it, fsynced, then renamed over
- * `file`, so a crash leaves either the old file or the complete new one. Tensors are laid out in
+ * Writes a safetensors file atomically (src/atomic-file.ts: a temporary file beside it, fsynced, then
+ * renamed over `file`), so a crash leaves either the old file or the complete new one. Tensors are laid out in
  * sorted name order; the header is padded with spaces to a multiple of 8 bytes.
  */
 export function writeSafetensors(
@@ -354,30 +345,16 @@ export function writeSafetensors(
   metadata: Record<string, string> = {},
 ): void {
   const { prefix, parts } = layout(file, tensors, metadata);
-  const dir = path.dirname(path.resolve(file));
-  const temp = path.join(
-    dir,
-    `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
-  );
-  let fd: number | undefined;
+  let out: AtomicFile | undefined;
   try {
-    fd = openSync(temp, "wx");
-    writeFully(fd, prefix);
-    for (const part of parts) writeFully(fd, part);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, file);
+    out = new AtomicFile(file);
+    out.write(prefix);
+    for (const part of parts) out.write(part);
+    out.commit();
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone (or never created): nothing to clean up
-    }
+    out?.abort();
     throw new CheckpointError(file, "io", `cannot write: ${(err as Error).message}`, undefined, err);
   }
-  syncDirectory(dir);
 }
 
 /** The bytes of a safetensors file, in memory. */
@@ -470,24 +447,6 @@ function checkTensor(file: string, name: string, tensor: SafeTensor): void {
       `${tensor.data.length} elements but shape [${tensor.shape.join(", ")}] needs ${expected}`,
       name,
     );
-  }
-}
-
-function writeFully(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
-}
-
-/** Makes the rename itself durable; best effort (not every platform lets a directory be fsynced). */
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, "r");
-    fsyncSync(fd);
-  } catch {
-    // e.g. Windows: directories cannot be opened for fsync; the rename is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,7 +1,10 @@
 // The report's Vega-Lite specs: training curves, the two-run validation-loss overlay, the confusion heat
 // map and the gallery of misclassified beats. Pure data → spec; rendering is vega-svg.ts's job.
 import type { TopLevelSpec } from "vega-lite";
-import type { EpochMetrics, MisclassifiedBeat } from "./run-dir.js";
+import type {
+  StoredEpochMetrics as EpochMetrics,
+  StoredMisclassifiedBeat as MisclassifiedBeat,
+} from "../run-dir/read.js";
 
 const WIDTH = 400;
 const HEIGHT = 230;

@@ -2,6 +2,13 @@
 // run, or comparing two runs with their validation-loss curves on one plot as the seed does.
 import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
+import type {
+  StoredEpochMetrics as EpochMetrics,
+  StoredRunConfig as RunConfig,
+  RunDir,
+  StoredTestEval as TestEval,
+} from "../run-dir/read.js";
+import { DataConfigSchema, RunConfigSchema } from "../run-dir/schema.js";
 import { CLASS_NAMES } from "../vocabulary.js";
 import { type Cell, escapeHtml, fixed, keyValueTable, page, percent, table } from "./html.js";
 import {
@@ -11,7 +18,6 @@ import {
   misclassifiedGallerySpec,
   valLossOverlaySpec,
 } from "./plots.js";
-import type { EpochMetrics, RunConfig, RunDir, TestEval } from "./run-dir.js";
 import { renderVegaLite } from "./vega-svg.js";
 
 export interface ReportRun {
@@ -64,7 +70,7 @@ function bestEpoch(
   let best: EpochMetrics | undefined;
   for (const m of metrics) {
     const v = m[key];
-    if (v === undefined) continue;
+    if (v === undefined || !Number.isFinite(v)) continue;
     const b = best?.[key];
     if (b === undefined || (lowest ? v < b : v > b)) best = m;
   }
@@ -193,31 +199,15 @@ function show(v: unknown): string {
   return String(v);
 }
 
-const KNOWN_CONFIG_KEYS = new Set([
-  "preset",
-  "model",
-  "data",
-  "optimizer",
-  "loss",
-  "epochs",
-  "batch",
-  "seed",
-  "device",
-  "threads",
-  "version",
-  "startedAt",
-]);
-
-const KNOWN_DATA_KEYS = new Set(["dir", "split", "seed", "train", "val", "test", "classCounts"]);
-
+/** config.json's rows; its own keys first, then any the schema does not declare (a newer version's). */
 function configTable(c: RunConfig): string {
-  const raw = c.raw;
   const rows: [string, Cell][] = [
     ["preset", c.preset ?? "—"],
-    ["model", show(raw["model"])],
-    ["optimizer", show(raw["optimizer"])],
-    ["loss", show(raw["loss"])],
+    ["model", show(c.model)],
+    ["optimizer", show(c.optimizer)],
+    ["loss", show(c.loss)],
     ["epochs", show(c.epochs)],
+    ["max steps", c.maxSteps ? show(c.maxSteps) : "no limit"],
     ["batch", show(c.batch)],
     ["seed", show(c.seed)],
     ["device", show(c.device)],
@@ -225,7 +215,11 @@ function configTable(c: RunConfig): string {
     ["ecg-beats version", show(c.version)],
     ["started", show(c.startedAt)],
   ];
-  for (const [k, v] of Object.entries(raw)) if (!KNOWN_CONFIG_KEYS.has(k)) rows.push([k, show(v)]);
+  for (const o of c.overrides ?? []) {
+    const changes = Object.entries(o.changes).map(([k, v]) => `${k} ${show(v.from)} → ${show(v.to)}`);
+    rows.push([`resumed after epoch ${o.epoch}`, `${changes.join(", ")} (${o.at})`]);
+  }
+  for (const [k, v] of Object.entries(c.raw)) if (!(k in RunConfigSchema.shape)) rows.push([k, show(v)]);
   return keyValueTable(rows, 'class="kv config"');
 }
 
@@ -236,6 +230,8 @@ function dataTables(c: RunConfig): string {
     ["data directory", show(d.dir)],
     ["split", show(d.split)],
     ["split seed", show(d.seed)],
+    ["validation fraction", show(d.valFraction)],
+    ["beats used", d.limitBeats ? `a stratified sample of ${d.limitBeats}` : "all"],
     [
       "beats (train / val / test)",
       [d.train, d.val, d.test].map((n) => (n === undefined ? "—" : n)).join(" / "),
@@ -243,7 +239,8 @@ function dataTables(c: RunConfig): string {
   ];
   const rawData = c.raw["data"];
   if (rawData !== null && typeof rawData === "object") {
-    for (const [k, v] of Object.entries(rawData)) if (!KNOWN_DATA_KEYS.has(k)) facts.push([k, show(v)]);
+    for (const [k, v] of Object.entries(rawData))
+      if (!(k in DataConfigSchema.shape)) facts.push([k, show(v)]);
   }
   const kv = keyValueTable(facts);
   const cite =
@@ -280,9 +277,9 @@ function epochTable(metrics: EpochMetrics[]): string {
     fixed(m.valLoss),
     percent(m.valAcc),
     fixed(m.valMacroF1, 3),
-    m.lr === undefined ? "—" : m.lr.toExponential(2),
-    m.seconds === undefined ? "—" : m.seconds.toFixed(1),
-    m.samplesPerSec === undefined ? "—" : Math.round(m.samplesPerSec),
+    m.lr === undefined || !Number.isFinite(m.lr) ? "—" : m.lr.toExponential(2),
+    fixed(m.seconds, 1),
+    fixed(m.samplesPerSec, 0),
   ]);
   return `<details><summary>Per-epoch numbers</summary>
 ${table(["epoch", "train loss", "train acc", "val loss", "val acc", "val macro-F1", "lr", "seconds", "samples/s"], rows, 'class="epochs"')}

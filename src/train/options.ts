@@ -1,10 +1,11 @@
-// Everything a training run is configured by; saved as the run's config.json.
+// Everything a training run is configured by (recorded in the run's config.json), and how each setting
+// behaves when a run is resumed.
 import type { Device } from "../engine/index.js";
 import type { ModelConfig, PresetName } from "../models/config.js";
-import type { ScheduleName } from "../nn/optim/index.js";
+import type { ScheduleName } from "../nn/optim/schedule.js";
+import type { LossName, OptimizerName } from "../run-dir/schema.js";
 
-export type OptimizerName = "adabound" | "amsbound" | "adam" | "adamw";
-export type LossName = "focal" | "ce";
+export type { LossName, OptimizerName } from "../run-dir/schema.js";
 
 export interface TrainOptions {
   dataDir: string;
@@ -32,8 +33,49 @@ export interface TrainOptions {
   threads: number;
   /** Stop after this many minutes (at an epoch boundary); 0 for no limit. */
   maxMinutes: number;
+  /** Stop after this many optimizer steps in all (a partial last epoch is validated and checkpointed); 0 or absent for no limit. */
+  maxSteps?: number;
+  /** Train on a stratified seeded sample of this many beats of the training side; 0 or absent for all. */
+  limitBeats?: number;
+  /** Continue the run in outDir from its last checkpoint. */
   resume: boolean;
+  /** Start afresh in an outDir that holds a run, removing that run's files. */
+  overwrite?: boolean;
 }
+
+/** The settings a run is made of (not where it is, nor how this process treats the directory). */
+export type SettingKey = Exclude<keyof TrainOptions, "outDir" | "model" | "resume" | "overwrite">;
+
+/**
+ * How each setting behaves on --resume, with its command-line name: "fixed" (the checkpoint or the
+ * data split depends on it: it cannot change), "override" (changes only when --override names it, and
+ * the change is recorded), "free" (a property of this process, not of the run: it may change; a change
+ * is recorded).
+ */
+export const SETTINGS: Record<SettingKey, { flag: string; onResume: "fixed" | "override" | "free" }> = {
+  dataDir: { flag: "data", onResume: "fixed" },
+  preset: { flag: "preset", onResume: "fixed" },
+  batch: { flag: "batch", onResume: "fixed" },
+  valFraction: { flag: "val-fraction", onResume: "fixed" },
+  seed: { flag: "seed", onResume: "fixed" },
+  limitBeats: { flag: "limit-beats", onResume: "fixed" },
+  optimizer: { flag: "optimizer", onResume: "fixed" },
+  epochs: { flag: "epochs", onResume: "override" },
+  maxSteps: { flag: "max-steps", onResume: "override" },
+  lr: { flag: "lr", onResume: "override" },
+  finalLr: { flag: "final-lr", onResume: "override" },
+  weightDecay: { flag: "weight-decay", onResume: "override" },
+  schedule: { flag: "schedule", onResume: "override" },
+  warmupEpochs: { flag: "warmup-epochs", onResume: "override" },
+  loss: { flag: "loss", onResume: "override" },
+  gamma: { flag: "gamma", onResume: "override" },
+  alpha: { flag: "alpha", onResume: "override" },
+  fullFocal: { flag: "full-focal", onResume: "override" },
+  device: { flag: "device", onResume: "free" },
+  threads: { flag: "threads", onResume: "free" },
+  maxMinutes: { flag: "max-minutes", onResume: "free" },
+};
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
 /** Per-preset epochs when none is given: the seed's 200 for its GPU models, a CPU budget for compact. */
 export function defaultEpochs(preset: PresetName): number {

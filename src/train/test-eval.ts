@@ -1,13 +1,13 @@
 // After training: the best checkpoint scored on the dataset's test side, written into the run
 // directory as test-eval.json and misclassified.json (what `ecg report` shows).
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadSplit } from "../dataset/beats.js";
 import type { Device } from "../engine/index.js";
 import { evaluateClassifier, misclassifiedBeats } from "../eval/evaluate.js";
 import type { ClassificationReport } from "../eval/metrics.js";
 import { loadClassifier } from "../models/classifier.js";
-import { BEST_CHECKPOINT } from "./trainer.js";
+import { RUN_FILES } from "../run-dir/schema.js";
+import { writeMisclassified, writeTestEval } from "../run-dir/write.js";
 
 export function evaluateRunOnTest(
   runDir: string,
@@ -15,12 +15,11 @@ export function evaluateRunOnTest(
   opts: { device?: Device; threads?: number } = {},
 ): ClassificationReport {
   const test = loadSplit(dataDir, "test");
-  const classifier = loadClassifier(path.join(runDir, BEST_CHECKPOINT), opts);
+  const classifier = loadClassifier(path.join(runDir, RUN_FILES.best), opts);
   try {
     const ev = evaluateClassifier(classifier, test);
-    writeFileSync(path.join(runDir, "test-eval.json"), `${JSON.stringify(ev.report, null, 2)}\n`);
-    const wrong = misclassifiedBeats(test, ev, classifier.classes.length);
-    writeFileSync(path.join(runDir, "misclassified.json"), `${JSON.stringify(wrong)}\n`);
+    writeMisclassified(runDir, misclassifiedBeats(test, ev, classifier.classes.length));
+    writeTestEval(runDir, ev.report);
     return ev.report;
   } finally {
     classifier.dispose();

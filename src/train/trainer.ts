@@ -1,14 +1,14 @@
 // The training loop: shuffled mini-batches from tensors held in memory, a stratified validation
 // split carved from the training side, per-epoch metrics, the best checkpoint by validation
 // macro-F1, and a resumable last checkpoint (model + optimizer + loop state in ONE atomically
-// written file, so an interrupt at any moment leaves a consistent one behind).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+// written file, so an interrupt at any moment leaves a consistent one behind). It writes into a run
+// directory its caller owns (train-run.ts claims it); the files are those of src/run-dir/.
+import { mkdirSync } from "node:fs";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BeatSet } from "../dataset/beats.js";
-import { loadSplit } from "../dataset/beats.js";
+import { loadSplit, selectBeats } from "../dataset/beats.js";
 import { Random } from "../dataset/random.js";
-import { stratifiedSplit } from "../dataset/split.js";
+import { stratifiedSample, stratifiedSplit } from "../dataset/split.js";
 import {
   checkDevice,
   type Device,
@@ -20,42 +20,24 @@ import {
   tidy,
 } from "../engine/index.js";
 import { classificationReport, confusionMatrix } from "../eval/metrics.js";
-import { loadCheckpoint, safeFromTensor, saveCheckpoint, tensorFromSafe } from "../models/checkpoint.js";
 import { SeedNet } from "../models/seed-net.js";
 import { crossEntropy, focalLoss } from "../nn/losses.js";
 import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/index.js";
-import type { SafeTensor } from "../nn/safetensors.js";
-import { PROJECT_VERSION } from "../version.js";
+import { MetricsLog } from "../run-dir/metrics-log.js";
+import type { DataConfig, EpochMetrics, LoopState } from "../run-dir/schema.js";
+import { writeRunConfig } from "../run-dir/write.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
+import { loadResumePoint, saveBestCheckpoint, saveLastCheckpoint } from "./last-checkpoint.js";
 import type { TrainOptions } from "./options.js";
+import { checkpointProvenance, dataConfig, runConfig } from "./run-config.js";
 
-export const LAST_CHECKPOINT = "last.safetensors";
-export const BEST_CHECKPOINT = "best.safetensors";
-const OPTIM_PREFIX = "__optim__.";
-
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAcc: number;
-  valLoss: number;
-  valAcc: number;
-  valMacroF1: number;
-  lr: number;
-  seconds: number;
-  samplesPerSec: number;
-}
-
-/** Where the loop stands; saved in the last checkpoint's metadata. */
-interface LoopState {
-  epoch: number;
-  step: number;
-  lr: number;
-  bestMacroF1: number;
-  bestEpoch: number;
-}
+/** A file of the run committed to the disk: the metrics line, the last or the best checkpoint. */
+export type RunCommit = "metrics" | "last" | "best";
 
 export interface TrainHooks {
   onStart?(info: {
+    /** The options the run goes with. */
+    options: TrainOptions;
     trainCount: number;
     valCount: number;
     batchesPerEpoch: number;
@@ -73,11 +55,22 @@ export interface TrainHooks {
   onEpoch?(m: EpochMetrics, isBest: boolean): void;
   /** Polled between batches; true stops the run before the next batch (the last checkpoint stays intact). */
   shouldStop?(): boolean;
+  /**
+   * The data is loaded and split, nothing is written yet: the last moment to refuse (a throw ends the
+   * run with the directory untouched).
+   */
+  onDataReady?(data: DataConfig): void;
+  /** Something the user should know that is not progress (a repair made on resume). */
+  onNote?(note: string): void;
+  /** After each file of an epoch is committed, in the order they are (what a kill test stops at). */
+  onCommit?(what: RunCommit, epoch: number): void;
 }
 
 export interface TrainResult {
   epochsDone: number;
+  /** The run ended before its last epoch: asked to (shouldStop) or at a budget (--max-minutes, --max-steps). */
   stopped: boolean;
+  stoppedBy?: "request" | "max-minutes" | "max-steps";
   best: { epoch: number; macroF1: number };
   history: EpochMetrics[];
 }
@@ -91,12 +84,7 @@ interface DeviceSet {
 }
 
 function toDeviceSet(set: BeatSet, rows: Int32Array, device: Device): DeviceSet {
-  const x = new Float32Array(rows.length * BEAT_LENGTH);
-  const labels = new Uint8Array(rows.length);
-  rows.forEach((r, i) => {
-    x.set(set.x.subarray(r * BEAT_LENGTH, (r + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
-    labels[i] = set.y[r]!;
-  });
+  const { x, y: labels } = selectBeats(set, rows);
   return tidy(() => {
     let xt = Tensor.fromArray(x, [rows.length, 1, BEAT_LENGTH]);
     let yt = Tensor.int64(labels);
@@ -106,6 +94,11 @@ function toDeviceSet(set: BeatSet, rows: Int32Array, device: Device): DeviceSet 
     }
     return { x: keep(xt), y: keep(yt), labels, count: rows.length };
   });
+}
+
+/** The beats training uses: all, or a stratified seeded sample of `limit` of them. */
+function limitBeats(set: BeatSet, limit: number, seed: number): BeatSet {
+  return limit <= 0 || limit >= set.count ? set : selectBeats(set, stratifiedSample(set.y, limit, seed));
 }
 
 function makeOptimizer(opts: TrainOptions, model: SeedNet): Optimizer {
@@ -130,62 +123,6 @@ function lossFn(opts: TrainOptions): (logits: Tensor, y: Tensor) => Tensor {
   if (opts.loss === "ce") return crossEntropy;
   return (logits, y) =>
     focalLoss(logits, y, { alpha: opts.alpha, gamma: opts.gamma, detachModulating: !opts.fullFocal });
-}
-
-/** The run's config.json: what the report shows as provenance. */
-function runConfig(
-  opts: TrainOptions,
-  counts: { train: number[]; val: number[]; test?: number[] },
-  dataMeta: unknown,
-) {
-  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-  return {
-    preset: opts.preset,
-    model: opts.model,
-    data: {
-      dir: path.resolve(opts.dataDir),
-      ...(typeof dataMeta === "object" && dataMeta !== null
-        ? {
-            split: (dataMeta as Record<string, unknown>)["split"],
-            seed: (dataMeta as Record<string, unknown>)["seed"],
-          }
-        : {}),
-      valFraction: opts.valFraction,
-      train: sum(counts.train),
-      val: sum(counts.val),
-      ...(counts.test ? { test: sum(counts.test) } : {}),
-      classCounts: counts,
-    },
-    optimizer: {
-      name: opts.optimizer,
-      lr: opts.lr,
-      finalLr: opts.finalLr,
-      weightDecay: opts.weightDecay,
-      schedule: opts.schedule,
-      warmupEpochs: opts.warmupEpochs,
-    },
-    loss:
-      opts.loss === "focal"
-        ? { name: "focal", gamma: opts.gamma, alpha: opts.alpha, detachModulating: !opts.fullFocal }
-        : { name: "ce" },
-    epochs: opts.epochs,
-    batch: opts.batch,
-    seed: opts.seed,
-    device: opts.device,
-    threads: opts.threads,
-    version: PROJECT_VERSION,
-    startedAt: new Date().toISOString(),
-  };
-}
-
-function readDataMeta(dir: string): unknown {
-  const f = path.join(dir, "mitbih_dataset.json");
-  if (!existsSync(f)) return { split: "external CSV" };
-  try {
-    return JSON.parse(readFileSync(f, "utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Validation pass: mean loss, accuracy, macro-F1 (eval mode, no autograd). */
@@ -217,29 +154,16 @@ function validate(
   return { loss: lossSum / Math.max(1, set.count), acc: report.accuracy, macroF1: report.macroF1 };
 }
 
-function saveLast(
-  file: string,
-  model: SeedNet,
-  optimizer: Optimizer,
-  state: LoopState,
-  provenance: Record<string, unknown>,
-): void {
-  const extras = new Map<string, SafeTensor>();
-  for (const [k, t] of optimizer.stateDict()) extras.set(OPTIM_PREFIX + k, safeFromTensor(t));
-  saveCheckpoint(file, model, { provenance: { ...provenance, loop: state }, extras });
-}
-
 export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   checkDevice(opts.device);
   setNumThreads(opts.threads);
   mkdirSync(opts.outDir, { recursive: true });
-  const lastFile = path.join(opts.outDir, LAST_CHECKPOINT);
-  const bestFile = path.join(opts.outDir, BEST_CHECKPOINT);
-  const metricsFile = path.join(opts.outDir, "metrics.jsonl");
-  const configFile = path.join(opts.outDir, "config.json");
+  const metricsLog = new MetricsLog(opts.outDir);
+  const maxSteps = opts.maxSteps ?? 0;
 
-  // Data: the training side, split (stratified, seeded) into train and validation.
-  const full = loadSplit(opts.dataDir, "train");
+  // Data: the training side (or a stratified seeded sample of it, --limit-beats), split (stratified,
+  // seeded) into train and validation.
+  const full = limitBeats(loadSplit(opts.dataDir, "train"), opts.limitBeats ?? 0, opts.seed);
   const { train: trainRows, test: valRows } = stratifiedSplit(full.y, opts.valFraction, opts.seed);
   const trainSet = toDeviceSet(full, trainRows, opts.device);
   const valSet = toDeviceSet(full, valRows, opts.device);
@@ -257,58 +181,47 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   let state: LoopState = { epoch: 0, step: 0, lr: opts.lr, bestMacroF1: -1, bestEpoch: 0 };
   let history: EpochMetrics[] = [];
   const counts = { train: classCounts(trainSet.labels), val: classCounts(valSet.labels) };
-  const config = runConfig(opts, counts, readDataMeta(opts.dataDir));
+  // A resumed run keeps its config.json (the caller records overrides in it); a new one writes it.
+  const config = runConfig(opts, dataConfig(opts, counts));
 
-  if (opts.resume && existsSync(lastFile)) {
-    const loaded = loadCheckpoint(lastFile);
-    model.dispose();
-    model = loaded.model;
-    if (opts.device !== "cpu") model.to(opts.device);
-    optimizer.dispose();
-    optimizer = makeOptimizer(opts, model);
-    const loop = (loaded.info.provenance?.["loop"] ?? undefined) as LoopState | undefined;
-    if (!loop) throw new Error(`${lastFile}: no loop state to resume from`);
-    state = loop;
-    tidy(() => {
-      const optimState = new Map<string, Tensor>();
-      for (const [k, v] of loaded.info.extras)
-        if (k.startsWith(OPTIM_PREFIX)) optimState.set(k.slice(OPTIM_PREFIX.length), tensorFromSafe(v));
-      optimizer.loadStateDict(optimState, state.step, state.lr);
-    });
-    if (existsSync(metricsFile)) {
-      history = readFileSync(metricsFile, "utf8")
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l) as EpochMetrics)
-        .filter((m) => m.epoch <= state.epoch);
+  hooks.onDataReady?.(config.data);
+  if (opts.resume) {
+    const point = loadResumePoint(opts.outDir, (note) => hooks.onNote?.(note));
+    if (point) {
+      model.dispose();
+      model = point.model;
+      if (opts.device !== "cpu") model.to(opts.device);
+      optimizer.dispose();
+      optimizer = makeOptimizer(opts, model);
+      state = point.loop;
+      point.restoreOptimizer(optimizer);
     }
+    const resumed = metricsLog.resumeAt(state.epoch);
+    history = resumed.history;
+    if (resumed.dropped > 0)
+      hooks.onNote?.(`${resumed.dropped} line(s) past the last checkpoint dropped from metrics.jsonl`);
   } else {
-    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+    writeRunConfig(opts.outDir, config);
+    metricsLog.start();
   }
-  writeFileSync(metricsFile, history.map((m) => `${JSON.stringify(m)}\n`).join(""));
 
   hooks.onStart?.({
+    options: opts,
     trainCount: trainSet.count,
     valCount: valSet.count,
     batchesPerEpoch,
     startEpoch: state.epoch + 1,
     params: model.parameterCount(),
   });
-  const provenance = {
-    config: {
-      preset: opts.preset,
-      data: config.data,
-      optimizer: config.optimizer,
-      loss: config.loss,
-      batch: opts.batch,
-      seed: opts.seed,
-    },
-  };
-  let stopped = false;
+  let stoppedBy: TrainResult["stoppedBy"];
   const started = performance.now();
 
   model.train();
-  for (let epoch = state.epoch + 1; epoch <= opts.epochs && !stopped; epoch++) {
+  for (let epoch = state.epoch + 1; epoch <= opts.epochs && !stoppedBy; epoch++) {
+    if (maxSteps > 0 && state.step >= maxSteps) {
+      stoppedBy = "max-steps";
+      break;
+    }
     const t0 = performance.now();
     // Seeds per epoch, so a resumed run draws the same shuffles and dropout masks as an uninterrupted one.
     manualSeed(opts.seed * 1009 + epoch);
@@ -319,7 +232,7 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
     let seen = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
       if (hooks.shouldStop?.()) {
-        stopped = true;
+        stoppedBy = "request";
         break;
       }
       const rows = order.subarray(b * opts.batch, Math.min(trainSet.count, (b + 1) * opts.batch));
@@ -348,10 +261,15 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
         acc: correct / seen,
         lr: optimizer.lr,
       });
+      // --max-steps ends the epoch here: validated and checkpointed like a whole one.
+      if (maxSteps > 0 && state.step >= maxSteps) {
+        if (b + 1 < batchesPerEpoch || epoch < opts.epochs) stoppedBy = "max-steps";
+        break;
+      }
       // Let signal handlers (Ctrl-C) run between batches.
       if (b % 8 === 7) await yieldToEventLoop();
     }
-    if (stopped) break;
+    if (stoppedBy === "request") break;
     const val = validate(model, valSet, loss, classes);
     const seconds = (performance.now() - t0) / 1000;
     const m: EpochMetrics = {
@@ -375,22 +293,25 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
       lr: optimizer.lr,
       ...(isBest ? { bestMacroF1: val.macroF1, bestEpoch: epoch } : {}),
     };
-    const metricsProvenance = {
-      ...provenance,
-      epochs: epoch,
-      version: PROJECT_VERSION,
-      metrics: { valAcc: val.acc, valMacroF1: val.macroF1, valLoss: val.loss },
-    };
-    if (isBest) saveCheckpoint(bestFile, model, { provenance: metricsProvenance });
-    saveLast(lastFile, model, optimizer, state, metricsProvenance);
-    writeFileSync(metricsFile, `${JSON.stringify(m)}\n`, { flag: "a" });
+    // The line first (fsynced), then the last checkpoint (the epoch's commit point), then the best:
+    // see last-checkpoint.ts for why this order survives a kill between any two.
+    const provenance = checkpointProvenance(config, m);
+    metricsLog.append(m);
+    hooks.onCommit?.("metrics", epoch);
+    saveLastCheckpoint(opts.outDir, model, optimizer, state, provenance);
+    hooks.onCommit?.("last", epoch);
+    if (isBest) {
+      saveBestCheckpoint(opts.outDir, model, provenance);
+      hooks.onCommit?.("best", epoch);
+    }
     hooks.onEpoch?.(m, isBest);
     if (
+      !stoppedBy &&
       opts.maxMinutes > 0 &&
       (performance.now() - started) / 60000 >= opts.maxMinutes &&
       epoch < opts.epochs
     ) {
-      stopped = true;
+      stoppedBy = "max-minutes";
     }
   }
 
@@ -402,7 +323,8 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   }
   return {
     epochsDone: state.epoch,
-    stopped,
+    stopped: stoppedBy !== undefined,
+    ...(stoppedBy && { stoppedBy }),
     best: { epoch: state.bestEpoch, macroF1: state.bestMacroF1 },
     history,
   };

@@ -1,9 +1,6 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
-import path from "node:path";
-import { writeFileOrFail } from "../../atomic-file.js";
-import { buildReportHtml } from "../../report/report.js";
-import { readRunDir } from "../../report/run-dir.js";
+import { writeRunReport } from "../../report/write-report.js";
 import { stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -25,10 +22,6 @@ export const command: Command = {
     const dirs = args.positionals;
     if (dirs.length === 0) throw new UsageError("give a run directory: ecg report RUN_DIR [RUN_DIR2]");
     if (dirs.length > 2) throw new UsageError(`at most two run directories, got ${dirs.length}`);
-    const runs = dirs.map((d) => ({ run: readRunDir(d), shownPath: displayPath(path.resolve(d)) }));
-    const output = path.resolve(stringOpt(args, "output") ?? path.join(runs[0]!.run.dir, "report.html"));
-    const html = await buildReportHtml(runs);
-    writeFileOrFail(output, html, "report", displayPath(output));
-    println(displayPath(output));
+    println(displayPath(await writeRunReport(dirs, stringOpt(args, "output"))));
   },
 };

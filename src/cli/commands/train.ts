@@ -1,15 +1,22 @@
-// `ecg train`: trains a preset on a dataset directory and writes a run directory.
+// `ecg train`: parses the options, runs the training service (src/train/train-run.ts) and prints.
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { loadSplit } from "../../dataset/beats.js";
-import { EngineUnavailableError } from "../../engine/native.js";
+import { InterruptedError } from "../../errors.js";
 import { formatReport } from "../../eval/metrics.js";
 import { PRESET_NAMES, type PresetName, presetConfig } from "../../models/config.js";
 import { SEED_GAMMA } from "../../nn/losses.js";
 import { ADAMW_WEIGHT_DECAY } from "../../nn/optim/index.js";
-import { defaultEpochs, type LossName, type OptimizerName, type TrainOptions } from "../../train/options.js";
-import { evaluateRunOnTest } from "../../train/test-eval.js";
-import { BEST_CHECKPOINT, train } from "../../train/trainer.js";
+import { SCHEDULE_NAMES } from "../../nn/optim/schedule.js";
+import { LOSS_NAMES, OPTIMIZER_NAMES, RUN_FILES } from "../../run-dir/schema.js";
+import {
+  defaultEpochs,
+  SETTING_KEYS,
+  SETTINGS,
+  type SettingKey,
+  type TrainOptions,
+} from "../../train/options.js";
+import { settingByFlag } from "../../train/resume-options.js";
+import { trainRun } from "../../train/train-run.js";
 import { CLASS_NAMES, N_CLASSES, SEED_ALPHA } from "../../vocabulary.js";
 import { boolOpt, choiceOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
@@ -29,18 +36,16 @@ function parseAlpha(raw: string | undefined): number[] {
 
 export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
   const preset = choiceOpt<PresetName>(args, "preset", PRESET_NAMES, "compact");
-  const dataDir = requireString(args, "data");
-  const optimizer = choiceOpt<OptimizerName>(
-    args,
-    "optimizer",
-    ["adabound", "amsbound", "adam", "adamw"],
-    "adabound",
-  );
+  const resume = boolOpt(args, "resume");
+  const out = stringOpt(args, "out");
+  if (resume && out === undefined)
+    throw new UsageError("--resume needs --out: the run directory to continue");
+  const optimizer = choiceOpt(args, "optimizer", OPTIMIZER_NAMES, "adabound");
   return {
-    dataDir,
+    // A resumed run takes its data directory from its config.json.
+    dataDir: resume ? (stringOpt(args, "data") ?? "") : requireString(args, "data"),
     outDir:
-      stringOpt(args, "out") ??
-      path.join("runs", `${preset}-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`),
+      out ?? path.join("runs", `${preset}-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`),
     preset,
     model: presetConfig(preset),
     epochs: numberOpt(args, "epochs", defaultEpochs(preset), { integer: true, min: 1 }),
@@ -49,25 +54,50 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
     finalLr: numberOpt(args, "final-lr", 0.1, { min: 0 }),
     weightDecay: numberOpt(args, "weight-decay", optimizer === "adamw" ? ADAMW_WEIGHT_DECAY : 0, { min: 0 }),
     optimizer,
-    loss: choiceOpt<LossName>(args, "loss", ["focal", "ce"], "focal"),
+    loss: choiceOpt(args, "loss", LOSS_NAMES, "focal"),
     gamma: numberOpt(args, "gamma", SEED_GAMMA, { min: 0 }),
     alpha: parseAlpha(stringOpt(args, "alpha")),
     fullFocal: boolOpt(args, "full-focal"),
-    schedule: choiceOpt(args, "schedule", ["constant", "cosine", "step"] as const, "constant"),
+    schedule: choiceOpt(args, "schedule", SCHEDULE_NAMES, "constant"),
     warmupEpochs: numberOpt(args, "warmup-epochs", 0, { min: 0 }),
     valFraction: numberOpt(args, "val-fraction", 0.1, { min: 0.01, max: 0.5 }),
     seed: numberOpt(args, "seed", 1, { integer: true, min: 0 }),
     device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
     threads: numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 }),
     maxMinutes: numberOpt(args, "max-minutes", 0, { min: 0 }),
-    resume: boolOpt(args, "resume"),
+    maxSteps: numberOpt(args, "max-steps", 0, { integer: true, min: 0 }),
+    limitBeats: numberOpt(args, "limit-beats", 0, { integer: true, min: 1 }),
+    resume,
+    overwrite: boolOpt(args, "overwrite"),
   };
+}
+
+/** The settings given on the command line, and those --override names. */
+function givenSettings(args: ParsedArgs): { given: Set<SettingKey>; override: Set<SettingKey> } {
+  const given = new Set(SETTING_KEYS.filter((k) => args.values[SETTINGS[k].flag] !== undefined));
+  const raw = stringOpt(args, "override");
+  if (raw !== undefined && !boolOpt(args, "resume"))
+    throw new UsageError("--override only applies to --resume (a new run takes every option as given)");
+  const override = new Set<SettingKey>();
+  for (const flag of (raw ?? "")
+    .split(",")
+    .map((f) => f.trim().replace(/^--/, ""))
+    .filter(Boolean)) {
+    const key = settingByFlag(flag);
+    if (!key)
+      throw new UsageError(
+        `--override ${flag}: no such option (${SETTING_KEYS.map((k) => SETTINGS[k].flag).join(", ")})`,
+      );
+    override.add(key);
+  }
+  return { given, override };
 }
 
 export const command: Command = {
   name: "train",
   summary: "train a model; writes a run directory (checkpoints, metrics log, config)",
-  usage: "train --data DIR --preset compact|seed|seed-resnext [options]",
+  usage:
+    "train --data DIR --preset compact|seed|seed-resnext [--out DIR] [options]\n       ecg train --out DIR --resume [--override OPTIONS ...]",
   options: {
     data: { type: "string" },
     preset: { type: "string" },
@@ -88,8 +118,12 @@ export const command: Command = {
     device: { type: "string" },
     threads: { type: "string" },
     "max-minutes": { type: "string" },
+    "max-steps": { type: "string" },
+    "limit-beats": { type: "string" },
     out: { type: "string" },
     resume: { type: "boolean" },
+    overwrite: { type: "boolean" },
+    override: { type: "string" },
     "no-test": { type: "boolean" },
   },
   optionHelp: {
@@ -100,34 +134,36 @@ export const command: Command = {
     lr: "learning rate (default 1e-3)",
     "final-lr": "AdaBound's final learning rate (default 0.1)",
     "weight-decay": `L2 penalty (AdamW: decoupled; default 0, AdamW ${ADAMW_WEIGHT_DECAY})`,
-    optimizer: "adabound (default), amsbound, adam, adamw",
+    optimizer: `${OPTIMIZER_NAMES.join(", ")} (default adabound)`,
     loss: "focal (default: gamma 2, the seed's alpha) or ce",
     gamma: "focal-loss gamma (default 2; 0 = weighted cross-entropy)",
     alpha: `focal-loss class weights ${CLASS_NAMES.join(",")} (default ${SEED_ALPHA.join(",")})`,
     "full-focal": "differentiate through (1-p)^gamma too (the seed detaches it)",
-    schedule: "learning-rate schedule: constant (default), cosine, step",
+    schedule: `learning-rate schedule: ${SCHEDULE_NAMES.join(", ")} (default constant)`,
     "warmup-epochs": "linear warm-up epochs (default 0)",
     "val-fraction": "stratified validation fraction of the training side (default 0.1)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
     threads: "CPU threads (default: all cores)",
     "max-minutes": "stop at the first epoch end past this budget (default: none)",
-    out: "run directory (default runs/<preset>-<time>)",
-    resume: "continue the run in --out from its last complete epoch",
+    "max-steps": "stop after N optimizer steps in all, validating and checkpointing there (a quick try)",
+    "limit-beats": "train on a stratified seeded sample of N beats of the training side (a quick try)",
+    out: "run directory (default runs/<preset>-<time>); one that holds a run needs --resume or --overwrite",
+    resume: "continue the run in --out from its last complete epoch, with the settings of its config.json",
+    overwrite: "start afresh in an --out that holds a run (its run files are removed, nothing else)",
+    override:
+      "with --resume: the options that may differ from the run's, e.g. epochs,lr (recorded in config.json)",
     "no-test": "skip the final evaluation on mitbih_test.csv",
   },
   examples: [
     "ecg train --data data/kaggle --preset compact --epochs 14 --out runs/compact-kaggle",
-    "ecg train --data data/kaggle --preset seed --device cuda --epochs 1 --out runs/seed",
-    "ecg train --data data/kaggle --preset compact --out runs/compact-kaggle --resume",
+    "ecg train --data data/kaggle --preset compact --max-steps 50 --limit-beats 5000 --out runs/try --overwrite",
+    "ecg train --out runs/compact-kaggle --resume",
+    "ecg train --out runs/compact-kaggle --resume --epochs 30 --override epochs",
   ],
   async run(args) {
-    const opts = trainOptionsFrom(args);
-    if (opts.device === "cuda") {
-      const { cudaIsAvailable } = await import("../../engine/index.js");
-      if (!cudaIsAvailable())
-        throw new EngineUnavailableError("--device cuda: this libtorch build sees no CUDA device");
-    }
+    const options = trainOptionsFrom(args);
+    const { given, override } = givenSettings(args);
     let stopRequested = false;
     const onSigint = () => {
       if (stopRequested) process.exit(130);
@@ -138,58 +174,62 @@ export const command: Command = {
     };
     process.on("SIGINT", onSigint);
     let bar: ProgressBar | undefined;
+    let epochs = options.epochs;
+    let batch = options.batch;
     try {
-      const result = await train(opts, {
-        onStart: (s) => {
-          info(
-            `training ${opts.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}; ` +
-              `${opts.optimizer}, ${opts.loss} loss, batch ${opts.batch}, ${opts.threads} threads, ${opts.device}` +
-              (s.startEpoch > 1 ? `; resuming at epoch ${s.startEpoch}` : ""),
-          );
+      const run = await trainRun(
+        { options, given, override, test: !boolOpt(args, "no-test") },
+        {
+          onNote: (line) => info(line),
+          onStart: (s) => {
+            // A resumed run's settings come from its config.json: print those.
+            const o = s.options;
+            epochs = o.epochs;
+            batch = o.batch;
+            info(
+              `training ${o.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}; ` +
+                `${o.optimizer}, ${o.loss} loss, batch ${o.batch}, ${o.threads} threads, ${o.device}` +
+                (s.startEpoch > o.epochs
+                  ? `; all ${o.epochs} epochs done`
+                  : s.startEpoch > 1
+                    ? `; resuming at epoch ${s.startEpoch}`
+                    : ""),
+            );
+          },
+          onBatch: (b) => {
+            if (b.batch === 1)
+              bar = new ProgressBar({
+                label: `epoch ${b.epoch}/${epochs}`,
+                total: b.batches * batch,
+                unit: "beats",
+              });
+            bar?.update(b.batch * batch, `loss ${b.loss.toFixed(4)} acc ${(b.acc * 100).toFixed(2)}%`);
+          },
+          onEpoch: (m, isBest) => {
+            bar?.finish();
+            info(
+              `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)} acc ${(m.trainAcc * 100).toFixed(2)}% | val loss ${m.valLoss.toFixed(4)} ` +
+                `acc ${(m.valAcc * 100).toFixed(2)}% macro-F1 ${m.valMacroF1.toFixed(4)}${isBest ? " (best)" : ""} | ${formatDuration(m.seconds)}, ${Math.round(m.samplesPerSec)} beats/s`,
+            );
+          },
+          onTestStart: (file) => info(`scoring the best checkpoint on ${displayPath(file)}`),
+          shouldStop: () => stopRequested,
         },
-        onBatch: (b) => {
-          if (b.batch === 1)
-            bar = new ProgressBar({
-              label: `epoch ${b.epoch}/${opts.epochs}`,
-              total: b.batches * opts.batch,
-              unit: "beats",
-            });
-          bar?.update(b.batch * opts.batch, `loss ${b.loss.toFixed(4)} acc ${(b.acc * 100).toFixed(2)}%`);
-        },
-        onEpoch: (m, isBest) => {
-          bar?.finish();
-          info(
-            `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)} acc ${(m.trainAcc * 100).toFixed(2)}% | val loss ${m.valLoss.toFixed(4)} ` +
-              `acc ${(m.valAcc * 100).toFixed(2)}% macro-F1 ${m.valMacroF1.toFixed(4)}${isBest ? " (best)" : ""} | ${formatDuration(m.seconds)}, ${Math.round(m.samplesPerSec)} beats/s`,
-          );
-        },
-        shouldStop: () => stopRequested,
-      });
-      if (result.stopped && stopRequested) {
-        info(
-          `stopped; ${result.epochsDone} complete epoch(s) in ${displayPath(opts.outDir)}; continue with --resume`,
-        );
-        process.exitCode = 130;
-        return;
-      }
-      info(
-        `best epoch ${result.best.epoch} (validation macro-F1 ${result.best.macroF1.toFixed(4)}) → ${displayPath(path.join(opts.outDir, BEST_CHECKPOINT))}`,
       );
-      if (!boolOpt(args, "no-test")) {
-        let hasTest = true;
-        try {
-          loadSplit(opts.dataDir, "test");
-        } catch {
-          hasTest = false;
-        }
-        if (hasTest) {
-          const report = evaluateRunOnTest(opts.outDir, opts.dataDir, {
-            device: opts.device,
-            threads: opts.threads,
-          });
-          println(`test set (${displayPath(path.join(opts.dataDir, "mitbih_test.csv"))}), best checkpoint:`);
-          println(formatReport(report));
-        }
+      const { training, test } = run;
+      if (stopRequested) {
+        bar?.finish();
+        throw new InterruptedError(
+          `${training.epochsDone} complete epoch(s) in ${displayPath(run.options.outDir)}; continue with --resume`,
+        );
+      }
+      if (training.stoppedBy === "max-steps") info(`stopped at --max-steps ${run.options.maxSteps}`);
+      info(
+        `best epoch ${training.best.epoch} (validation macro-F1 ${training.best.macroF1.toFixed(4)}) → ${displayPath(path.join(run.options.outDir, RUN_FILES.best))}`,
+      );
+      if (test) {
+        println(`test set (${displayPath(test.file)}), best checkpoint:`);
+        println(formatReport(test.report));
       }
     } finally {
       process.off("SIGINT", onSigint);

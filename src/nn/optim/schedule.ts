@@ -1,6 +1,7 @@
 // Learning-rate schedules: a pure function of progress, applied by the training loop to optimizer.lr.
 
-export type ScheduleName = "constant" | "cosine" | "step";
+export const SCHEDULE_NAMES = ["constant", "cosine", "step"] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 export interface ScheduleOptions {
   name: ScheduleName;

@@ -1,0 +1,169 @@
+// `ecg train` as one service: takes ownership of the run directory (a new run, --resume, --overwrite;
+// the lock), reconciles a resumed run's settings with its config.json, checks the data before any long
+// work, trains, and scores the best checkpoint on the test side. Everything is refused before the
+// directory is changed: a refusal leaves it as it was.
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { checkSplitFile } from "../dataset/beats.js";
+import { displayPath } from "../display-path.js";
+import { checkDevice } from "../engine/index.js";
+import { UsageError, UserError } from "../errors.js";
+import type { ClassificationReport } from "../eval/metrics.js";
+import { RunDirError } from "../run-dir/errors.js";
+import {
+  removeRunFiles,
+  removeStaleRunTemporaries,
+  removeTestResults,
+  runFilesIn,
+} from "../run-dir/files.js";
+import { RunLock } from "../run-dir/lock.js";
+import { readRunConfig } from "../run-dir/read.js";
+import { type DataConfig, RUN_FILES } from "../run-dir/schema.js";
+import { writeRunConfig } from "../run-dir/write.js";
+import { completedEpochs } from "./last-checkpoint.js";
+import { SETTING_KEYS, type SettingKey, type TrainOptions } from "./options.js";
+import { reconcileResume } from "./resume-options.js";
+import { checkSameData, optionsFromRunConfig, runConfig } from "./run-config.js";
+import { evaluateRunOnTest } from "./test-eval.js";
+import { type TrainHooks, type TrainResult, train } from "./trainer.js";
+
+export interface TrainRunRequest {
+  /** As asked for: `resume` continues the run in outDir, `overwrite` starts afresh over it. */
+  options: TrainOptions;
+  /** The settings given explicitly (on --resume only these are compared with the run's); default all. */
+  given?: ReadonlySet<SettingKey>;
+  /** The settings --resume may change (--override). */
+  override?: ReadonlySet<SettingKey>;
+  /** Score the best checkpoint on the dataset's test side when it has one (default true). */
+  test?: boolean;
+}
+
+export interface TrainRunHooks extends TrainHooks {
+  /** The test-side evaluation starts (it cannot be interrupted: a Ctrl-C takes effect after it). */
+  onTestStart?(file: string): void;
+}
+
+export interface TrainRunResult {
+  /** The options the run went with (a resumed run's come from its config.json). */
+  options: TrainOptions;
+  training: TrainResult;
+  /** The test-side scores of the best checkpoint, when it was scored. */
+  test?: { file: string; report: ClassificationReport };
+}
+
+export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}): Promise<TrainRunResult> {
+  const asked = req.options;
+  const requested: TrainOptions = {
+    ...asked,
+    outDir: path.resolve(asked.outDir),
+    maxSteps: asked.maxSteps ?? 0,
+    limitBeats: asked.limitBeats ?? 0,
+    overwrite: asked.overwrite ?? false,
+  };
+  const dir = requested.outDir;
+  const note = (line: string) => hooks.onNote?.(line);
+  let testFile: string | undefined;
+  if (requested.resume && requested.overwrite)
+    throw new UsageError("--resume continues a run, --overwrite replaces it: give one of them");
+
+  if (requested.resume) {
+    if (!existsSync(dir) || !statSync(dir).isDirectory())
+      throw new RunDirError(dir, "no such run directory to resume");
+    if (!existsSync(path.join(dir, RUN_FILES.config)))
+      throw new RunDirError(
+        path.join(dir, RUN_FILES.config),
+        "missing: this directory holds no run to resume (start one without --resume)",
+      );
+  } else {
+    checkDevice(requested.device);
+    testFile = checkData(requested, req.test ?? true, note);
+    if (existsSync(dir) && !statSync(dir).isDirectory())
+      throw new RunDirError(dir, "not a directory (--out names the run directory)");
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new RunDirError(dir, `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`);
+    }
+  }
+
+  const lock = RunLock.acquire(dir, note);
+  try {
+    let options = requested;
+    // What the directory gets once the data is loaded and split (the last moment to refuse).
+    let takeOver: (data: DataConfig) => void;
+    if (requested.resume) {
+      const stored = readRunConfig(dir);
+      const configFile = path.join(dir, RUN_FILES.config);
+      const { options: resumed, changes } = reconcileResume(
+        optionsFromRunConfig(stored, requested),
+        requested,
+        req.given ?? new Set(SETTING_KEYS),
+        req.override ?? new Set(),
+        configFile,
+      );
+      options = resumed;
+      checkDevice(options.device);
+      testFile = checkData(options, req.test ?? true, note);
+      takeOver = (data) => {
+        checkSameData(configFile, stored.data, data);
+        const removed = removeTestResults(dir);
+        if (removed.length > 0) note(`removed the previous evaluation (${removed.join(", ")})`);
+        if (Object.keys(changes).length === 0) return;
+        const entry = { at: new Date().toISOString(), epoch: completedEpochs(dir), changes };
+        const since = { version: stored.version, startedAt: stored.startedAt };
+        writeRunConfig(
+          dir,
+          runConfig(options, stored.data, { ...since, overrides: [...stored.overrides, entry] }),
+        );
+      };
+    } else {
+      const present = runFilesIn(dir);
+      if (present.length > 0 && !requested.overwrite)
+        throw new RunDirError(
+          dir,
+          `holds a run (${present.join(", ")}): continue it with --resume, or start afresh with --overwrite`,
+        );
+      takeOver = () => {
+        if (present.length > 0)
+          note(`--overwrite: removed the previous run (${removeRunFiles(dir).join(", ")})`);
+      };
+    }
+    const stale = removeStaleRunTemporaries(dir);
+    if (stale.length > 0) note(`removed temporary files of stopped processes (${stale.join(", ")})`);
+
+    const training = await train(options, {
+      ...hooks,
+      onDataReady: (data) => {
+        takeOver(data);
+        hooks.onDataReady?.(data);
+      },
+    });
+    if (training.stoppedBy === "request" || hooks.shouldStop?.()) return { options, training };
+    if (!testFile || !existsSync(path.join(dir, RUN_FILES.best))) return { options, training };
+    hooks.onTestStart?.(testFile);
+    const report = evaluateRunOnTest(dir, options.dataDir, {
+      device: options.device,
+      threads: options.threads,
+    });
+    return { options, training, test: { file: testFile, report } };
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * The dataset's sides, looked at cheaply before any work: a missing training side or a garbled file is
+ * an error now, not after training. Returns the test side's file when the run will be scored on it.
+ */
+function checkData(options: TrainOptions, test: boolean, note: (line: string) => void): string | undefined {
+  if (!checkSplitFile(options.dataDir, "train"))
+    throw new UserError(
+      `${displayPath(options.dataDir)}: no mitbih_train.csv (make one with \`ecg data build\`)`,
+      options.dataDir,
+    );
+  if (!test) return undefined;
+  const file = checkSplitFile(options.dataDir, "test");
+  if (!file)
+    note(`${displayPath(options.dataDir)} has no mitbih_test.csv: the run will not be scored on a test side`);
+  return file;
+}
