@@ -61,6 +61,8 @@ export class KachueeCutter {
   private xLength = 0;
   /** Peaks added whose window is not cut yet, in time order. */
   private pending: Peak[] = [];
+  /** pending[0 .. pendingHead) are done (dropped in bulk, not one shift() at a time). */
+  private pendingHead = 0;
   private ordinal = 0;
   private lastAt: number | undefined;
   /** Every R-R interval of the record (at BEAT_HZ), for windows that have fewer than two. */
@@ -127,6 +129,7 @@ export class KachueeCutter {
     const out: CutBeat[] = [];
     while (this.nextWindow < Math.ceil(n / WINDOW)) this.cutWindow(n, true, out);
     this.pending = [];
+    this.pendingHead = 0;
     const recordT = this.recordRR.length > 0 ? median(this.recordRR.slice()) : NO_RR_T;
     for (const w of this.waiting) out.push(this.beatOf(w.peak, w.raw, recordT, w.min, w.max));
     this.waiting = [];
@@ -142,16 +145,19 @@ export class KachueeCutter {
     const rr = this.windowRR.get(w);
     this.windowRR.delete(w);
     const windowT = rr !== undefined ? median(rr) : undefined;
-    while (this.pending.length > 0) {
-      const p = this.pending[0]!;
+    for (; this.pendingHead < this.pending.length; this.pendingHead++) {
+      const p = this.pending[this.pendingHead]!;
       const s = Math.round(p.at);
       // Peaks before the signal give no beat; peaks past its end wait for it, or give none at the end.
       if (s >= 0 && Math.floor(s / WINDOW) !== w && !(atEnd && s >= n)) break;
-      this.pending.shift();
       if (s < 0 || s >= n) continue;
       const raw = this.x.subarray(s - this.xBase, Math.min(n, s + BEAT_LENGTH) - this.xBase);
       if (windowT === undefined) this.waiting.push({ peak: p, min, max, raw: raw.slice() });
       else out.push(this.beatOf(p, raw, windowT, min, max));
+    }
+    if (this.pendingHead > 256 && 2 * this.pendingHead > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
     }
     // The signal before the next window is no longer needed.
     this.drop(Math.min(end, n));
