@@ -9,6 +9,7 @@ import {
   NOMINAL_RR_SECONDS,
   RHYTHM_FEATURE_COUNT,
   RHYTHM_FEATURES,
+  type RhythmBeat,
   RhythmTracker,
   rhythmFeatures,
 } from "../src/dataset/rhythm.js";
@@ -132,4 +133,30 @@ test("streaming equals batch: the tracker fed beat by beat gives rhythmFeatures'
   assert.ok(compared > 180 && breakAfter.size > 0);
   // at the end of the record the running average is the record's average
   assert.equal(c.at(-1)![3], a.at(-1)![3]);
+});
+
+test("causal advance(): a beat with no next R peak within MAX_RR_SECONDS is decided then, as a later push would decide it", () => {
+  const fed = (t: RhythmTracker): RhythmBeat[] => [...t.push(0), ...t.push(100), ...t.push(180)];
+  const waiting = new RhythmTracker(100, { causal: true });
+  const early = fed(waiting);
+  assert.equal(early.length, 2);
+  // No R peak can come before 180 + 6 s: not yet decided.
+  assert.deepEqual(waiting.advance(180 + MAX_RR_SECONDS * 100), []);
+  // Past it: beat 2's postRR is a break whatever comes; it is decided now.
+  const now = waiting.advance(180 + MAX_RR_SECONDS * 100 + 1);
+  assert.equal(now.length, 1);
+  assert.equal(now[0]!.peak, 180);
+  // The same features as a tracker that saw the next R peak 7 s later, and nothing left twice.
+  const later = new RhythmTracker(100, { causal: true });
+  fed(later);
+  const pushed = later.push(180 + 700);
+  assert.deepEqual(Array.from(now[0]!.features), Array.from(pushed[0]!.features));
+  assert.deepEqual(
+    waiting.push(180 + 700).map((b) => b.peak),
+    [],
+  );
+  assert.deepEqual(
+    waiting.flush().map((b) => b.peak),
+    [880],
+  );
 });

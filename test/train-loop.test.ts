@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { CACHE_ENV } from "../src/dataset/beats-cache.js";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
 import type { TrainOptions } from "../src/train/options.js";
@@ -15,6 +16,8 @@ import { mitdbSkip } from "./helpers/mitdb.js";
 import { makeTrainData, tinyRunOptions } from "./helpers/train-data.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-train-"));
+// Beat caches of the CSVs made here go to a folder of the test's own, not the user's ~/.cache.
+process.env[CACHE_ENV] = path.join(tmp, "beats-cache");
 const dataDir = path.join(tmp, "data");
 
 function options(out: string, epochs: number): TrainOptions {

@@ -5,8 +5,11 @@ import path from "node:path";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { BEAT_LENGTH, N_CLASSES } from "../vocabulary.js";
-import { cachePathFor, readBeatsCache, writeBeatsCache } from "./beats-cache.js";
+import { withIndex } from "./beat-index.js";
+import { cachedBeats } from "./beats-cache.js";
 import { type BeatSet, type LabelMode, parseBeatsCsv, readBeatsCsv } from "./beats-csv.js";
+import { builtSideOf, type Side, splitFile } from "./dataset-dir.js";
+import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
 
 export {
   type BeatSet,
@@ -16,43 +19,43 @@ export {
   writeBeatsCsv,
 } from "./beats-csv.js";
 
-/** The beats of the given rows, copied, in that order. */
+/** The beats of the given rows, copied, in that order (with their records and rhythm features, when the set has them). */
 export function selectBeats(set: BeatSet, rows: ArrayLike<number>): BeatSet {
   const x = new Float32Array(rows.length * BEAT_LENGTH);
   const y = new Uint8Array(rows.length);
+  const rhythm = set.rhythm ? new Float32Array(rows.length * RHYTHM_FEATURE_COUNT) : undefined;
+  const records = set.records ? new Array<string>(rows.length) : undefined;
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
     x.set(set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), r * BEAT_LENGTH);
     y[r] = set.y[i]!;
+    rhythm?.set(
+      set.rhythm!.subarray(i * RHYTHM_FEATURE_COUNT, (i + 1) * RHYTHM_FEATURE_COUNT),
+      r * RHYTHM_FEATURE_COUNT,
+    );
+    if (records) records[r] = set.records![i]!;
   }
-  return { x, y, count: rows.length };
+  return { x, y, count: rows.length, ...(rhythm ? { rhythm } : {}), ...(records ? { records } : {}) };
 }
 
-/** The CSV of one side of a dataset directory. */
-export function splitFile(dir: string, which: "train" | "test"): string {
-  return path.join(dir, `mitbih_${which}.csv`);
-}
+export { splitFile } from "./dataset-dir.js";
 
 /**
- * A labelled heartbeat CSV, through its binary cache when that is fresh; after parsing the CSV the
- * cache is (re)written beside it when the directory is writable.
+ * A labelled heartbeat CSV, through its binary cache when that is valid (beats-cache.ts); after parsing
+ * the CSV the cache is (re)written. A CSV of a directory made by `ecg data build` comes with the records
+ * and rhythm features of its beats (from the directory's index).
  */
-export function loadBeatsFile(
-  csvFile: string,
-  opts: { labels?: LabelMode; writeCache?: boolean } = {},
-): BeatSet {
+export function loadBeatsFile(csvFile: string, opts: { labels?: LabelMode } = {}): BeatSet {
   const labels = opts.labels ?? "required";
-  const cached = readBeatsCache(csvFile);
-  if (cached && (labels !== "required" || cached.y.every((v) => v < N_CLASSES))) return cached;
-  const set = readBeatsCsv(csvFile, { labels });
-  if (opts.writeCache ?? true) {
-    try {
-      writeBeatsCache(csvFile, set);
-    } catch {
-      // A read-only directory only costs the next load a parse.
-    }
-  }
-  return set;
+  const side = builtSideOf(csvFile);
+  return cachedBeats(
+    csvFile,
+    () => {
+      const set = readBeatsCsv(csvFile, { labels });
+      return side === undefined ? set : withIndex(set, path.dirname(csvFile), side);
+    },
+    (cached) => labels !== "required" || cached.y.every((v) => v < N_CLASSES),
+  );
 }
 
 /**
@@ -60,9 +63,9 @@ export function loadBeatsFile(
  * checking that the first row parses (a missing or garbled file is known at once, not after training);
  * undefined when the side is absent. The rest of the file is checked when it is loaded.
  */
-export function checkSplitFile(dir: string, which: "train" | "test"): string | undefined {
+export function checkSplitFile(dir: string, which: Side): string | undefined {
   const file = splitFile(dir, which);
-  if (!existsSync(file)) return existsSync(cachePathFor(file)) ? file : undefined;
+  if (!existsSync(file)) return undefined;
   const shown = displayPath(file);
   const head = Buffer.alloc(64 * 1024);
   let fd: number | undefined;
@@ -85,9 +88,10 @@ export function checkSplitFile(dir: string, which: "train" | "test"): string | u
   return file;
 }
 
-export function loadSplit(dir: string, which: "train" | "test"): BeatSet {
+/** One side of a dataset directory; with its records and rhythm features when `ecg data build` made it. */
+export function loadSplit(dir: string, which: Side): BeatSet {
   const file = splitFile(dir, which);
-  if (!existsSync(file) && !existsSync(cachePathFor(file))) {
+  if (!existsSync(file)) {
     throw new UserError(
       `${displayPath(dir)}: no mitbih_${which}.csv (make one with \`ecg data build\`)`,
       file,

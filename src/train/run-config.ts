@@ -2,7 +2,7 @@
 // resumed run takes back from it, and the provenance its checkpoints carry.
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { META_FILE } from "../dataset/build.js";
+import { META_FILE } from "../dataset/dataset-dir.js";
 import { displayPath } from "../display-path.js";
 import { RunDirError } from "../run-dir/errors.js";
 import { readJsonFile } from "../run-dir/read.js";

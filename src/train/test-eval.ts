@@ -1,7 +1,8 @@
 // After training: the best checkpoint scored on the dataset's test side, written into the run
 // directory as test-eval.json and misclassified.json (what `ecg report` shows).
 import path from "node:path";
-import { loadSplit } from "../dataset/beats.js";
+import { loadSplit, splitFile } from "../dataset/beats.js";
+import { rhythmInput } from "../dataset/rhythm-input.js";
 import type { Device } from "../engine/index.js";
 import { evaluateClassifier, misclassifiedBeats } from "../eval/evaluate.js";
 import type { ClassificationReport } from "../eval/metrics.js";
@@ -15,9 +16,11 @@ export function evaluateRunOnTest(
   opts: { device?: Device; threads?: number } = {},
 ): ClassificationReport {
   const test = loadSplit(dataDir, "test");
-  const classifier = loadClassifier(path.join(runDir, RUN_FILES.best), opts);
+  const modelFile = path.join(runDir, RUN_FILES.best);
+  const classifier = loadClassifier(modelFile, opts);
   try {
-    const ev = evaluateClassifier(classifier, test);
+    const rhythm = rhythmInput(test, classifier.rhythmFeatures, modelFile, splitFile(dataDir, "test"));
+    const ev = evaluateClassifier(classifier, test, rhythm);
     writeMisclassified(runDir, misclassifiedBeats(test, ev, classifier.classes.length));
     writeTestEval(runDir, ev.report);
     return ev.report;
