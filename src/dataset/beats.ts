@@ -45,7 +45,8 @@ export function loadBeatsFile(
   return set;
 }
 
-export function loadSplit(dir: string, which: "train" | "test"): BeatSet {
+/** The split's file; a one-line error when neither it nor its binary cache is there. */
+export function requireSplit(dir: string, which: "train" | "test"): string {
   const file = splitFile(dir, which);
   if (!existsSync(file) && !existsSync(file.replace(/\.csv$/, ".beats"))) {
     throw new UserError(
@@ -53,7 +54,11 @@ export function loadSplit(dir: string, which: "train" | "test"): BeatSet {
       file,
     );
   }
-  return loadBeatsFile(file);
+  return file;
+}
+
+export function loadSplit(dir: string, which: "train" | "test"): BeatSet {
+  return loadBeatsFile(requireSplit(dir, which));
 }
 
 /** Beats per class 0..4. */

@@ -1,4 +1,18 @@
 // The engine's public surface.
+
+export {
+  type Backend,
+  DistributedError,
+  distributedBackends,
+  GradReducer,
+  initProcessGroup,
+  ProcessGroup,
+  type ReduceOp,
+  Store,
+  WORLD_ENV,
+  type WorldInfo,
+  worldFromEnv,
+} from "./distributed.js";
 export { EngineUnavailableError, native } from "./native.js";
 export {
   checkDevice,
@@ -19,4 +33,11 @@ export {
   torchVersion,
 } from "./runtime.js";
 export { type Disposable, dispose, keep, tidy, trackedCount } from "./scope.js";
-export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";
+export {
+  type Device,
+  DTYPE_BYTES,
+  type DType,
+  Tensor,
+  type TensorOrScalar,
+  type TypedArray,
+} from "./tensor.js";

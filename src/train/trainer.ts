@@ -7,7 +7,6 @@ import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BeatSet } from "../dataset/beats.js";
 import { CLASS_NAMES, classCounts, loadSplit } from "../dataset/beats.js";
-import { Random } from "../dataset/random.js";
 import { stratifiedSplit } from "../dataset/split.js";
 import {
   checkDevice,
@@ -15,6 +14,7 @@ import {
   keep,
   manualSeed,
   noGrad,
+  type ProcessGroup,
   setNumThreads,
   Tensor,
   tidy,
@@ -26,7 +26,9 @@ import { crossEntropy, focalLoss } from "../nn/losses.js";
 import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/index.js";
 import type { SafeTensor } from "../nn/safetensors.js";
 import { PROJECT_VERSION } from "../version.js";
+import { DataParallel, perRankBatch } from "./ddp.js";
 import type { TrainOptions } from "./options.js";
+import { epochOrder, rankShard, shardLength } from "./sampler.js";
 
 export const BEAT_LENGTH = 187;
 export const LAST_CHECKPOINT = "last.safetensors";
@@ -229,9 +231,29 @@ function saveLast(
   saveCheckpoint(file, model, { provenance: { ...provenance, loop: state }, extras });
 }
 
-export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+/**
+ * Trains opts.model. With a process group, this process is one rank of a data-parallel run
+ * (src/train/ddp.ts): opts.batch is the global batch, each rank trains on its shard, and only rank 0
+ * validates and writes the run directory; the others return without a best epoch.
+ */
+/** Whether the --max-minutes budget is spent at the end of epoch (and epochs remain). */
+function timeUp(opts: TrainOptions, started: number, epoch: number): boolean {
+  return (
+    opts.maxMinutes > 0 && (performance.now() - started) / 60000 >= opts.maxMinutes && epoch < opts.epochs
+  );
+}
+
+export async function train(
+  opts: TrainOptions,
+  hooks: TrainHooks = {},
+  group?: ProcessGroup,
+): Promise<TrainResult> {
   checkDevice(opts.device);
   setNumThreads(opts.threads);
+  const rank = group?.rank ?? 0;
+  const worldSize = group?.size ?? 1;
+  const isRank0 = rank === 0;
+  const batch = perRankBatch(opts.batch, worldSize);
   mkdirSync(opts.outDir, { recursive: true });
   const lastFile = path.join(opts.outDir, LAST_CHECKPOINT);
   const bestFile = path.join(opts.outDir, BEST_CHECKPOINT);
@@ -250,14 +272,17 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   if (opts.device !== "cpu") model.to(opts.device);
   let optimizer = makeOptimizer(opts, model);
   const loss = lossFn(opts);
-  const batchesPerEpoch = Math.ceil(trainSet.count / opts.batch);
+  const batchesPerEpoch = Math.ceil(shardLength(trainSet.count, worldSize) / batch);
   const totalSteps = batchesPerEpoch * opts.epochs;
   const schedule = { name: opts.schedule, totalSteps, warmupSteps: opts.warmupEpochs * batchesPerEpoch };
 
   let state: LoopState = { epoch: 0, step: 0, lr: opts.lr, bestMacroF1: -1, bestEpoch: 0 };
   let history: EpochMetrics[] = [];
   const counts = { train: classCounts(trainSet.labels), val: classCounts(valSet.labels) };
-  const config = runConfig(opts, counts, readDataMeta(opts.dataDir));
+  const config = {
+    ...runConfig(opts, counts, readDataMeta(opts.dataDir)),
+    ...(worldSize > 1 ? { processes: worldSize } : {}),
+  };
 
   if (opts.resume && existsSync(lastFile)) {
     const loaded = loadCheckpoint(lastFile);
@@ -282,10 +307,13 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
         .map((l) => JSON.parse(l) as EpochMetrics)
         .filter((m) => m.epoch <= state.epoch);
     }
-  } else {
+  } else if (isRank0) {
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   }
-  writeFileSync(metricsFile, history.map((m) => `${JSON.stringify(m)}\n`).join(""));
+  if (isRank0) writeFileSync(metricsFile, history.map((m) => `${JSON.stringify(m)}\n`).join(""));
+  // Every rank starts from rank 0's weights and buffers (the optimizer state is every rank's own
+  // copy of the same: zeros, or the same checkpoint).
+  const ddp = group && new DataParallel(group, model);
 
   hooks.onStart?.({
     trainCount: trainSet.count,
@@ -310,19 +338,20 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   model.train();
   for (let epoch = state.epoch + 1; epoch <= opts.epochs && !stopped; epoch++) {
     const t0 = performance.now();
-    // Seeds per epoch, so a resumed run draws the same shuffles and dropout masks as an uninterrupted one.
-    manualSeed(opts.seed * 1009 + epoch);
-    const order = Int32Array.from({ length: trainSet.count }, (_, i) => i);
-    new Random(opts.seed * 7919 + epoch).shuffle(order);
+    // Seeds per epoch, so a resumed run draws the same shuffles and dropout masks as an uninterrupted
+    // one; dropout's per rank, so that ranks do not draw the same masks.
+    manualSeed(opts.seed * 1009 + epoch + rank * 104_729);
+    const order = rankShard(epochOrder(trainSet.count, opts.seed, epoch), rank, worldSize);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
-      if (hooks.shouldStop?.()) {
+      const stop = hooks.shouldStop?.() ?? false;
+      if (ddp ? ddp.anyRank(stop) : stop) {
         stopped = true;
         break;
       }
-      const rows = order.subarray(b * opts.batch, Math.min(trainSet.count, (b + 1) * opts.batch));
+      const rows = order.subarray(b * batch, Math.min(order.length, (b + 1) * batch));
       optimizer.lr = scheduledLr(opts.lr, state.step, schedule);
       const [l, c] = tidy(() => {
         let idx = Tensor.int64(rows);
@@ -330,9 +359,11 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
         const xb = trainSet.x.indexSelect(0, idx);
         const yb = trainSet.y.indexSelect(0, idx);
         optimizer.zeroGrad();
+        ddp?.beforeForward();
         const logits = model.forward(xb);
         const lv = loss(logits, yb);
         lv.backward();
+        ddp?.afterBackward();
         optimizer.step();
         return [lv.item(), logits.argmax(1).eq(yb).sum().item()];
       });
@@ -352,6 +383,13 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
       if (b % 8 === 7) await yieldToEventLoop();
     }
     if (stopped) break;
+    if (ddp) [lossSum, correct, seen] = ddp.sums([lossSum, correct, seen]) as [number, number, number];
+    if (!isRank0) {
+      // Only rank 0 validates and writes; the others wait for it at the next collective.
+      state = { ...state, epoch };
+      if (ddp!.anyRank(timeUp(opts, started, epoch))) stopped = true;
+      continue;
+    }
     const val = validate(model, valSet, loss, classes);
     const seconds = (performance.now() - t0) / 1000;
     const m: EpochMetrics = {
@@ -385,15 +423,11 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
     saveLast(lastFile, model, optimizer, state, metricsProvenance);
     writeFileSync(metricsFile, `${JSON.stringify(m)}\n`, { flag: "a" });
     hooks.onEpoch?.(m, isBest);
-    if (
-      opts.maxMinutes > 0 &&
-      (performance.now() - started) / 60000 >= opts.maxMinutes &&
-      epoch < opts.epochs
-    ) {
-      stopped = true;
-    }
+    const out = timeUp(opts, started, epoch);
+    if (ddp ? ddp.anyRank(out) : out) stopped = true;
   }
 
+  ddp?.dispose();
   model.dispose();
   optimizer.dispose();
   for (const s of [trainSet, valSet]) {
