@@ -1,42 +1,21 @@
 // The training loop on real MIT-BIH beats (records 208 and 232 give all of N, S, V, F): run files,
 // best/last checkpoints, same seed → same weights, and an interrupted run resumed to the same end.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { writeBeatsCsv } from "../src/dataset/beats.js";
-import { recordBeats } from "../src/dataset/record-beats.js";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
 import { presetConfig } from "../src/models/config.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { train } from "../src/train/trainer.js";
 import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
-import { mitdbSkip, recordPath } from "./helpers/mitdb.js";
+import { mitdbSkip } from "./helpers/mitdb.js";
+import { writeSmallTrainSet } from "./helpers/small-train-set.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-train-"));
 const dataDir = path.join(tmp, "data");
-
-/** A small dataset from two records: every 4th beat, plus every S and F beat. */
-function makeData(): void {
-  mkdirSync(dataDir, { recursive: true });
-  const rows: { x: Float32Array; y: number }[] = [];
-  for (const r of ["208", "232"]) {
-    const b = recordBeats(recordPath(r));
-    for (let i = 0; i < b.count; i++) {
-      if (i % 4 === 0 || b.y[i] === 1 || b.y[i] === 3)
-        rows.push({ x: b.x.subarray(i * 187, (i + 1) * 187), y: b.y[i]! });
-    }
-  }
-  const x = new Float32Array(rows.length * 187);
-  const y = new Uint8Array(rows.length);
-  rows.forEach((r, i) => {
-    x.set(r.x, i * 187);
-    y[i] = r.y;
-  });
-  writeBeatsCsv(path.join(dataDir, "mitbih_train.csv"), { x, y, count: rows.length });
-}
 
 function options(out: string, epochs: number): TrainOptions {
   return {
@@ -75,7 +54,7 @@ function weights(file: string): Float32Array[] {
 
 describe("training loop", { skip: engineSkip || mitdbSkip }, () => {
   test("writes the run directory; same seed gives the same weights; an interrupted run resumes to the same end", async () => {
-    makeData();
+    writeSmallTrainSet(dataDir);
     const full = await train(options("full", 2));
     assert.equal(full.epochsDone, 2);
     for (const f of ["config.json", "metrics.jsonl", "best.safetensors", "last.safetensors"]) {
