@@ -120,6 +120,27 @@ describe("ecg train --nproc", { skip }, () => {
     assert.equal(two.stderr.match(/^training compact/gm)?.length, 1, two.stderr);
   });
 
+  test("Ctrl-C stops every worker at the same batch (exit 130); --resume with another process count finishes", async () => {
+    if (!existsSync(path.join(data, "mitbih_train.csv"))) writeSmallTrainSet(data);
+    const args = trainArgs("interrupted", 4, "--nproc", "2");
+    const launcher = spawnEcg(args);
+    const done = ended(launcher);
+    await until("epoch 1", () => epochsIn("interrupted").length >= 1, 120);
+    const workers = [0, 1].map((rank) => childWithRank(launcher.pid!, rank));
+    launcher.kill("SIGINT");
+    const r = await done;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stderr, /stopped; \d complete epoch\(s\)/);
+    for (const pid of workers) assert.throws(() => process.kill(pid!, 0), "the worker is gone");
+    const stoppedAt = epochsIn("interrupted").length;
+    assert.ok(stoppedAt < 4);
+
+    const resumed = await ended(spawnEcg([...trainArgs("interrupted", 4), "--resume"]));
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(epochsIn("interrupted"), [1, 2, 3, 4]);
+    assert.match(resumed.stderr, new RegExp(`1 threads, cpu; resuming at epoch ${stoppedAt + 1}`));
+  });
+
   test("a usage error before any worker starts: a global batch the processes do not divide", async () => {
     const r = await ended(spawnEcg(trainArgs("odd", 1, "--nproc", "2", "--batch", "63")));
     assert.equal(r.code, 2);
