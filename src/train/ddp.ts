@@ -8,6 +8,7 @@
 //   gradients are all in, while the backward pass goes on, and divided by the world size after.
 // The global batch is shared out: each rank takes batch / worldSize rows of its own shard.
 import {
+  type Device,
   DistributedError,
   DTYPE_BYTES,
   type GradReducer,
@@ -64,6 +65,8 @@ export class DataParallel {
   readonly worldSize: number;
   private readonly buffers: Tensor[];
   private readonly reducer: GradReducer;
+  /** Where the model is: NCCL reduces device tensors only, so the loop's flags and sums go there too. */
+  private readonly device: Device;
 
   /** Broadcasts rank 0's parameters and buffers (a collective: every rank calls it). */
   constructor(
@@ -74,6 +77,7 @@ export class DataParallel {
     this.rank = group.rank;
     this.worldSize = group.size;
     const params = model.parameters();
+    this.device = params[0]?.device ?? "cpu";
     const buffers = model.namedBuffers().map(([, t]) => t);
     group.broadcast([...params, ...buffers], 0);
     this.buffers = (opts.broadcastBuffers ?? true) ? buffers : [];
@@ -97,7 +101,7 @@ export class DataParallel {
   /** Whether flag is true on any rank (every rank calls it at the same point, and gets the same answer). */
   anyRank(flag: boolean): boolean {
     return tidy(() => {
-      const t = Tensor.fromArray(new Float32Array([flag ? 1 : 0]));
+      const t = Tensor.fromArray(new Float32Array([flag ? 1 : 0])).to(this.device);
       this.group.allreduce([t], "max");
       return t.item() > 0;
     });
@@ -106,7 +110,7 @@ export class DataParallel {
   /** Element-wise sums over the ranks (in float64: counts and loss sums stay exact enough). */
   sums(values: readonly number[]): number[] {
     return tidy(() => {
-      const t = Tensor.fromArray(Float64Array.from(values));
+      const t = Tensor.fromArray(Float64Array.from(values)).to(this.device);
       this.group.allreduce([t], "sum");
       return [...(t.toArray() as Float64Array)];
     });
