@@ -6,11 +6,11 @@ import {
   type DataParallelSideBySide,
 } from "../bench/side-by-side.js";
 import { type BenchMode, type BenchOptions, prepareBench } from "../bench/throughput.js";
-import { distributedBackends, initProcessGroup, worldFromEnv } from "../engine/distributed.js";
+import { backendFor, initProcessGroup, worldFromEnv } from "../engine/distributed.js";
 import { PRESET_NAMES, type PresetName } from "../models/config.js";
 import { boolOpt, choiceOpt, numberOpt } from "./args.js";
 import type { Command, ParsedArgs } from "./command.js";
-import { UsageError, UserError } from "./errors.js";
+import { UserError } from "./errors.js";
 import {
   checkOutcome,
   defaultWorkerThreads,
@@ -27,8 +27,7 @@ import { ProgressBar } from "./progress.js";
 /** One timed run of this rank of a data-parallel benchmark; rank 0 prints {"msPerStep"} on stdout. */
 function benchWorker(opts: BenchOptions, timeoutSeconds: number): void {
   const world = worldFromEnv()!;
-  const backend = opts.device === "cuda" && distributedBackends().includes("nccl") ? "nccl" : "gloo";
-  const { group } = initProcessGroup(world, { backend, timeoutSeconds });
+  const { group } = initProcessGroup(world, { backend: backendFor(opts.device ?? "cpu"), timeoutSeconds });
   try {
     const bench = prepareBench(
       opts.device === "cuda" ? { ...opts, device: `cuda:${world.localRank}` } : opts,
@@ -105,11 +104,13 @@ export function benchCommand(mode: BenchMode): Command {
       "aten-only": { type: "boolean" },
       device: { type: "string" },
       json: { type: "boolean" },
-      ...(mode === "train" ? LAUNCH_OPTIONS : {}),
+      ...(mode === "train"
+        ? { nproc: LAUNCH_OPTIONS["nproc"]!, "dist-timeout": LAUNCH_OPTIONS["dist-timeout"]! }
+        : {}),
     },
     optionHelp: {
       preset: "compact (default), seed, seed-resnext",
-      batch: "beats per step (default 128)",
+      batch: "beats per step; with --nproc, the global batch (default 128)",
       steps: "timed steps per round (default 20)",
       warmup: "untimed steps first (default 3)",
       threads: "CPU threads (default: all cores)",
@@ -121,10 +122,10 @@ export function benchCommand(mode: BenchMode): Command {
       json: "one JSON document on stdout",
       ...(mode === "train"
         ? {
-            ...LAUNCH_HELP,
             nproc:
               "data-parallel processes (global --batch shared out), beside PyTorch's DDP and one process of each with nproc × threads threads",
             threads: "CPU threads per process (default: the cores, shared out among --nproc processes)",
+            "dist-timeout": LAUNCH_HELP["dist-timeout"]!,
           }
         : {}),
     },
@@ -155,8 +156,7 @@ export function benchCommand(mode: BenchMode): Command {
           return;
         }
         if (isLaunch(launch, opts.batch)) {
-          if (launch.nnodes > 1)
-            throw new UsageError("bench train runs on one host: --nnodes is for ecg train");
+          backendFor(opts.device ?? "cpu");
           const threads =
             args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : opts.threads;
           const perProcess = { ...opts, threads };

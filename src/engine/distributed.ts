@@ -26,6 +26,21 @@ export function distributedBackends(): Backend[] {
   return native().distributedBackends.filter((b): b is Backend => b === "gloo" || b === "nccl");
 }
 
+/**
+ * The process-group backend for a device, as torch.distributed users choose it: NCCL for CUDA
+ * when the addon has it (else Gloo, which stages CUDA tensors through host memory), Gloo on CPUs.
+ * A one-line error when the addon has neither.
+ */
+export function backendFor(device: string): Backend {
+  const built = distributedBackends();
+  if (device.startsWith("cuda") && built.includes("nccl")) return "nccl";
+  if (!built.includes("gloo"))
+    throw new DistributedError(
+      "this addon was built without Gloo, so it cannot train on several processes (install libgloo-dev, then npm run build:native)",
+    );
+  return "gloo";
+}
+
 function nativeClasses() {
   const n = native();
   if (!n.Store || !n.ProcessGroup || !n.GradReducer)

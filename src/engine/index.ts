@@ -2,6 +2,7 @@
 
 export {
   type Backend,
+  backendFor,
   DistributedError,
   distributedBackends,
   GradReducer,

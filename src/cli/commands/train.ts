@@ -3,9 +3,8 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { loadSplit, requireSplit } from "../../dataset/beats.js";
 import {
-  type Backend,
+  backendFor,
   DistributedError,
-  distributedBackends,
   initProcessGroup,
   type ProcessGroup,
   type Store,
@@ -145,6 +144,7 @@ export const command: Command = {
     const opts = trainOptionsFrom(args);
     if (isLaunch(launch, opts.batch)) {
       requireSplit(opts.dataDir, "train");
+      backendFor(opts.device);
       // This process only starts and watches the workers: each re-runs this command as one rank.
       const threads = String(
         args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : opts.threads,
@@ -170,7 +170,7 @@ export const command: Command = {
 
 /** One rank of a launched job: joins the process group, trains; rank 0 alone talks and writes. */
 async function runWorker(args: ParsedArgs, opts: TrainOptions, world: WorldInfo, timeoutSeconds: number) {
-  const backend: Backend = opts.device !== "cpu" && distributedBackends().includes("nccl") ? "nccl" : "gloo";
+  const backend = backendFor(opts.device);
   const device = opts.device === "cpu" ? opts.device : (`cuda:${world.localRank}` as const);
   const { store, group } = initProcessGroup(world, { backend, timeoutSeconds });
   try {
