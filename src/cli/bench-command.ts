@@ -110,7 +110,7 @@ export function benchCommand(mode: BenchMode): Command {
     },
     optionHelp: {
       preset: "compact (default), seed, seed-resnext",
-      batch: "beats per step; with --nproc, the global batch (default 128)",
+      batch: "beats per step (default 128)",
       steps: "timed steps per round (default 20)",
       warmup: "untimed steps first (default 3)",
       threads: "CPU threads (default: all cores)",
@@ -124,6 +124,7 @@ export function benchCommand(mode: BenchMode): Command {
         ? {
             nproc:
               "data-parallel processes (global --batch shared out), beside PyTorch's DDP and one process of each with nproc × threads threads",
+            batch: "beats per step; with --nproc, the global batch (default 128)",
             threads: "CPU threads per process (default: the cores, shared out among --nproc processes)",
             "dist-timeout": LAUNCH_HELP["dist-timeout"]!,
           }
