@@ -3,7 +3,13 @@
 import { availableParallelism } from "node:os";
 import { worldFromEnv } from "../engine/distributed.js";
 import { perRankBatch } from "../train/ddp.js";
-import { describeExit, type LaunchOutcome, type LaunchSpec, launchWorkers } from "../train/launch.js";
+import {
+  describeExit,
+  type JobLayout,
+  type LaunchOutcome,
+  type LaunchSpec,
+  launchWorkers,
+} from "../train/launch.js";
 import { numberOpt, stringOpt } from "./args.js";
 import type { OptionSpec, ParsedArgs } from "./command.js";
 import { UsageError, UserError } from "./errors.js";
@@ -30,14 +36,7 @@ export const LAUNCH_HELP: Record<string, string> = {
 const DEFAULT_MULTI_HOST_PORT = 29500;
 const DEFAULT_TIMEOUT_SECONDS = 300;
 
-export interface LaunchArgs {
-  nprocPerNode: number;
-  nnodes: number;
-  nodeRank: number;
-  masterAddr: string;
-  masterPort: number;
-  timeoutSeconds: number;
-}
+export type LaunchArgs = JobLayout;
 
 export function launchArgsFrom(args: ParsedArgs): LaunchArgs {
   const nprocPerNode = numberOpt(args, "nproc", 1, { integer: true, min: 1 });
@@ -114,14 +113,9 @@ export function launchSelf(
     "dist-timeout": String(launch.timeoutSeconds),
   });
   return launchWorkers({
+    ...launch,
     command: process.execPath,
     args: [...process.execArgv, entry, ...words, ...argv],
-    nprocPerNode: launch.nprocPerNode,
-    nnodes: launch.nnodes,
-    nodeRank: launch.nodeRank,
-    masterAddr: launch.masterAddr,
-    masterPort: launch.masterPort,
-    timeoutSeconds: launch.timeoutSeconds,
     ...extra,
   });
 }

@@ -9,18 +9,22 @@ import { DistributedError, Store, WORLD_ENV } from "../engine/index.js";
 /** Set in every worker: the launcher's pid (a worker whose parent changed was orphaned). */
 export const LAUNCHER_PID_ENV = "ECG_LAUNCHER_PID";
 
-export interface LaunchSpec {
-  /** The worker's command line (the same for every rank). */
-  command: string;
-  args: readonly string[];
+/** A job's layout, as torchrun's options give it. */
+export interface JobLayout {
   nprocPerNode: number;
   nnodes: number;
   nodeRank: number;
   masterAddr: string;
   /** Node 0 serves the store here (0: a free port, one host only); other nodes connect to it. */
   masterPort: number;
-  /** How long the store waits for a worker (seconds). */
+  /** How long the store, and every collective, waits for a worker (seconds). */
   timeoutSeconds: number;
+}
+
+export interface LaunchSpec extends JobLayout {
+  /** The worker's command line (the same for every rank). */
+  command: string;
+  args: readonly string[];
   /** Extra environment for the workers. */
   env?: NodeJS.ProcessEnv;
   /** Capture rank 0's stdout (returned) instead of passing it through. */

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from bench import report
 from seed_model import BEAT_LENGTH, PRESETS, build_model, focal_loss, seed_optimizer
 
 
@@ -79,14 +79,11 @@ def worker(args: argparse.Namespace) -> int:
             "warmup": args.warmup,
             "torch": torch.__version__,
         }
-        if args.json:
-            json.dump(result, sys.stdout)
-            sys.stdout.write("\n")
-        else:
-            print(
-                f"pytorch DDP train {args.preset} global batch {args.batch}, {world} processes x {args.threads} threads: "
-                f"{result['samplesPerSec']:.1f} samples/s, {result['msPerStep']:.2f} ms/step"
-            )
+        report(
+            result,
+            args.json,
+            f"pytorch DDP train {args.preset} global batch {args.batch}, {world} processes x {args.threads} threads",
+        )
     dist.destroy_process_group()
     return 0
 
