@@ -12,6 +12,7 @@ import { boolOpt, choiceOpt, numberOpt } from "./args.js";
 import type { Command, ParsedArgs } from "./command.js";
 import { UserError } from "./errors.js";
 import {
+  checkJob,
   checkOutcome,
   defaultWorkerThreads,
   isLaunch,
@@ -157,7 +158,7 @@ export function benchCommand(mode: BenchMode): Command {
           return;
         }
         if (isLaunch(launch, opts.batch)) {
-          backendFor(opts.device ?? "cpu");
+          checkJob(opts.device ?? "cpu", launch);
           const threads =
             args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : opts.threads;
           const perProcess = { ...opts, threads };

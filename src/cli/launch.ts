@@ -1,7 +1,8 @@
 // The launcher options `ecg train` and `ecg bench train` share (--nproc, --nnodes, --node-rank,
 // --master-addr, --master-port, --dist-timeout), and how a command re-runs itself as its workers.
 import { availableParallelism } from "node:os";
-import { worldFromEnv } from "../engine/distributed.js";
+import { backendFor, worldFromEnv } from "../engine/distributed.js";
+import { checkDevice, cudaDeviceCount, type Device } from "../engine/index.js";
 import { perRankBatch } from "../train/ddp.js";
 import {
   describeExit,
@@ -69,6 +70,18 @@ export function isLaunch(launch: LaunchArgs, globalBatch: number): boolean {
     );
   perRankBatch(globalBatch, worldSize);
   return true;
+}
+
+/** Refuses, before any worker starts, a job this host cannot run: no backend, too few GPUs. */
+export function checkJob(device: Device, launch: LaunchArgs): void {
+  backendFor(device);
+  if (device === "cpu") return;
+  checkDevice(device);
+  const gpus = cudaDeviceCount();
+  if (gpus < launch.nprocPerNode)
+    throw new UserError(
+      `--nproc ${launch.nprocPerNode} with --device cuda: one GPU per process, and this host has ${gpus}`,
+    );
 }
 
 /** Threads per worker when --threads is not given: the cores shared out. */

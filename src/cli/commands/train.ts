@@ -24,6 +24,7 @@ import { boolOpt, choiceOpt, numberOpt, requireString, stringOpt } from "../args
 import type { Command, ParsedArgs } from "../command.js";
 import { UsageError } from "../errors.js";
 import {
+  checkJob,
   checkOutcome,
   defaultWorkerThreads,
   isLaunch,
@@ -144,7 +145,7 @@ export const command: Command = {
     const opts = trainOptionsFrom(args);
     if (isLaunch(launch, opts.batch)) {
       requireSplit(opts.dataDir, "train");
-      backendFor(opts.device);
+      checkJob(opts.device, launch);
       // This process only starts and watches the workers: each re-runs this command as one rank.
       const threads = String(
         args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : opts.threads,
