@@ -185,7 +185,9 @@ Napi::FunctionReference StoreObject::constructor;
 // layout is the caller's: TypeScript decides the policy); a hook on each parameter copies its
 // gradient into its bucket as the backward pass produces it, and a bucket whose gradients are all
 // in is all-reduced (sum) at once, in bucket order (every rank must launch collectives in the same
-// order), while the backward pass goes on. finish() waits for them, divides, and writes .grad.
+// order), while the backward pass goes on. finish() waits for them, divides, and writes .grad:
+// the reduced gradient of this backward pass replaces .grad (callers clear gradients each step; no
+// accumulation over several backward passes, which DDP would do under no_sync()).
 struct ReducerState {
   struct Slot {
     size_t bucket;

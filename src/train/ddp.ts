@@ -93,7 +93,10 @@ export class DataParallel {
     if (this.buffers.length > 0) this.group.broadcast(this.buffers, 0);
   }
 
-  /** After backward, before the optimizer step: every .grad becomes the mean over the ranks. */
+  /**
+   * After backward, before the optimizer step: every .grad becomes the mean over the ranks of this
+   * backward pass's gradient (gradients are cleared each step; none are accumulated over passes).
+   */
   afterBackward(): void {
     this.reducer.finish(this.worldSize);
   }
