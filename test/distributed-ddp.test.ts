@@ -8,7 +8,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { distributedBackends, manualSeed, setNumThreads, Tensor, tidy } from "../src/engine/index.js";
+import {
+  distributedBackends,
+  manualSeed,
+  Store,
+  setNumThreads,
+  Tensor,
+  tidy,
+  worldFromEnv,
+} from "../src/engine/index.js";
 import { presetConfig } from "../src/models/config.js";
 import { SeedNet } from "../src/models/seed-net.js";
 import { crossEntropy } from "../src/nn/losses.js";
@@ -61,6 +69,57 @@ describe("DistributedSampler semantics", () => {
     assert.equal(perRankBatch(128, 2), 64);
     assert.equal(perRankBatch(128, 1), 128);
     assert.throws(() => perRankBatch(127, 2), /global batch.*divisible by the number of processes \(2\)/);
+  });
+});
+
+describe("c10d stores and torchrun's environment", { skip: engineSkip }, () => {
+  test("a TCPStore on a free port and a FileStore: set, get, add, check", { skip: glooSkip }, () => {
+    const server = Store.tcp({ host: "127.0.0.1", port: 0, isServer: true, timeoutSeconds: 5 });
+    assert.ok(server.port > 0, "the system chose a port");
+    const client = Store.tcp({ host: "127.0.0.1", port: server.port, isServer: false, timeoutSeconds: 5 });
+    const file = Store.file(path.join(tmp, "store"), 1, 1);
+    for (const s of [client, file]) {
+      s.set("a", "one");
+      assert.equal(s.get("a"), "one");
+      assert.equal(s.add("n", 2), 2);
+      assert.equal(s.add("n", 3), 5);
+      assert.equal(s.check(["a", "n"]), true);
+      assert.equal(s.check(["a", "missing"]), false);
+    }
+    assert.equal(server.get("a"), "one", "the server sees what its client set");
+    assert.throws(() => file.get("never"), /store .*store: .*never/i);
+  });
+
+  test("worldFromEnv reads torchrun's variables; a bad one is a one-line error", () => {
+    assert.equal(worldFromEnv({}), undefined);
+    const env = {
+      RANK: "1",
+      WORLD_SIZE: "4",
+      LOCAL_RANK: "1",
+      LOCAL_WORLD_SIZE: "2",
+      MASTER_ADDR: "10.0.0.1",
+      MASTER_PORT: "29500",
+    };
+    assert.deepEqual(worldFromEnv(env), {
+      rank: 1,
+      worldSize: 4,
+      localRank: 1,
+      localWorldSize: 2,
+      masterAddr: "10.0.0.1",
+      masterPort: 29500,
+      agentStore: false,
+    });
+    assert.equal(worldFromEnv({ ...env, TORCHELASTIC_USE_AGENT_STORE: "True" })?.agentStore, true);
+    assert.throws(() => worldFromEnv({ ...env, RANK: "4" }), /RANK=4 is not below WORLD_SIZE=4/);
+    assert.throws(
+      () => worldFromEnv({ ...env, WORLD_SIZE: "two" }),
+      /WORLD_SIZE=two is not a non-negative integer/,
+    );
+    assert.throws(() => worldFromEnv({ ...env, MASTER_ADDR: undefined }), /MASTER_ADDR is not set/);
+    assert.throws(
+      () => worldFromEnv({ ...env, MASTER_PORT: "70000" }),
+      /MASTER_PORT=70000 is not a TCP port/,
+    );
   });
 });
 
