@@ -231,11 +231,6 @@ function saveLast(
   saveCheckpoint(file, model, { provenance: { ...provenance, loop: state }, extras });
 }
 
-/**
- * Trains opts.model. With a process group, this process is one rank of a data-parallel run
- * (src/train/ddp.ts): opts.batch is the global batch, each rank trains on its shard, and only rank 0
- * validates and writes the run directory; the others return without a best epoch.
- */
 /** Whether the --max-minutes budget is spent at the end of epoch (and epochs remain). */
 function timeUp(opts: TrainOptions, started: number, epoch: number): boolean {
   return (
@@ -243,6 +238,11 @@ function timeUp(opts: TrainOptions, started: number, epoch: number): boolean {
   );
 }
 
+/**
+ * Trains opts.model. With a process group, this process is one rank of a data-parallel run
+ * (src/train/ddp.ts): opts.batch is the global batch, each rank trains on its shard, and only rank 0
+ * validates and writes the run directory; the others return without a best epoch.
+ */
 export async function train(
   opts: TrainOptions,
   hooks: TrainHooks = {},
@@ -384,10 +384,10 @@ export async function train(
     }
     if (stopped) break;
     if (ddp) [lossSum, correct, seen] = ddp.sums([lossSum, correct, seen]) as [number, number, number];
-    if (!isRank0) {
+    if (ddp && !isRank0) {
       // Only rank 0 validates and writes; the others wait for it at the next collective.
       state = { ...state, epoch };
-      if (ddp!.anyRank(timeUp(opts, started, epoch))) stopped = true;
+      if (ddp.anyRank(timeUp(opts, started, epoch))) stopped = true;
       continue;
     }
     const val = validate(model, valSet, loss, classes);
