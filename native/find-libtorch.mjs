@@ -2,7 +2,7 @@
 // included); an installed Python torch ($TORCH_PYTHON, python3, /usr/bin/python3); Debian's system
 // paths (apt-get install libtorch-dev). Prints JSON, or exits 1 with one line saying how to get one.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 
 const HINT =
@@ -99,7 +99,68 @@ function fromSystem() {
 }
 
 export function findLibtorch() {
-  return fromEnv() ?? fromPython() ?? fromSystem();
+  const found = fromEnv() ?? fromPython() ?? fromSystem();
+  return found && { ...found, distributed: distributedBuild(found) };
+}
+
+/** Whether the libtorch's shared library defines a symbol whose mangled name contains `part`. */
+function libHasSymbol(libDir, lib, part) {
+  try {
+    const out = execFileSync("nm", ["-D", "--defined-only", path.join(libDir, `lib${lib}.so`)], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
+    return out.includes(part);
+  } catch {
+    return false;
+  }
+}
+
+/** Header directories of a CUDA toolkit, or of the pip packages a CUDA Python torch came with. */
+function cudaIncludeDirs(found) {
+  const dirs = [process.env.CUDA_HOME, process.env.CUDA_PATH, "/usr/local/cuda"]
+    .filter(Boolean)
+    .map((d) => path.join(d, "include"));
+  // site-packages/torch/include → site-packages/nvidia/<package>/include
+  const nvidia = path.join(found.include[0], "..", "..", "nvidia");
+  if (existsSync(nvidia)) {
+    for (const pkg of readdirSync(nvidia)) dirs.push(path.join(nvidia, pkg, "include"));
+  }
+  dirs.push("/usr/include");
+  return dirs.filter((d) => existsSync(d));
+}
+
+/**
+ * c10d (PyTorch's distributed engine) in this build: the compile-time switches of
+ * native/src/distributed.cc and the header directories they need. Gloo needs its own headers
+ * (Debian: libgloo-dev; some libtorch downloads ship them); NCCL a CUDA libtorch and nccl.h.
+ */
+function distributedBuild(found) {
+  const root = found.include[0];
+  const c10d = path.join(root, "torch", "csrc", "distributed", "c10d");
+  const none = { defines: [], include: [], backends: [] };
+  if (!existsSync(path.join(c10d, "TCPStore.hpp"))) return none;
+  const out = { defines: ["ECG_WITH_C10D"], include: [], backends: [] };
+  const glooRoot = [root, "/usr/include", "/usr/local/include"].find((d) =>
+    existsSync(path.join(d, "gloo", "config.h")),
+  );
+  if (glooRoot && libHasSymbol(found.libDir, "torch_cpu", "ProcessGroupGloo")) {
+    out.defines.push("USE_C10D_GLOO", "ECG_WITH_GLOO");
+    if (glooRoot !== "/usr/include") out.include.push(glooRoot);
+    out.backends.push("gloo");
+  }
+  if (found.cudaLibs.includes("torch_cuda") && libHasSymbol(found.libDir, "torch_cuda", "ProcessGroupNCCL")) {
+    const dirs = cudaIncludeDirs(found);
+    const nccl = dirs.find((d) => existsSync(path.join(d, "nccl.h")));
+    const runtime = dirs.find((d) => existsSync(path.join(d, "cuda_runtime_api.h")));
+    if (nccl && runtime) {
+      out.defines.push("USE_C10D_NCCL", "ECG_WITH_NCCL");
+      for (const d of [runtime, nccl])
+        if (d !== "/usr/include" && !out.include.includes(d)) out.include.push(d);
+      out.backends.push("nccl");
+    }
+  }
+  return out;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -109,7 +170,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   }
   const what = process.argv[2];
-  if (what === "include") console.log(found.include.join(" "));
+  if (what === "include") console.log([...found.include, ...found.distributed.include].join(" "));
+  else if (what === "defines") console.log(found.distributed.defines.join(" "));
   else if (what === "libdir") console.log(found.libDir);
   else if (what === "libs") console.log([...found.libs, ...found.cudaLibs].map((l) => `-l${l}`).join(" "));
   else if (what === "abi") console.log(found.cxx11Abi);

@@ -15,32 +15,23 @@
 #include <string>
 #include <vector>
 
+#include "distributed.h"
+#include "js_errors.h"
 #include "kernels.h"
 #include "optim_fused.h"
 #include "tensor_table.h"
 
 namespace {
 
-std::string FirstLine(const std::string& s) {
-  auto pos = s.find('\n');
-  return pos == std::string::npos ? s : s.substr(0, pos);
-}
-
 #define OP(name)                                           \
   Napi::Value name(const Napi::CallbackInfo& info) {       \
     Napi::Env env = info.Env();                            \
     try {
-#define END_OP                                                                 \
-  }                                                                            \
-  catch (const Napi::Error&) {                                                 \
-    throw;                                                                     \
-  }                                                                            \
-  catch (const c10::Error& e) {                                                \
-    throw Napi::Error::New(env, FirstLine(e.what_without_backtrace()));        \
-  }                                                                            \
-  catch (const std::exception& e) {                                            \
-    throw Napi::Error::New(env, FirstLine(e.what()));                          \
-  }                                                                            \
+#define END_OP                 \
+  }                            \
+  catch (...) {                \
+    js_errors::RethrowAsJs(env); \
+  }                            \
   }
 
 const at::Tensor& T(const Napi::CallbackInfo& info, size_t i) { return tensor_table::Get(info, i); }
@@ -458,6 +449,7 @@ void TuneMalloc() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   TuneMalloc();
+  distributed::Register(env, exports);
   EXPORT("fromBuffer", FromBuffer);
   EXPORT("toBuffer", ToBuffer);
   EXPORT("zeros", Zeros);

@@ -18,25 +18,49 @@ export function torchPython(): string | undefined {
   return undefined;
 }
 
-/** Milliseconds per step of one timed run in PyTorch (after its own warm-up). */
-export function pytorchMsPerStep(python: string, opts: BenchOptions): number {
-  const script = path.join(repoRoot, "tools", "pytorch", "bench.py");
-  if (!existsSync(script)) throw new Error(`${script} is missing`);
-  const args = [
-    script,
-    opts.mode,
+/** Runs tools/pytorch/<script> with args and returns the msPerStep of its JSON. */
+function runPytorchBench(python: string, script: string, args: string[]): number {
+  const file = path.join(repoRoot, "tools", "pytorch", script);
+  if (!existsSync(file)) throw new Error(`${file} is missing`);
+  const r = spawnSync(python, [file, ...args], { encoding: "utf8" });
+  if (r.status !== 0)
+    throw new Error(`PyTorch benchmark failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`);
+  const out = JSON.parse(r.stdout) as { msPerStep: number };
+  return out.msPerStep;
+}
+
+function commonArgs(opts: BenchOptions): string[] {
+  return [
     "--preset",
     opts.preset,
     "--batch",
     String(opts.batch),
     "--steps",
     String(opts.steps),
+    "--warmup",
+    String(opts.warmup),
+    "--threads",
+    String(opts.threads),
+    "--json",
   ];
-  args.push("--warmup", String(opts.warmup), "--repeats", "1", "--threads", String(opts.threads), "--json");
-  args.push("--device", opts.device ?? "cpu");
-  const r = spawnSync(python, args, { encoding: "utf8" });
-  if (r.status !== 0)
-    throw new Error(`PyTorch benchmark failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`);
-  const out = JSON.parse(r.stdout) as { msPerStep: number };
-  return out.msPerStep;
+}
+
+/** Milliseconds per step of one timed run in PyTorch (after its own warm-up). */
+export function pytorchMsPerStep(python: string, opts: BenchOptions): number {
+  return runPytorchBench(python, "bench.py", [
+    opts.mode,
+    ...commonArgs(opts),
+    "--repeats",
+    "1",
+    "--device",
+    opts.device ?? "cpu",
+  ]);
+}
+
+/**
+ * Milliseconds per step (global batch) of one timed run of PyTorch's DistributedDataParallel on
+ * nproc processes of opts.threads threads each, Gloo (tools/pytorch/bench_ddp.py).
+ */
+export function pytorchDdpMsPerStep(python: string, opts: BenchOptions, nproc: number): number {
+  return runPytorchBench(python, "bench_ddp.py", ["--nproc", String(nproc), ...commonArgs(opts)]);
 }

@@ -5,6 +5,7 @@ import {
   type Device,
   manualSeed,
   noGrad,
+  type ProcessGroup,
   setEngineKernelsEnabled,
   setNumThreads,
   Tensor,
@@ -15,6 +16,7 @@ import { foldBatchNorms } from "../models/fold.js";
 import { SeedNet } from "../models/seed-net.js";
 import { focalLoss, SEED_GAMMA } from "../nn/losses.js";
 import { AdaBound } from "../nn/optim/index.js";
+import { DataParallel, perRankBatch } from "../train/ddp.js";
 import { BEAT_LENGTH, SEED_ALPHA } from "../vocabulary.js";
 
 export type BenchMode = "train" | "infer";
@@ -53,7 +55,12 @@ export interface PreparedBench {
   dispose(): void;
 }
 
-export function prepareBench(opts: BenchOptions): PreparedBench {
+/**
+ * With a process group, this process is one rank of a data-parallel benchmark: opts.batch is the
+ * global batch, each rank steps on its share with DDP's semantics, and a timed run starts and ends
+ * at a barrier.
+ */
+export function prepareBench(opts: BenchOptions, group?: ProcessGroup): PreparedBench {
   const device = opts.device ?? "cpu";
   checkDevice(device);
   setNumThreads(opts.threads);
@@ -61,9 +68,12 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   manualSeed(0);
   const model = new SeedNet(presetConfig(opts.preset));
   model.to(device);
-  const beats = tidy(() => Tensor.rand([opts.batch, 1, BEAT_LENGTH]).to(device));
+  const ddp = group && new DataParallel(group, model);
+  const rows = group ? perRankBatch(opts.batch, group.size) : opts.batch;
+  if (group) manualSeed(1 + group.rank);
+  const beats = tidy(() => Tensor.rand([rows, 1, BEAT_LENGTH]).to(device));
   const labels = tidy(() =>
-    Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes)).to(device),
+    Tensor.int64(Array.from({ length: rows }, (_, i) => i % model.config.classes)).to(device),
   );
   // Each step returns a small tensor made last; reading it back waits for the device's queue, so
   // a timed run on CUDA measures the work, not its launching.
@@ -79,12 +89,17 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
     step = () =>
       tidy(() => {
         optimizer.zeroGrad();
+        ddp?.beforeForward();
         const loss = focalLoss(model.forward(beats), labels, { alpha: SEED_ALPHA, gamma: SEED_GAMMA });
         loss.backward();
+        ddp?.afterBackward();
         optimizer.step();
         return loss.detach();
       });
-    cleanup = () => optimizer.dispose();
+    cleanup = () => {
+      optimizer.dispose();
+      ddp?.dispose();
+    };
   } else {
     model.eval();
     if (opts.fold ?? true) foldBatchNorms(model);
@@ -100,8 +115,10 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   steps(opts.warmup);
   return {
     run() {
+      group?.barrier();
       const t0 = performance.now();
       steps(opts.steps);
+      group?.barrier();
       return (performance.now() - t0) / opts.steps;
     },
     dispose() {

@@ -1,19 +1,95 @@
 // The two `ecg bench` commands share their options and output: built here from the mode.
 import { availableParallelism } from "node:os";
-import { benchSideBySide } from "../bench/side-by-side.js";
-import type { BenchMode, BenchOptions } from "../bench/throughput.js";
+import {
+  benchDataParallelSideBySide,
+  benchSideBySide,
+  type DataParallelSideBySide,
+} from "../bench/side-by-side.js";
+import { type BenchMode, type BenchOptions, prepareBench } from "../bench/throughput.js";
+import { backendFor, initProcessGroup, worldFromEnv } from "../engine/distributed.js";
 import { PRESET_NAMES, type PresetName } from "../models/config.js";
 import { boolOpt, choiceOpt, numberOpt } from "./args.js";
-import type { Command } from "./command.js";
+import type { Command, ParsedArgs } from "./command.js";
+import { UserError } from "./errors.js";
+import {
+  checkJob,
+  checkOutcome,
+  defaultWorkerThreads,
+  isLaunch,
+  LAUNCH_HELP,
+  LAUNCH_OPTIONS,
+  type LaunchArgs,
+  launchArgsFrom,
+  launchSelf,
+} from "./launch.js";
 import { printJson, println } from "./output.js";
 import { ProgressBar } from "./progress.js";
+
+/** One timed run of this rank of a data-parallel benchmark; rank 0 prints {"msPerStep"} on stdout. */
+function benchWorker(opts: BenchOptions, timeoutSeconds: number): void {
+  const world = worldFromEnv()!;
+  const { group } = initProcessGroup(world, { backend: backendFor(opts.device ?? "cpu"), timeoutSeconds });
+  try {
+    const bench = prepareBench(
+      opts.device === "cuda" ? { ...opts, device: `cuda:${world.localRank}` } : opts,
+      group,
+    );
+    const msPerStep = bench.run();
+    bench.dispose();
+    if (group.rank === 0) process.stdout.write(`${JSON.stringify({ msPerStep })}\n`);
+  } finally {
+    group.shutdown();
+  }
+}
+
+/** Our workers for one round: a new set of processes, as PyTorch's side starts each round. */
+async function oursOnce(
+  args: ParsedArgs,
+  options: Command["options"],
+  launch: LaunchArgs,
+  threads: number,
+): Promise<number> {
+  const outcome = await launchSelf(
+    ["bench", "train"],
+    args,
+    options,
+    launch,
+    { threads: String(threads) },
+    {
+      captureStdout: true,
+    },
+  );
+  checkOutcome(outcome, "");
+  if (outcome.interrupted) throw new UserError("interrupted");
+  return (JSON.parse(outcome.stdout) as { msPerStep: number }).msPerStep;
+}
+
+function printDataParallel(r: DataParallelSideBySide, what: string, rounds: number, steps: number): void {
+  println(
+    `${what}, preset ${r.ours.preset}, global batch ${r.ours.batch}, median of ${rounds} rounds × ${steps} steps`,
+  );
+  const row = (name: string, x: { samplesPerSec: number; msPerStep: number }) =>
+    println(
+      `  ${name.padEnd(44)} ${x.samplesPerSec.toFixed(0).padStart(8)} samples/s  (${x.msPerStep.toFixed(2)} ms/step)`,
+    );
+  const per = `${r.nproc} processes × ${r.threads} thread${r.threads > 1 ? "s" : ""}`;
+  const one = `1 process × ${r.nproc * r.threads} threads`;
+  row(`ecg-beats, ${per}`, r.ours);
+  row(`ecg-beats, ${one}`, r.oursOneProcess);
+  if (r.pytorchDdp) row(`PyTorch DDP (Gloo), ${per}`, r.pytorchDdp);
+  if (r.pytorchOneProcess) row(`PyTorch, ${one}`, r.pytorchOneProcess);
+  if (r.ratioVsPytorchDdp !== undefined && r.ratioVsPytorchOneProcess !== undefined) {
+    println(`  ratio      ${r.ratioVsPytorchDdp.toFixed(2)}× PyTorch DDP's speed (${per})`);
+    println(`  ratio      ${r.ratioVsPytorchOneProcess.toFixed(2)}× PyTorch's speed in ${one}`);
+  }
+}
 
 export function benchCommand(mode: BenchMode): Command {
   const what =
     mode === "train"
       ? "training steps (forward, focal loss, backward, AdaBound)"
       : "inference (eval mode, BatchNorm folded, no autograd)";
-  return {
+  const cmd: Command = {
     name: `bench ${mode}`,
     summary: `${mode === "train" ? "training" : "inference"} throughput in samples/s, optionally beside PyTorch`,
     usage: `bench ${mode} [--preset P] [--batch 128] [--steps N] [--threads T] [--rounds R] [--pytorch] [--json]`,
@@ -30,6 +106,9 @@ export function benchCommand(mode: BenchMode): Command {
       "unfused-optimizer": { type: "boolean" },
       device: { type: "string" },
       json: { type: "boolean" },
+      ...(mode === "train"
+        ? { nproc: LAUNCH_OPTIONS["nproc"]!, "dist-timeout": LAUNCH_OPTIONS["dist-timeout"]! }
+        : {}),
     },
     optionHelp: {
       preset: "compact (default), seed, seed-resnext",
@@ -49,8 +128,22 @@ export function benchCommand(mode: BenchMode): Command {
           }
         : {}),
       json: "one JSON document on stdout",
+      ...(mode === "train"
+        ? {
+            nproc:
+              "data-parallel processes (global --batch shared out), beside PyTorch's DDP and one process of each with nproc × threads threads",
+            batch: "beats per step; with --nproc, the global batch (default 128)",
+            threads: "CPU threads per process (default: the cores, shared out among --nproc processes)",
+            "dist-timeout": LAUNCH_HELP["dist-timeout"]!,
+          }
+        : {}),
     },
-    examples: [`ecg bench ${mode} --preset compact --batch 128 --threads 2 --pytorch --json`],
+    examples: [
+      `ecg bench ${mode} --preset compact --batch 128 --threads 2 --pytorch --json`,
+      ...(mode === "train"
+        ? ["ecg bench train --preset compact --batch 128 --nproc 2 --threads 1 --rounds 7 --pytorch"]
+        : []),
+    ],
     async run(args) {
       const opts: BenchOptions = {
         mode,
@@ -65,6 +158,33 @@ export function benchCommand(mode: BenchMode): Command {
         device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
       };
       const rounds = numberOpt(args, "rounds", 5, { integer: true, min: 1 });
+      if (mode === "train") {
+        const launch = launchArgsFrom(args);
+        const world = worldFromEnv();
+        if (world && world.worldSize > 1) {
+          benchWorker(opts, launch.timeoutSeconds);
+          return;
+        }
+        if (isLaunch(launch, opts.batch)) {
+          checkJob(opts.device ?? "cpu", launch);
+          const threads =
+            args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : opts.threads;
+          const perProcess = { ...opts, threads };
+          const bar = new ProgressBar({ label: `bench ${mode}`, total: rounds, unit: "rounds" });
+          const r = await benchDataParallelSideBySide(
+            perProcess,
+            launch.nprocPerNode,
+            rounds,
+            boolOpt(args, "pytorch"),
+            () => oursOnce(args, cmd.options, launch, threads),
+            (n) => bar.update(n),
+          );
+          bar.finish();
+          if (boolOpt(args, "json")) printJson(r);
+          else printDataParallel(r, what, rounds, opts.steps);
+          return;
+        }
+      }
       const bar = new ProgressBar({ label: `bench ${mode}`, total: rounds, unit: "rounds" });
       const r = benchSideBySide(opts, rounds, boolOpt(args, "pytorch"), (n) => bar.update(n));
       bar.finish();
@@ -86,4 +206,5 @@ export function benchCommand(mode: BenchMode): Command {
       }
     },
   };
+  return cmd;
 }

@@ -94,7 +94,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     }
     await command.run({ values: parsed.values, positionals: parsed.positionals, verbose });
-    return 0;
+    // A command that ends early on purpose (Ctrl-C: 130) says so through process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     return reportError(e, verbose);
   }

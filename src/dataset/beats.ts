@@ -88,8 +88,8 @@ export function checkSplitFile(dir: string, which: Side): string | undefined {
   return file;
 }
 
-/** One side of a dataset directory; with its records and rhythm features when `ecg data build` made it. */
-export function loadSplit(dir: string, which: Side): BeatSet {
+/** The file of one side of a dataset directory; a one-line error when it is not there. */
+export function requireSplit(dir: string, which: Side): string {
   const file = splitFile(dir, which);
   if (!existsSync(file)) {
     throw new UserError(
@@ -97,5 +97,10 @@ export function loadSplit(dir: string, which: Side): BeatSet {
       file,
     );
   }
-  return loadBeatsFile(file);
+  return file;
+}
+
+/** One side of a dataset directory; with its records and rhythm features when `ecg data build` made it. */
+export function loadSplit(dir: string, which: Side): BeatSet {
+  return loadBeatsFile(requireSplit(dir, which));
 }

@@ -1,4 +1,19 @@
 // The engine's public surface.
+
+export {
+  type Backend,
+  backendFor,
+  DistributedError,
+  distributedBackends,
+  GradReducer,
+  initProcessGroup,
+  ProcessGroup,
+  type ReduceOp,
+  Store,
+  WORLD_ENV,
+  type WorldInfo,
+  worldFromEnv,
+} from "./distributed.js";
 export { EngineUnavailableError } from "./native.js";
 export {
   type AdaBoundStepScalars,
@@ -9,6 +24,7 @@ export {
 } from "./optim-fused.js";
 export {
   checkDevice,
+  cudaDeviceCount,
   cudaIsAvailable,
   gcExternalBytes,
   getNumThreads,
@@ -21,4 +37,11 @@ export {
   setNumThreads,
 } from "./runtime.js";
 export { type Disposable, keep, tidy, trackedCount } from "./scope.js";
-export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";
+export {
+  type Device,
+  DTYPE_BYTES,
+  type DType,
+  Tensor,
+  type TensorOrScalar,
+  type TypedArray,
+} from "./tensor.js";

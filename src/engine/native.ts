@@ -105,6 +105,58 @@ export interface NativeBinding {
   uniform_(t: H, low: number, high: number): void;
   adaboundStep(p: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: Opt, scalars: AdaBoundStepScalars): void;
   adamStep(p: H, grad: H, expAvg: H, expAvgSq: H, scalars: AdamStepScalars): void;
+  /** The c10d process-group backends this build has ("gloo", "nccl"); empty without c10d. */
+  distributedBackends: string[];
+  /** c10d's stores, process groups and the gradient reducer (native/src/distributed.cc); absent without c10d. */
+  Store?: NativeStoreConstructor;
+  ProcessGroup?: new (
+    store: NativeStore,
+    backend: string,
+    rank: number,
+    size: number,
+    timeoutMs: number,
+  ) => NativeProcessGroup;
+  GradReducer?: new (group: NativeProcessGroup, params: H[], buckets: number[][]) => NativeGradReducer;
+}
+
+export interface NativeStoreConstructor {
+  /** worldSize 0: the store does not count its clients. */
+  new (
+    kind: "tcp",
+    host: string,
+    port: number,
+    isServer: boolean,
+    worldSize: number,
+    timeoutMs: number,
+    waitWorkers: boolean,
+  ): NativeStore;
+  new (kind: "file", path: string, worldSize: number, timeoutMs: number): NativeStore;
+}
+
+/** A c10d store (TCPStore or FileStore): a key-value table every rank sees. */
+export interface NativeStore {
+  set(key: string, value: string): void;
+  get(key: string): string;
+  add(key: string, delta: number): number;
+  check(keys: string[]): boolean;
+  wait(keys: string[], timeoutMs: number): void;
+  deleteKey(key: string): boolean;
+  /** The TCP port (the one chosen when 0 was asked for); -1 for a FileStore. */
+  readonly port: number;
+}
+
+/** A c10d process group; every collective blocks until done, failed or timed out. */
+export interface NativeProcessGroup {
+  allreduce(tensors: H[], op: string): void;
+  broadcast(tensors: H[], root: number): void;
+  allgather(t: H): H;
+  barrier(): void;
+  shutdown(): void;
+}
+
+export interface NativeGradReducer {
+  finish(divisor: number): void;
+  dispose(): void;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -136,6 +188,9 @@ export function native(): NativeBinding {
       `the libtorch addon is not built (${file} is missing): run \`npm run build:native\` (needs libtorch; see README)`,
     );
   }
+  // libtorch logs through glog to stderr (c10d: several lines per socket retry or failure); the
+  // failures that matter reach us as exceptions with one-line messages. GLOG_minloglevel=0 shows all.
+  process.env["GLOG_minloglevel"] ??= "3";
   const require = createRequire(import.meta.url);
   binding = require(file) as NativeBinding;
   return binding;

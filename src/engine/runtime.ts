@@ -48,8 +48,13 @@ export function getNumThreads(): number {
   return native().getNumThreads();
 }
 
+/** CUDA devices libtorch sees (0 for a CPU build). */
+export function cudaDeviceCount(): number {
+  return native().cudaDeviceCount();
+}
+
 export function cudaIsAvailable(): boolean {
-  return native().cudaDeviceCount() > 0;
+  return cudaDeviceCount() > 0;
 }
 
 /** Checks that a device is usable here; a one-line error otherwise. */

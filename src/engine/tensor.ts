@@ -6,6 +6,18 @@ import { type Disposable, track } from "./scope.js";
 export type DType = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool" | "float16" | "bfloat16";
 export type Device = "cpu" | "cuda" | `cuda:${number}`;
 
+/** Bytes per element of each dtype. */
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
+  float32: 4,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  bool: 1,
+  float16: 2,
+  bfloat16: 2,
+};
+
 export type TypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
 
 /** A tensor, or a number broadcast as a scalar. */

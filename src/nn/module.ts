@@ -50,6 +50,14 @@ export abstract class Module {
     return this.namedParameters().map(([, t]) => t);
   }
 
+  /** Buffers (BatchNorm's running statistics...) by their state-dict names, in PyTorch's order. */
+  namedBuffers(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [n, t] of this.buffers) out.push([prefix + n, t]);
+    for (const [n, c] of this.children) out.push(...c.namedBuffers(`${prefix}${n}.`));
+    return out;
+  }
+
   /** Parameters and buffers by their PyTorch state-dict names, in PyTorch's order. */
   stateDict(prefix = ""): Map<string, Tensor> {
     const out = new Map<string, Tensor>();

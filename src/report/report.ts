@@ -212,6 +212,7 @@ function configTable(c: RunConfig): string {
     ["seed", show(c.seed)],
     ["device", show(c.device)],
     ["threads", show(c.threads)],
+    ["processes", show(c.processes ?? 1)],
     ["ecg-beats version", show(c.version)],
     ["started", show(c.startedAt)],
   ];

@@ -105,6 +105,8 @@ export const RunConfigSchema = z.object({
   seed: count,
   device: DeviceSchema,
   threads: z.number().int().min(1),
+  /** Data-parallel processes (ranks) the run was started with. Older runs lack it. */
+  processes: z.number().int().min(1).default(1),
   /** ecg-beats version that started the run. */
   version: z.string(),
   /** ISO 8601. */

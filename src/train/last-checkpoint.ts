@@ -47,10 +47,15 @@ export interface ResumePoint {
 }
 
 /**
- * The last checkpoint of the run in `dir`, with best.safetensors brought back in line with it;
- * undefined when there is none (no epoch was completed). `onNote` hears about a repair.
+ * The last checkpoint of the run in `dir`, with best.safetensors brought back in line with it (unless
+ * `repair` is false: the other ranks of a data-parallel run leave that to rank 0); undefined when there
+ * is none (no epoch was completed). `onNote` hears about a repair.
  */
-export function loadResumePoint(dir: string, onNote: (note: string) => void): ResumePoint | undefined {
+export function loadResumePoint(
+  dir: string,
+  onNote: (note: string) => void,
+  opts: { repair?: boolean } = {},
+): ResumePoint | undefined {
   const lastFile = path.join(dir, RUN_FILES.last);
   if (!existsSync(lastFile)) return undefined;
   const { model, info } = loadCheckpoint(lastFile);
@@ -61,7 +66,8 @@ export function loadResumePoint(dir: string, onNote: (note: string) => void): Re
   }
   const loop = provenance.loop;
   const bestFile = path.join(dir, RUN_FILES.best);
-  if (loop.bestEpoch === loop.epoch && loop.epoch > 0 && bestEpochOf(bestFile) !== loop.epoch) {
+  const repair = opts.repair ?? true;
+  if (repair && loop.bestEpoch === loop.epoch && loop.epoch > 0 && bestEpochOf(bestFile) !== loop.epoch) {
     const { loop: _, ...bestProvenance } = provenance;
     saveBestCheckpoint(dir, model, bestProvenance);
     onNote(`${RUN_FILES.best} rewritten from epoch ${loop.epoch}'s checkpoint (a stop had left it behind)`);

@@ -31,6 +31,11 @@ export interface TrainOptions {
   seed: number;
   device: Device;
   threads: number;
+  /**
+   * Data-parallel processes training the run (c10d ranks, src/train/ddp.ts; absent: one). A fact of
+   * the job, not a setting: recorded in config.json, free to differ on --resume.
+   */
+  processes?: number;
   /** Stop after this many minutes (at an epoch boundary); 0 for no limit. */
   maxMinutes: number;
   /** Stop after this many optimizer steps in all (a partial last epoch is validated and checkpointed); 0 or absent for no limit. */
@@ -44,7 +49,10 @@ export interface TrainOptions {
 }
 
 /** The settings a run is made of (not where it is, nor how this process treats the directory). */
-export type SettingKey = Exclude<keyof TrainOptions, "outDir" | "model" | "resume" | "overwrite">;
+export type SettingKey = Exclude<
+  keyof TrainOptions,
+  "outDir" | "model" | "resume" | "overwrite" | "processes"
+>;
 
 /**
  * How each setting behaves on --resume, with its command-line name: "fixed" (the checkpoint or the

@@ -85,6 +85,7 @@ export function runConfig(
     seed: opts.seed,
     device: opts.device,
     threads: opts.threads,
+    processes: opts.processes ?? 1,
     ...since,
   };
 }

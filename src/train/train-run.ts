@@ -1,12 +1,13 @@
 // `ecg train` as one service: takes ownership of the run directory (a new run, --resume, --overwrite;
 // the lock), reconciles a resumed run's settings with its config.json, checks the data before any long
 // work, trains, and scores the best checkpoint on the test side. Everything is refused before the
-// directory is changed: a refusal leaves it as it was.
+// directory is changed: a refusal leaves it as it was. In a data-parallel run every rank calls it with
+// the process group; rank 0 alone owns the directory (lock, repairs, writes, the test evaluation).
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { checkSplitFile } from "../dataset/beats.js";
 import { displayPath } from "../display-path.js";
-import { checkDevice } from "../engine/index.js";
+import { checkDevice, type ProcessGroup } from "../engine/index.js";
 import { UsageError, UserError } from "../errors.js";
 import type { ClassificationReport } from "../eval/metrics.js";
 import { RunDirError } from "../run-dir/errors.js";
@@ -51,7 +52,12 @@ export interface TrainRunResult {
   test?: { file: string; report: ClassificationReport };
 }
 
-export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}): Promise<TrainRunResult> {
+export async function trainRun(
+  req: TrainRunRequest,
+  hooks: TrainRunHooks = {},
+  group?: ProcessGroup,
+): Promise<TrainRunResult> {
+  const owner = (group?.rank ?? 0) === 0;
   const asked = req.options;
   const requested: TrainOptions = {
     ...asked,
@@ -79,14 +85,16 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
     testFile = checkData(requested, req.test ?? true, note);
     if (existsSync(dir) && !statSync(dir).isDirectory())
       throw new RunDirError(dir, "not a directory (--out names the run directory)");
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (e) {
-      throw new RunDirError(dir, `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`);
+    if (owner) {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw new RunDirError(dir, `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`);
+      }
     }
   }
 
-  const lock = RunLock.acquire(dir, note);
+  const lock = owner ? RunLock.acquire(dir, note) : undefined;
   try {
     let options = requested;
     // What the directory gets once the data is loaded and split (the last moment to refuse).
@@ -116,7 +124,7 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
           runConfig(options, stored.data, { ...since, overrides: [...stored.overrides, entry] }),
         );
       };
-    } else {
+    } else if (owner) {
       const present = runFilesIn(dir);
       if (present.length > 0 && !requested.overwrite)
         throw new RunDirError(
@@ -127,18 +135,26 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
         if (present.length > 0)
           note(`--overwrite: removed the previous run (${removeRunFiles(dir).join(", ")})`);
       };
+    } else {
+      takeOver = () => {};
     }
-    const stale = removeStaleRunTemporaries(dir);
-    if (stale.length > 0) note(`removed temporary files of stopped processes (${stale.join(", ")})`);
+    if (owner) {
+      const stale = removeStaleRunTemporaries(dir);
+      if (stale.length > 0) note(`removed temporary files of stopped processes (${stale.join(", ")})`);
+    }
 
-    const training = await train(options, {
-      ...hooks,
-      onDataReady: (data) => {
-        takeOver(data);
-        hooks.onDataReady?.(data);
+    const training = await train(
+      options,
+      {
+        ...hooks,
+        onDataReady: (data) => {
+          takeOver(data);
+          hooks.onDataReady?.(data);
+        },
       },
-    });
-    if (training.stoppedBy === "request" || hooks.shouldStop?.()) return { options, training };
+      group,
+    );
+    if (!owner || training.stoppedBy === "request" || hooks.shouldStop?.()) return { options, training };
     if (!testFile || !existsSync(path.join(dir, RUN_FILES.best))) return { options, training };
     hooks.onTestStart?.(testFile);
     const report = evaluateRunOnTest(dir, options.dataDir, {
@@ -147,7 +163,7 @@ export async function trainRun(req: TrainRunRequest, hooks: TrainRunHooks = {}):
     });
     return { options, training, test: { file: testFile, report } };
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 

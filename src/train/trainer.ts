@@ -7,7 +7,6 @@ import { mkdirSync } from "node:fs";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { BeatSet } from "../dataset/beats.js";
 import { loadSplit, selectBeats } from "../dataset/beats.js";
-import { Random } from "../dataset/random.js";
 import { stratifiedSample, stratifiedSplit } from "../dataset/split.js";
 import {
   checkDevice,
@@ -15,6 +14,7 @@ import {
   keep,
   manualSeed,
   noGrad,
+  type ProcessGroup,
   setNumThreads,
   Tensor,
   tidy,
@@ -27,9 +27,11 @@ import { MetricsLog } from "../run-dir/metrics-log.js";
 import type { DataConfig, EpochMetrics, LoopState } from "../run-dir/schema.js";
 import { writeRunConfig } from "../run-dir/write.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
+import { DataParallel, perRankBatch } from "./ddp.js";
 import { loadResumePoint, saveBestCheckpoint, saveLastCheckpoint } from "./last-checkpoint.js";
 import type { TrainOptions } from "./options.js";
 import { checkpointProvenance, dataConfig, runConfig } from "./run-config.js";
+import { epochOrder, rankShard, shardLength } from "./sampler.js";
 
 /** A file of the run committed to the disk: the metrics line, the last or the best checkpoint. */
 export type RunCommit = "metrics" | "last" | "best";
@@ -154,10 +156,30 @@ function validate(
   return { loss: lossSum / Math.max(1, set.count), acc: report.accuracy, macroF1: report.macroF1 };
 }
 
-export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+/** Whether the --max-minutes budget is spent at the end of `epoch` (and epochs remain). */
+function timeUp(opts: TrainOptions, started: number, epoch: number): boolean {
+  return (
+    opts.maxMinutes > 0 && (performance.now() - started) / 60000 >= opts.maxMinutes && epoch < opts.epochs
+  );
+}
+
+/**
+ * Trains opts.model. With a process group, this process is one rank of a data-parallel run
+ * (src/train/ddp.ts): opts.batch is the global batch, each rank trains on its shard, and only rank 0
+ * validates and writes the run directory; the others return without a best epoch.
+ */
+export async function train(
+  opts: TrainOptions,
+  hooks: TrainHooks = {},
+  group?: ProcessGroup,
+): Promise<TrainResult> {
   checkDevice(opts.device);
   setNumThreads(opts.threads);
-  mkdirSync(opts.outDir, { recursive: true });
+  const rank = group?.rank ?? 0;
+  const worldSize = group?.size ?? 1;
+  const isRank0 = rank === 0;
+  const batch = perRankBatch(opts.batch, worldSize);
+  if (isRank0) mkdirSync(opts.outDir, { recursive: true });
   const metricsLog = new MetricsLog(opts.outDir);
   const maxSteps = opts.maxSteps ?? 0;
 
@@ -174,7 +196,7 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   if (opts.device !== "cpu") model.to(opts.device);
   let optimizer = makeOptimizer(opts, model);
   const loss = lossFn(opts);
-  const batchesPerEpoch = Math.ceil(trainSet.count / opts.batch);
+  const batchesPerEpoch = Math.ceil(shardLength(trainSet.count, worldSize) / batch);
   const totalSteps = batchesPerEpoch * opts.epochs;
   const schedule = { name: opts.schedule, totalSteps, warmupSteps: opts.warmupEpochs * batchesPerEpoch };
 
@@ -182,11 +204,12 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
   let history: EpochMetrics[] = [];
   const counts = { train: classCounts(trainSet.labels), val: classCounts(valSet.labels) };
   // A resumed run keeps its config.json (the caller records overrides in it); a new one writes it.
-  const config = runConfig(opts, dataConfig(opts, counts));
+  const config = runConfig({ ...opts, processes: worldSize }, dataConfig(opts, counts));
 
-  hooks.onDataReady?.(config.data);
+  if (isRank0) hooks.onDataReady?.(config.data);
   if (opts.resume) {
-    const point = loadResumePoint(opts.outDir, (note) => hooks.onNote?.(note));
+    // Every rank loads the same last checkpoint; rank 0 alone repairs and rewrites the run's files.
+    const point = loadResumePoint(opts.outDir, (note) => hooks.onNote?.(note), { repair: isRank0 });
     if (point) {
       model.dispose();
       model = point.model;
@@ -196,14 +219,19 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
       state = point.loop;
       point.restoreOptimizer(optimizer);
     }
-    const resumed = metricsLog.resumeAt(state.epoch);
-    history = resumed.history;
-    if (resumed.dropped > 0)
-      hooks.onNote?.(`${resumed.dropped} line(s) past the last checkpoint dropped from metrics.jsonl`);
-  } else {
+    if (isRank0) {
+      const resumed = metricsLog.resumeAt(state.epoch);
+      history = resumed.history;
+      if (resumed.dropped > 0)
+        hooks.onNote?.(`${resumed.dropped} line(s) past the last checkpoint dropped from metrics.jsonl`);
+    }
+  } else if (isRank0) {
     writeRunConfig(opts.outDir, config);
     metricsLog.start();
   }
+  // Every rank starts from rank 0's weights and buffers (the optimizer state is every rank's own
+  // copy of the same: zeros, or the same checkpoint).
+  const ddp = group && new DataParallel(group, model);
 
   hooks.onStart?.({
     options: opts,
@@ -223,19 +251,20 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
       break;
     }
     const t0 = performance.now();
-    // Seeds per epoch, so a resumed run draws the same shuffles and dropout masks as an uninterrupted one.
-    manualSeed(opts.seed * 1009 + epoch);
-    const order = Int32Array.from({ length: trainSet.count }, (_, i) => i);
-    new Random(opts.seed * 7919 + epoch).shuffle(order);
+    // Seeds per epoch, so a resumed run draws the same shuffles and dropout masks as an uninterrupted
+    // one; dropout's per rank, so that ranks do not draw the same masks.
+    manualSeed(opts.seed * 1009 + epoch + rank * 104_729);
+    const order = rankShard(epochOrder(trainSet.count, opts.seed, epoch), rank, worldSize);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
-      if (hooks.shouldStop?.()) {
+      const stop = hooks.shouldStop?.() ?? false;
+      if (ddp ? ddp.anyRank(stop) : stop) {
         stoppedBy = "request";
         break;
       }
-      const rows = order.subarray(b * opts.batch, Math.min(trainSet.count, (b + 1) * opts.batch));
+      const rows = order.subarray(b * batch, Math.min(order.length, (b + 1) * batch));
       optimizer.lr = scheduledLr(opts.lr, state.step, schedule);
       const [l, c] = tidy(() => {
         let idx = Tensor.int64(rows);
@@ -243,9 +272,11 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
         const xb = trainSet.x.indexSelect(0, idx);
         const yb = trainSet.y.indexSelect(0, idx);
         optimizer.zeroGrad();
+        ddp?.beforeForward();
         const logits = model.forward(xb);
         const lv = loss(logits, yb);
         lv.backward();
+        ddp?.afterBackward();
         optimizer.step();
         return [lv.item(), logits.argmax(1).eq(yb).sum().item()];
       });
@@ -270,6 +301,13 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
       if (b % 8 === 7) await yieldToEventLoop();
     }
     if (stoppedBy === "request") break;
+    if (ddp) [lossSum, correct, seen] = ddp.sums([lossSum, correct, seen]) as [number, number, number];
+    if (ddp && !isRank0) {
+      // Only rank 0 validates and writes; the others wait for it at the next collective.
+      state = { ...state, epoch };
+      if (!stoppedBy && ddp.anyRank(timeUp(opts, started, epoch))) stoppedBy = "max-minutes";
+      continue;
+    }
     const val = validate(model, valSet, loss, classes);
     const seconds = (performance.now() - t0) / 1000;
     const m: EpochMetrics = {
@@ -305,16 +343,13 @@ export async function train(opts: TrainOptions, hooks: TrainHooks = {}): Promise
       hooks.onCommit?.("best", epoch);
     }
     hooks.onEpoch?.(m, isBest);
-    if (
-      !stoppedBy &&
-      opts.maxMinutes > 0 &&
-      (performance.now() - started) / 60000 >= opts.maxMinutes &&
-      epoch < opts.epochs
-    ) {
-      stoppedBy = "max-minutes";
+    if (!stoppedBy) {
+      const out = timeUp(opts, started, epoch);
+      if (ddp ? ddp.anyRank(out) : out) stoppedBy = "max-minutes";
     }
   }
 
+  ddp?.dispose();
   model.dispose();
   optimizer.dispose();
   for (const s of [trainSet, valSet]) {

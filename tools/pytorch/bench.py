@@ -110,15 +110,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     result = bench(args.mode, args.preset, args.batch, args.steps, args.warmup, args.repeats, args.device)
-    if args.json:
+    report(result, args.json, f"pytorch {args.mode} {args.preset} batch {args.batch}, {result['threads']} threads")
+    return 0
+
+
+def report(result: Dict[str, object], as_json: bool, what: str) -> None:
+    """One JSON document on stdout, or one line: what, then samples/s and ms/step."""
+    if as_json:
         json.dump(result, sys.stdout)
         sys.stdout.write("\n")
     else:
-        print(
-            f"pytorch {args.mode} {args.preset} batch {args.batch}, {result['threads']} threads: "
-            f"{result['samplesPerSec']:.1f} samples/s, {result['msPerStep']:.2f} ms/step"
-        )
-    return 0
+        print(f"{what}: {result['samplesPerSec']:.1f} samples/s, {result['msPerStep']:.2f} ms/step")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,15 @@
 // `ecg train`: parses the options, runs the training service (src/train/train-run.ts) and prints.
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { requireSplit } from "../../dataset/beats.js";
+import {
+  backendFor,
+  DistributedError,
+  initProcessGroup,
+  type ProcessGroup,
+  type WorldInfo,
+  worldFromEnv,
+} from "../../engine/distributed.js";
 import { InterruptedError } from "../../errors.js";
 import { formatReport } from "../../eval/metrics.js";
 import { PRESET_NAMES, type PresetName, presetConfig } from "../../models/config.js";
@@ -8,6 +17,8 @@ import { SEED_GAMMA } from "../../nn/losses.js";
 import { ADAMW_WEIGHT_DECAY } from "../../nn/optim/index.js";
 import { SCHEDULE_NAMES } from "../../nn/optim/schedule.js";
 import { LOSS_NAMES, OPTIMIZER_NAMES, RUN_FILES } from "../../run-dir/schema.js";
+import { explainFailure } from "../../train/ddp.js";
+import { LAUNCHER_PID_ENV } from "../../train/launch.js";
 import {
   defaultEpochs,
   SETTING_KEYS,
@@ -21,6 +32,16 @@ import { CLASS_NAMES, N_CLASSES, SEED_ALPHA } from "../../vocabulary.js";
 import { boolOpt, choiceOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
 import { UsageError } from "../errors.js";
+import {
+  checkJob,
+  checkOutcome,
+  defaultWorkerThreads,
+  isLaunch,
+  LAUNCH_HELP,
+  LAUNCH_OPTIONS,
+  launchArgsFrom,
+  launchSelf,
+} from "../launch.js";
 import { displayPath, info, println } from "../output.js";
 import { formatDuration, ProgressBar } from "../progress.js";
 
@@ -125,12 +146,13 @@ export const command: Command = {
     overwrite: { type: "boolean" },
     override: { type: "string" },
     "no-test": { type: "boolean" },
+    ...LAUNCH_OPTIONS,
   },
   optionHelp: {
     data: "dataset directory (ecg data build, or Kaggle's mitbih_train.csv/mitbih_test.csv)",
     preset: "compact (CPU), seed, seed-resnext (default compact)",
     epochs: "epochs (default 20 for compact, 200 for the seed presets)",
-    batch: "batch size (default 128)",
+    batch: "global batch size, shared out among the --nproc processes (default 128)",
     lr: "learning rate (default 1e-3)",
     "final-lr": "AdaBound's final learning rate (default 0.1)",
     "weight-decay": `L2 penalty (AdamW: decoupled; default 0, AdamW ${ADAMW_WEIGHT_DECAY})`,
@@ -144,7 +166,7 @@ export const command: Command = {
     "val-fraction": "stratified validation fraction of the training side (default 0.1)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
-    threads: "CPU threads (default: all cores)",
+    threads: "CPU threads per process (default: the cores, shared out among --nproc processes)",
     "max-minutes": "stop at the first epoch end past this budget (default: none)",
     "max-steps": "stop after N optimizer steps in all, validating and checkpointing there (a quick try)",
     "limit-beats": "train on a stratified seeded sample of N beats of the training side (a quick try)",
@@ -154,85 +176,140 @@ export const command: Command = {
     override:
       "with --resume: the options that may differ from the run's, e.g. epochs,lr (recorded in config.json)",
     "no-test": "skip the final evaluation on mitbih_test.csv",
+    ...LAUNCH_HELP,
   },
   examples: [
     "ecg train --data data/kaggle --preset compact --epochs 14 --out runs/compact-kaggle",
     "ecg train --data data/kaggle --preset compact --max-steps 50 --limit-beats 5000 --out runs/try --overwrite",
     "ecg train --out runs/compact-kaggle --resume",
     "ecg train --out runs/compact-kaggle --resume --epochs 30 --override epochs",
+    "ecg train --data data/kaggle --preset compact --nproc 2 --threads 1 --out runs/compact-ddp",
   ],
   async run(args) {
+    const launch = launchArgsFrom(args);
     const options = trainOptionsFrom(args);
-    const { given, override } = givenSettings(args);
-    let stopRequested = false;
-    const onSigint = () => {
-      if (stopRequested) process.exit(130);
-      stopRequested = true;
-      info(
-        "\nstopping after this batch (Ctrl-C again to quit now); the last complete checkpoint stays intact; continue with --resume",
+    if (isLaunch(launch, options.batch)) {
+      if (!options.resume) requireSplit(options.dataDir, "train");
+      checkJob(options.device, launch);
+      // This process only starts and watches the workers: each re-runs this command as one rank.
+      const threads = String(
+        args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : options.threads,
       );
-    };
-    process.on("SIGINT", onSigint);
-    let bar: ProgressBar | undefined;
-    let epochs = options.epochs;
-    let batch = options.batch;
-    try {
-      const run = await trainRun(
-        { options, given, override, test: !boolOpt(args, "no-test") },
-        {
-          onNote: (line) => info(line),
-          onStart: (s) => {
-            // A resumed run's settings come from its config.json: print those.
-            const o = s.options;
-            epochs = o.epochs;
-            batch = o.batch;
-            info(
-              `training ${o.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}; ` +
-                `${o.optimizer}, ${o.loss} loss, batch ${o.batch}, ${o.threads} threads, ${o.device}` +
-                (s.startEpoch > o.epochs
-                  ? `; all ${o.epochs} epochs done`
-                  : s.startEpoch > 1
-                    ? `; resuming at epoch ${s.startEpoch}`
-                    : ""),
-            );
-          },
-          onBatch: (b) => {
-            if (b.batch === 1)
-              bar = new ProgressBar({
-                label: `epoch ${b.epoch}/${epochs}`,
-                total: b.batches * batch,
-                unit: "beats",
-              });
-            bar?.update(b.batch * batch, `loss ${b.loss.toFixed(4)} acc ${(b.acc * 100).toFixed(2)}%`);
-          },
-          onEpoch: (m, isBest) => {
-            bar?.finish();
-            info(
-              `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)} acc ${(m.trainAcc * 100).toFixed(2)}% | val loss ${m.valLoss.toFixed(4)} ` +
-                `acc ${(m.valAcc * 100).toFixed(2)}% macro-F1 ${m.valMacroF1.toFixed(4)}${isBest ? " (best)" : ""} | ${formatDuration(m.seconds)}, ${Math.round(m.samplesPerSec)} beats/s`,
-            );
-          },
-          onTestStart: (file) => info(`scoring the best checkpoint on ${displayPath(file)}`),
-          shouldStop: () => stopRequested,
-        },
+      const outcome = await launchSelf(["train"], args, command.options, launch, {
+        threads,
+        out: options.outDir,
+      });
+      checkOutcome(
+        outcome,
+        `; the last complete epoch is in ${displayPath(options.outDir)} (continue with --resume)`,
       );
-      const { training, test } = run;
-      if (stopRequested) {
-        bar?.finish();
-        throw new InterruptedError(
-          `${training.epochsDone} complete epoch(s) in ${displayPath(run.options.outDir)}; continue with --resume`,
-        );
-      }
-      if (training.stoppedBy === "max-steps") info(`stopped at --max-steps ${run.options.maxSteps}`);
-      info(
-        `best epoch ${training.best.epoch} (validation macro-F1 ${training.best.macroF1.toFixed(4)}) → ${displayPath(path.join(run.options.outDir, RUN_FILES.best))}`,
-      );
-      if (test) {
-        println(`test set (${displayPath(test.file)}), best checkpoint:`);
-        println(formatReport(test.report));
-      }
-    } finally {
-      process.off("SIGINT", onSigint);
+      return;
     }
+    const world = worldFromEnv();
+    if (world && world.worldSize > 1) await runWorker(args, options, world, launch.timeoutSeconds);
+    else await runTraining(args, options);
   },
 };
+
+/** One rank of a launched job: joins the process group, trains; rank 0 alone talks and writes. */
+async function runWorker(args: ParsedArgs, opts: TrainOptions, world: WorldInfo, timeoutSeconds: number) {
+  const device = opts.device === "cpu" ? opts.device : (`cuda:${world.localRank}` as const);
+  const { store, group } = initProcessGroup(world, { backend: backendFor(opts.device), timeoutSeconds });
+  try {
+    await runTraining(args, { ...opts, device, processes: world.worldSize }, group);
+  } catch (e) {
+    throw e instanceof DistributedError ? explainFailure(e, store, world.rank, world.worldSize) : e;
+  } finally {
+    group.shutdown();
+  }
+}
+
+/** Trains in this process: alone, or as one rank of `group` (rank 0 alone reports and writes). */
+async function runTraining(args: ParsedArgs, options: TrainOptions, group?: ProcessGroup): Promise<void> {
+  const { given, override } = givenSettings(args);
+  const talk = (group?.rank ?? 0) === 0;
+  const tell = (line: string) => {
+    if (talk) info(line);
+  };
+  // A worker whose launcher is gone stops like Ctrl-C, at the same batch as the others.
+  const launcherPid = Number(process.env[LAUNCHER_PID_ENV] ?? Number.NaN);
+  const orphaned = () => group !== undefined && Number.isInteger(launcherPid) && process.ppid !== launcherPid;
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    tell(
+      "\nstopping after this batch (Ctrl-C again to quit now); the last complete checkpoint stays intact; continue with --resume",
+    );
+  };
+  process.on("SIGINT", onSigint);
+  let bar: ProgressBar | undefined;
+  let epochs = options.epochs;
+  let batch = options.batch;
+  try {
+    const run = await trainRun(
+      { options, given, override, test: !boolOpt(args, "no-test") },
+      {
+        onNote: tell,
+        onStart: (s) => {
+          // A resumed run's settings come from its config.json: print those.
+          const o = s.options;
+          epochs = o.epochs;
+          batch = o.batch;
+          tell(
+            `training ${o.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}; ` +
+              `${o.optimizer}, ${o.loss} loss, batch ${o.batch}, ${group ? `${group.size} processes × ` : ""}${o.threads} threads, ${o.device}` +
+              (s.startEpoch > o.epochs
+                ? `; all ${o.epochs} epochs done`
+                : s.startEpoch > 1
+                  ? `; resuming at epoch ${s.startEpoch}`
+                  : ""),
+          );
+        },
+        onBatch: (b) => {
+          if (!talk) return;
+          if (b.batch === 1)
+            bar = new ProgressBar({
+              label: `epoch ${b.epoch}/${epochs}`,
+              total: b.batches * batch,
+              unit: "beats",
+            });
+          bar?.update(b.batch * batch, `loss ${b.loss.toFixed(4)} acc ${(b.acc * 100).toFixed(2)}%`);
+        },
+        onEpoch: (m, isBest) => {
+          bar?.finish();
+          tell(
+            `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)} acc ${(m.trainAcc * 100).toFixed(2)}% | val loss ${m.valLoss.toFixed(4)} ` +
+              `acc ${(m.valAcc * 100).toFixed(2)}% macro-F1 ${m.valMacroF1.toFixed(4)}${isBest ? " (best)" : ""} | ${formatDuration(m.seconds)}, ${Math.round(m.samplesPerSec)} beats/s`,
+          );
+        },
+        onTestStart: (file) => tell(`scoring the best checkpoint on ${displayPath(file)}`),
+        shouldStop: () => stopRequested || orphaned(),
+      },
+      group,
+    );
+    const { training, test } = run;
+    if (stopRequested || orphaned()) {
+      bar?.finish();
+      // Rank 0 says it; the other ranks end the same way, quietly.
+      if (!talk) {
+        process.exitCode = 130;
+        return;
+      }
+      throw new InterruptedError(
+        `${training.epochsDone} complete epoch(s) in ${displayPath(run.options.outDir)}; continue with --resume`,
+      );
+    }
+    if (!talk) return;
+    if (training.stoppedBy === "max-steps") info(`stopped at --max-steps ${run.options.maxSteps}`);
+    info(
+      `best epoch ${training.best.epoch} (validation macro-F1 ${training.best.macroF1.toFixed(4)}) → ${displayPath(path.join(run.options.outDir, RUN_FILES.best))}`,
+    );
+    if (test) {
+      println(`test set (${displayPath(test.file)}), best checkpoint:`);
+      println(formatReport(test.report));
+    }
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}
