@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 
 /** The root of the family: a message fit to show as is, and the exit code it maps to. */
 export abstract class EcgError extends Error {
-  abstract readonly exitCode: 1 | 2;
+  abstract readonly exitCode: 1 | 2 | 130;
   /** The file (or record, or tensor name) that caused the error, when there is one. */
   readonly culprit: string | undefined;
   constructor(message: string, culprit?: string, cause?: unknown) {
@@ -26,6 +26,15 @@ export class UsageError extends EcgError {
   readonly exitCode = 2;
 }
 
+/** The user pressed Ctrl-C while the command waited (a download, a server). Exit code 130, as a shell gives. */
+export class Interrupted extends EcgError {
+  override name = "Interrupted";
+  readonly exitCode = 130;
+  constructor(message = "interrupted") {
+    super(message);
+  }
+}
+
 /**
  * Reads a whole file; a missing or unreadable file is a one-line UserError naming it
  * ("100.dat: cannot read signal file (no such file)").
@@ -37,4 +46,15 @@ export function readFileOrFail(file: string, what: string, shown: string = file)
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${shown}: cannot read ${what} (${code === "ENOENT" ? "no such file" : code})`, file);
   }
+}
+
+/**
+ * Whether an error is a failed allocation: libtorch's ("DefaultCPUAllocator: not enough memory",
+ * std::bad_alloc, CUDA out of memory) as the addon passes it on, or V8's for a typed array.
+ */
+export function isOutOfMemory(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /not enough memory|bad_alloc|out of memory|allocation failed|Invalid typed array length|Array buffer allocation/i.test(
+    message,
+  );
 }

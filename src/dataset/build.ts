@@ -1,12 +1,15 @@
 // `ecg data build`: MIT-BIH records → mitbih_train.csv / mitbih_test.csv (Kaggle format), an index
 // saying where each row came from, and the binary caches. Everything is computed in memory first and
 // every file is written under a temporary name and renamed at the end: nothing is half-written.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
+import { guardOutputs } from "../output-guard.js";
 import { BEAT_LENGTH, classCounts } from "../vocabulary.js";
+import type { AnnotationPolicy } from "../wfdb/annotation.js";
+import { recordFiles } from "../wfdb/record.js";
 import { type BeatSet, splitFile } from "./beats.js";
 import { writeBeatsCache } from "./beats-cache.js";
 import { writeBeatsCsvTo } from "./beats-csv.js";
@@ -26,6 +29,8 @@ export interface BuildOptions {
   seed: number;
   /** Called after each record is read. */
   onRecord?: (record: string, done: number, total: number) => void;
+  /** Damaged annotation files: refused (default) or mended. */
+  annotations?: AnnotationPolicy;
 }
 
 export interface BuildResult {
@@ -61,9 +66,20 @@ export function buildDataset(opts: BuildOptions): BuildResult {
     opts.split === "interpatient" ? names.filter((r) => interpatientSide(r) !== undefined) : names;
   if (wanted.length === 0)
     throw new UserError(`${displayPath(opts.mitdbDir)}: none of the DS1/DS2 records are here`);
+  const trainCsv = splitFile(opts.outDir, "train");
+  const testCsv = splitFile(opts.outDir, "test");
+  const indexFile = path.join(opts.outDir, INDEX_FILE);
+  const metaFile = path.join(opts.outDir, META_FILE);
+  // Before reading a record: no output is a file of a record, and the output folder can be made.
+  guardOutputs(
+    [trainCsv, testCsv, indexFile, metaFile].map((file) => ({ file })),
+    wanted.flatMap((name) => recordFiles(path.join(opts.mitdbDir, name), ["atr"])),
+  );
   const perRecord: RecordBeats[] = [];
   wanted.forEach((name, i) => {
-    perRecord.push(recordBeats(path.join(opts.mitdbDir, name)));
+    perRecord.push(
+      recordBeats(path.join(opts.mitdbDir, name), opts.annotations ? { annotations: opts.annotations } : {}),
+    );
     opts.onRecord?.(name, i + 1, wanted.length);
   });
 
@@ -97,11 +113,6 @@ export function buildDataset(opts: BuildOptions): BuildResult {
     test = Int32Array.from(te);
   }
 
-  mkdirSync(opts.outDir, { recursive: true });
-  const trainCsv = splitFile(opts.outDir, "train");
-  const testCsv = splitFile(opts.outDir, "test");
-  const indexFile = path.join(opts.outDir, INDEX_FILE);
-  const metaFile = path.join(opts.outDir, META_FILE);
   const sides = { train, test };
 
   const records = perRecord.map((r) => ({

@@ -1,10 +1,11 @@
 // The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations.
 import { UserError } from "../errors.js";
 import { aamiClass, BEAT_LEADS, BEAT_LENGTH } from "../vocabulary.js";
-import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
+import { type AnnotationPolicy, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
 import { kachueeBeats } from "./kachuee.js";
+import { checkBeatRate, checkUsableBeats, checkUsableLead } from "./usable-lead.js";
 
 const [PRIMARY_LEAD, FALLBACK_LEAD] = BEAT_LEADS;
 
@@ -36,17 +37,26 @@ export function leadOf(header: RecordHeader): number {
  * beat fewer per record than mitdb's annotations, and the classes of the 48 last beats (42 N, 2 S, 4 Q)
  * are exactly its deficit per class, so the last beat is the one it lacks.
  */
-export function recordBeats(recordPath: string): RecordBeats {
+export function recordBeats(recordPath: string, opts: { annotations?: AnnotationPolicy } = {}): RecordBeats {
   const rec = readRecord(recordPath);
   const leadIndex = leadOf(rec.header);
   const signal = toPhysical(rec, leadIndex);
+  const frames = signal.length / rec.header.signals[leadIndex]!.samplesPerFrame;
+  const fs = rec.header.samplingFrequency;
+  const name = {
+    record: rec.header.name,
+    lead: rec.header.signals[leadIndex]!.description,
+    file: rec.header.file,
+  };
+  checkUsableLead(signal, fs, name);
   // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval.
-  const beats = readAnnotations(recordPath).filter((a) => isBeatSymbol(a.symbol));
-  const cut = kachueeBeats(
-    signal,
-    rec.header.samplingFrequency,
-    beats.map((a) => a.sample),
-  );
+  const beats = readAnnotations(recordPath, "atr", {
+    signalLength: frames,
+    ...(opts.annotations ? { policy: opts.annotations } : {}),
+  }).filter((a) => isBeatSymbol(a.symbol));
+  const peaks = beats.map((a) => a.sample);
+  checkBeatRate(peaks, fs, name);
+  const cut = kachueeBeats(signal, fs, peaks);
   const lastBeat = beats.length - 1;
   const x = new Float32Array(cut.count * BEAT_LENGTH);
   const y = new Uint8Array(cut.count);
@@ -63,6 +73,7 @@ export function recordBeats(recordPath: string): RecordBeats {
     symbol.push(beats[p]!.symbol);
     count++;
   }
+  checkUsableBeats(x, count, name);
   return {
     record: rec.header.name,
     lead: rec.header.signals[leadIndex]!.description,

@@ -19,4 +19,12 @@ export {
   torchVersion,
 } from "./runtime.js";
 export { type Disposable, dispose, keep, tidy, trackedCount } from "./scope.js";
-export { type Device, type DType, Tensor, type TensorOrScalar, type TypedArray } from "./tensor.js";
+export {
+  type Device,
+  type DType,
+  type FactoryDevice,
+  shapeOnly,
+  Tensor,
+  type TensorOrScalar,
+  type TypedArray,
+} from "./tensor.js";

@@ -33,14 +33,22 @@ export function presetOf(config: ModelConfig): PresetName | undefined {
   return PRESET_NAMES.find((n) => JSON.stringify(PRESETS[n]) === JSON.stringify(normalizeConfig(config)));
 }
 
+/**
+ * The largest value each knob may take in a config read from a file: a bound on the work a small
+ * file can ask for (the seed itself is dim 64, repeat 3, groups 32, floors 4, five classes).
+ */
+export const CONFIG_LIMITS = { dim: 1024, repeat: 16, groups: 2048, floors: 16, classes: 64 } as const;
+
 /** Validates a parsed config (e.g. from a checkpoint's metadata); throws with what is wrong. */
 export function normalizeConfig(raw: unknown): ModelConfig {
-  if (typeof raw !== "object" || raw === null) throw new Error("model config is not an object");
+  if (typeof raw !== "object" || raw === null) throw new RangeError("model config is not an object");
   const r = raw as Record<string, unknown>;
-  const int = (k: string): number => {
+  const int = (k: keyof typeof CONFIG_LIMITS): number => {
     const v = r[k];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
-      throw new Error(`model config: '${k}' must be a positive integer`);
+      throw new RangeError(`model config: '${k}' must be a positive integer, got ${JSON.stringify(v)}`);
+    if (v > CONFIG_LIMITS[k])
+      throw new RangeError(`model config: '${k}' is ${v}, more than the ${CONFIG_LIMITS[k]} allowed`);
     return v;
   };
   const config: ModelConfig = {
@@ -52,6 +60,6 @@ export function normalizeConfig(raw: unknown): ModelConfig {
     classes: int("classes"),
   };
   if ((2 * config.dim) % config.groups !== 0)
-    throw new Error(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
+    throw new RangeError(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
   return config;
 }

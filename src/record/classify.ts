@@ -2,6 +2,7 @@
 // class probabilities from a BeatClassifier in batches, one label per beat.
 
 import { kachueeBeats } from "../dataset/kachuee.js";
+import { UserError } from "../errors.js";
 import type { BeatClassifier } from "../models/classifier.js";
 import { detectQrs } from "../qrs/detect.js";
 import type { PanTompkinsOptions } from "../qrs/pan-tompkins.js";
@@ -32,7 +33,7 @@ export interface ClassifySignalOptions {
 export function checkClasses(classifier: BeatProbabilities, file: string): void {
   const got = classifier.classes.join(",");
   if (got !== CLASS_NAMES.join(",")) {
-    throw new RangeError(`${file}: the model's classes are ${got}, not ${CLASS_NAMES.join(",")}`);
+    throw new UserError(`${file}: the model's classes are ${got}, not ${CLASS_NAMES.join(",")}`, file);
   }
 }
 

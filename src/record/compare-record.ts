@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { type BeatSeries, type BxbComparison, type BxbStats, bxbStats, compareBeats } from "../eval/bxb.js";
 import { referenceBeats } from "../eval/bxb-reference.js";
-import { readAnnotations } from "../wfdb/annotation.js";
+import { type AnnotationPolicy, readAnnotations } from "../wfdb/annotation.js";
 
 export interface CompareOptions {
   fs: number;
@@ -13,6 +13,10 @@ export interface CompareOptions {
   matchWindowMs?: number;
   /** Start of the comparison in seconds (0: nothing excluded). */
   startSeconds?: number;
+  /** Frames in the record's signal: reference annotations past it are damage. */
+  signalLength?: number;
+  /** Damaged reference annotations: refused (default) or mended. */
+  annotations?: AnnotationPolicy;
 }
 
 export interface RecordComparison extends BxbComparison {
@@ -34,7 +38,12 @@ export function compareWithReference(
   test: BeatSeries,
   opts: CompareOptions,
 ): RecordComparison {
-  const ref = referenceBeats(readAnnotations(recordPath, opts.reference ?? "atr"));
+  const ref = referenceBeats(
+    readAnnotations(recordPath, opts.reference ?? "atr", {
+      ...(opts.annotations ? { policy: opts.annotations } : {}),
+      ...(opts.signalLength !== undefined ? { signalLength: opts.signalLength } : {}),
+    }),
+  );
   const cmp = compareBeats(ref, test, {
     fs: opts.fs,
     matchWindowMs: opts.matchWindowMs ?? 150,

@@ -1,7 +1,9 @@
 // A WFDB record: its header and the digital samples of every signal, read from the signal files
 // the header names (several signals may share one file, interleaved frame by frame).
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { readFileOrFail, UserError } from "../errors.js";
+import type { GuardedInput } from "../output-guard.js";
 import { SUPPORTED_FORMATS, signalFormat } from "./formats/index.js";
 import { type RecordHeader, readHeader, type SignalSpec } from "./header.js";
 
@@ -165,4 +167,23 @@ export function findLead(header: RecordHeader, lead: string): number {
     throw new UserError(`record ${header.name}: no lead '${lead}' (signals: ${have})`, header.file);
   }
   return i;
+}
+
+/**
+ * The files of a record a command reads, for the output guard: its header, its signal files and the
+ * annotation files of the given annotators that exist. A header that cannot be read is its error.
+ */
+export function recordFiles(recordPath: string, annotators: readonly string[] = []): GuardedInput[] {
+  const name = path.basename(recordPath);
+  const header = readHeader(recordPath);
+  const dir = path.dirname(recordPath);
+  const files: GuardedInput[] = [{ file: header.file, what: `the header of record ${name}` }];
+  for (const s of header.signals)
+    if (s.format !== 0)
+      files.push({ file: path.join(dir, s.fileName), what: `the signal file of record ${name}` });
+  for (const a of new Set(annotators)) {
+    const file = `${recordPath}.${a}`;
+    if (existsSync(file)) files.push({ file, what: `the '${a}' annotations of record ${name}` });
+  }
+  return files;
 }

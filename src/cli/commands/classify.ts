@@ -1,23 +1,35 @@
 // `ecg classify`: every beat of one record or many, detected (or given), cut by the Kachuee
 // pipeline and labelled by a model; CSV or WFDB annotation output; the bxb comparison where a
 // reference exists (per record, and gross and average over several records).
-import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-
+import { checkBeatRate } from "../../dataset/usable-lead.js";
 import { type AverageStats, averageStats, type BxbStats, bxbStats, sumMatrices } from "../../eval/bxb.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import type { BeatClassifier } from "../../models/classifier.js";
+import { type GuardedInput, guardOutputs } from "../../output-guard.js";
 import { beatAnnotations } from "../../record/annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "../../record/beats-file.js";
 import { type ClassifiedBeats, checkClasses, classifySignal } from "../../record/classify.js";
 import { compareWithReference, hasReference, type RecordComparison } from "../../record/compare-record.js";
-import { type LoadedLead, loadLead } from "../../record/lead.js";
+import { type LoadedLead, loadLead, namingRecord } from "../../record/lead.js";
 import { median } from "../../signal/median.js";
 import { CLASS_NAMES, classCounts, WINDOW_SECONDS } from "../../vocabulary.js";
+import type { AnnotationPolicy } from "../../wfdb/annotation.js";
 import { writeAnnotations } from "../../wfdb/annotation.js";
-import { choiceOpt, numberOpt, recordsOpt, requireString, stringOpt } from "../args.js";
+import { recordFiles } from "../../wfdb/record.js";
+import {
+  annotationPolicy,
+  choiceOpt,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  numberOpt,
+  RECORDS_HELP,
+  recordsOpt,
+  requireString,
+  stringOpt,
+} from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError, UserError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
@@ -42,6 +54,12 @@ interface ClassifyJob {
   peaksFile: string | undefined;
   output: string | undefined;
   reference: string;
+  annotations: AnnotationPolicy;
+}
+
+/** A record's output file: --output with {record} replaced by the record's name. */
+function outputFor(output: string | undefined, recordPath: string): string | undefined {
+  return output?.split(RECORD_PLACEHOLDER).join(path.basename(recordPath));
 }
 
 function countsByName(result: ClassifiedBeats): Record<string, number> {
@@ -58,7 +76,7 @@ interface ReadLead {
 function readLead(recordPath: string, lead: string | undefined): ReadLead {
   const t0 = performance.now();
   return {
-    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS }),
+    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS, usable: true }),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -66,16 +84,16 @@ function readLead(recordPath: string, lead: string | undefined): ReadLead {
 function classifyRecord(job: ClassifyJob, read: ReadLead, classifier: BeatClassifier): RecordResult {
   const t0 = performance.now();
   const { lead } = read;
-  const peaks = job.peaksFile !== undefined ? readTestBeats(job.peaksFile).samples : undefined;
+  const peaks =
+    job.peaksFile !== undefined ? readTestBeats(job.peaksFile, job.annotations).samples : undefined;
   const result = classifySignal(lead.signal, lead.fs, classifier, peaks !== undefined ? { peaks } : {});
   const seconds = read.seconds + (performance.now() - t0) / 1000;
   if (result.count === 0)
     throw new UserError(`record ${lead.name}: no beats found on ${lead.lead}`, job.recordPath);
+  checkBeatRate(result.sample, lead.fs, { record: lead.name, lead: lead.lead, file: lead.header.file });
 
-  const output = job.output?.split(RECORD_PLACEHOLDER).join(lead.name);
+  const output = outputFor(job.output, job.recordPath);
   if (output !== undefined) {
-    // out/{record}.atr: the folder is made, as a user running over a directory of records expects
-    if (job.output !== output) mkdirSync(path.dirname(output), { recursive: true });
     if (output.toLowerCase().endsWith(".csv")) writeTextAtomic(output, beatsCsv(result, lead.fs));
     else writeAnnotations(output, beatAnnotations(result.sample, result.label));
   }
@@ -84,7 +102,12 @@ function classifyRecord(job: ClassifyJob, read: ReadLead, classifier: BeatClassi
       ? compareWithReference(
           job.recordPath,
           { samples: result.sample, classes: result.label },
-          { fs: lead.fs, reference: job.reference },
+          {
+            fs: lead.fs,
+            reference: job.reference,
+            signalLength: lead.signal.length,
+            annotations: job.annotations,
+          },
         )
       : undefined;
   return {
@@ -189,20 +212,22 @@ export const command: Command = {
     device: { type: "string" },
     threads: { type: "string" },
     json: { type: "boolean" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
-    record:
-      "record path without extension, e.g. data/mitdb/100; repeat it, or give a directory for all its records",
+    record: RECORDS_HELP,
     model: "a .safetensors checkpoint (e.g. models/compact-kaggle.safetensors)",
     output:
       "out.csv (sample,time,label,p_N..p_Q) or a WFDB annotation file (out.atr, or any other extension); " +
-      `with several records it must contain ${RECORD_PLACEHOLDER}, e.g. out/${RECORD_PLACEHOLDER}.atr`,
+      `with several records it must contain ${RECORD_PLACEHOLDER}, e.g. out/${RECORD_PLACEHOLDER}.atr; ` +
+      "never one of the files read (100.atr, 100.dat…), nor one file for two records",
     lead: "signal to use (default MLII, else V5)",
     peaks: "use these beat positions (CSV 'sample' column or annotation file) instead of detecting them",
     reference: "reference annotator to compare with when present (default atr; 'none' to skip)",
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
     json: "print counts, timings and the comparison as JSON",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg classify --record data/mitdb/100 --model models/compact-kaggle.safetensors --output 100.csv",
@@ -222,9 +247,23 @@ export const command: Command = {
     const json = args.values["json"] === true;
     const peaksFile = stringOpt(args, "peaks");
     const lead = stringOpt(args, "lead");
+    const annotations = annotationPolicy(args);
     if (records.length > 1 && peaksFile !== undefined) throw new UsageError("--peaks takes one record");
     if (records.length > 1 && output !== undefined && !output.includes(RECORD_PLACEHOLDER))
       throw new UsageError(`with several records, --output must contain ${RECORD_PLACEHOLDER}`);
+
+    // Before any work: no output is a file read (a record's header, signals, reference annotations;
+    // the model; the peaks), and no two records write one file.
+    const inputs: GuardedInput[] = [
+      ...records.flatMap((r) => recordFiles(r, ["atr", reference])),
+      { file: modelFile, what: "the model" },
+      ...(peaksFile !== undefined ? [{ file: peaksFile, what: "the --peaks file" }] : []),
+    ];
+    const outputs = records.flatMap((r) => {
+      const file = outputFor(output, r);
+      return file !== undefined ? [{ file, for: `record ${r}` }] : [];
+    });
+    guardOutputs(outputs, inputs);
 
     // The first record is read before the model so that a bad record fails fast, without the
     // half-second libtorch load.
@@ -236,14 +275,16 @@ export const command: Command = {
     const results: RecordResult[] = [];
     const bar = new ProgressBar({ label: "classify", total: records.length, unit: "records" });
     try {
-      try {
-        checkClasses(classifier, modelFile);
-      } catch (e) {
-        throw new UserError((e as Error).message, modelFile);
-      }
+      checkClasses(classifier, modelFile);
       for (const [i, recordPath] of records.entries()) {
         const read = i === 0 ? first : readLead(recordPath, lead);
-        results.push(classifyRecord({ recordPath, peaksFile, output, reference }, read, classifier));
+        try {
+          results.push(
+            classifyRecord({ recordPath, peaksFile, output, reference, annotations }, read, classifier),
+          );
+        } catch (e) {
+          throw namingRecord(e, recordPath);
+        }
         bar.tick(1);
       }
     } finally {

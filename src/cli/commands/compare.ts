@@ -9,7 +9,15 @@ import { compareWithReference, type RecordComparison } from "../../record/compar
 import { loadLead } from "../../record/lead.js";
 import { CLASS_NAMES } from "../../vocabulary.js";
 import { readHeader } from "../../wfdb/header.js";
-import { numberOpt, recordsOpt, stringOpt } from "../args.js";
+import {
+  annotationPolicy,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  numberOpt,
+  RECORDS_HELP,
+  recordsOpt,
+  stringOpt,
+} from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { info, printJson, println } from "../output.js";
@@ -29,10 +37,10 @@ export const command: Command = {
     start: { type: "string" },
     window: { type: "string" },
     json: { type: "boolean" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
-    record:
-      "record path without extension (data/mitdb/100); repeat it, or give a directory for all its records",
+    record: RECORDS_HELP,
     test: "test beats: a CSV with a 'sample' (and 'label') column, or a WFDB annotation file (one record only)",
     "test-annotator":
       "test annotation file extension, read as PATH.EXT for each record (like bxb -a atr EXT)",
@@ -42,6 +50,7 @@ export const command: Command = {
     start: "start of the comparison in seconds (default 0; EC38's learning period is 300)",
     window: "match window in ms (default 150)",
     json: "print the results as JSON",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg compare --record data/mitdb/100 --test peaks.csv",
@@ -63,6 +72,7 @@ export const command: Command = {
     const startSeconds = numberOpt(args, "start", 0, { min: 0 });
     const matchWindowMs = numberOpt(args, "window", 150, { min: 1 });
     const json = args.values["json"] === true;
+    const annotations = annotationPolicy(args);
 
     const results: RecordComparison[] = [];
     const bar = new ProgressBar({ label: "compare", total: records.length, unit: "records" });
@@ -70,17 +80,30 @@ export const command: Command = {
     for (const recordPath of records) {
       let test: BeatSeries;
       let fs: number;
+      let signalLength: number | undefined;
       if (detect) {
-        const l = loadLead(recordPath, { lead, minSeconds: 2 });
+        const l = loadLead(recordPath, { lead, minSeconds: 2, usable: true });
         fs = l.fs;
+        signalLength = l.signal.length;
         const t0 = performance.now();
         test = { samples: detectQrs(l.signal, l.fs) };
         detectSeconds += (performance.now() - t0) / 1000;
       } else {
-        fs = readHeader(recordPath).samplingFrequency;
-        test = readTestBeats(testFile ?? `${recordPath}.${testAnnotator}`);
+        const header = readHeader(recordPath);
+        fs = header.samplingFrequency;
+        if (header.nSamples > 0) signalLength = header.nSamples;
+        test = readTestBeats(testFile ?? `${recordPath}.${testAnnotator}`, annotations);
       }
-      results.push(compareWithReference(recordPath, test, { fs, reference, matchWindowMs, startSeconds }));
+      results.push(
+        compareWithReference(recordPath, test, {
+          fs,
+          reference,
+          matchWindowMs,
+          startSeconds,
+          annotations,
+          ...(signalLength !== undefined ? { signalLength } : {}),
+        }),
+      );
       bar.tick(1);
     }
     bar.finish();

@@ -8,6 +8,7 @@ import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { classifierFrom, MODEL_OPTION_HELP, MODEL_OPTIONS } from "../model-options.js";
 import { displayPath, printJson, println } from "../output.js";
+import { ProgressBar } from "../progress.js";
 
 export const command: Command = {
   name: "eval",
@@ -31,7 +32,12 @@ export const command: Command = {
       : loadBeatsFile(data, { labels: "required" });
     const classifier = classifierFrom(args);
     try {
-      const { report } = evaluateClassifier(classifier, set);
+      const bar = new ProgressBar({ label: "eval", total: set.count, unit: "beats" });
+      const { report } = evaluateClassifier(classifier, set, {
+        beatsSource: displayPath(data),
+        onProgress: (done) => bar.update(done),
+      });
+      bar.finish();
       if (boolOpt(args, "json")) printJson(report);
       else {
         println(`${displayPath(data)} with ${displayPath(String(args.values["model"]))}`);

@@ -1,7 +1,9 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
+import { guardOutputs } from "../../output-guard.js";
 import { buildReportHtml } from "../../report/report.js";
 import { readRunDir } from "../../report/run-dir.js";
 import { stringOpt } from "../args.js";
@@ -17,7 +19,7 @@ export const command: Command = {
     output: { type: "string", short: "o" },
   },
   optionHelp: {
-    output: "where to write the page (default RUN_DIR/report.html)",
+    output: "where to write the page (default RUN_DIR/report.html; never a file of a run)",
   },
   examples: ["ecg report runs/compact-1", "ecg report runs/seed runs/seed-resnext --output compare.html"],
   allowPositionals: true,
@@ -27,6 +29,13 @@ export const command: Command = {
     if (dirs.length > 2) throw new UsageError(`at most two run directories, got ${dirs.length}`);
     const runs = dirs.map((d) => ({ run: readRunDir(d), shownPath: displayPath(path.resolve(d)) }));
     const output = path.resolve(stringOpt(args, "output") ?? path.join(runs[0]!.run.dir, "report.html"));
+    // A run's files are its inputs; only an earlier page (.html) may be replaced.
+    const inputs = runs.flatMap(({ run }) =>
+      readdirSync(run.dir)
+        .filter((f) => !f.endsWith(".html"))
+        .map((f) => ({ file: path.join(run.dir, f), what: `a file of run ${displayPath(run.dir)}` })),
+    );
+    guardOutputs([{ file: output }], inputs);
     const html = await buildReportHtml(runs);
     writeFileOrFail(output, html, "report", displayPath(output));
     println(displayPath(output));

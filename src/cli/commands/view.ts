@@ -4,13 +4,23 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
+import { guardOutputs } from "../../output-guard.js";
 import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { buildViewerHtml } from "../../report/viewer.js";
 import { mergeBeats, type PredictedBeat, type ReferenceBeat } from "../../report/viewer-beats.js";
 import { viewerSummary } from "../../report/viewer-summary.js";
 import { isBeatSymbol, readAnnotations } from "../../wfdb/annotation.js";
 import { readHeader } from "../../wfdb/header.js";
-import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
+import { recordFiles } from "../../wfdb/record.js";
+import {
+  annotationPolicy,
+  boolOpt,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  numberOpt,
+  recordOpt,
+  stringOpt,
+} from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
@@ -27,35 +37,50 @@ export const command: Command = {
     output: { type: "string", short: "o" },
     serve: { type: "boolean" },
     port: { type: "string" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
-    record: "WFDB record, path without extension (data/mitdb/100)",
+    record: "WFDB record: data/mitdb/100 (or 100.hea, 100.dat)",
     model: "a .safetensors checkpoint: label every beat and show where it disagrees with the reference",
     lead: "signal to show, by name (default MLII, else V5, else signal 0)",
     annotator: "reference annotation file extension (default atr)",
-    output: "where to write the page (default <record>-view.html in the current directory)",
+    output:
+      "where to write the page (default <record>-view.html in the current directory; never a file read)",
     serve: "serve the page on http://127.0.0.1 instead of writing a file",
     port: "port for --serve (default: any free port)",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg view --record data/mitdb/100",
     "ecg view --record data/mitdb/208 --model runs/compact/best.safetensors",
   ],
   async run(args) {
-    const recordPath = requireString(args, "record");
+    const recordPath = recordOpt(args);
     const modelFile = stringOpt(args, "model");
     const annotator = stringOpt(args, "annotator") ?? "atr";
     const serve = boolOpt(args, "serve");
     const port = numberOpt(args, "port", 0, { integer: true, min: 0, max: 65535 });
     if (modelFile !== undefined && !existsSync(modelFile))
       throw new UserError(`${modelFile}: no such model file`, modelFile);
+    const output = path.resolve(stringOpt(args, "output") ?? `${path.basename(recordPath)}-view.html`);
+    if (!serve)
+      guardOutputs(
+        [{ file: output }],
+        [
+          ...recordFiles(recordPath, [annotator]),
+          ...(modelFile !== undefined ? [{ file: modelFile, what: "the model" }] : []),
+        ],
+      );
 
     const loaded = chooseLead(recordPath, stringOpt(args, "lead"));
     const { fs, signal, lead, header } = loaded;
     const annotationFile = `${recordPath}.${annotator}`;
     let reference: ReferenceBeat[] = [];
     if (existsSync(annotationFile)) {
-      reference = readAnnotations(recordPath, annotator)
+      reference = readAnnotations(recordPath, annotator, {
+        policy: annotationPolicy(args),
+        signalLength: signal.length,
+      })
         .filter((a) => isBeatSymbol(a.symbol))
         .map((a) => ({ sample: a.sample, symbol: a.symbol }));
     } else {
@@ -83,7 +108,6 @@ export const command: Command = {
       await servePage(html, port);
       return;
     }
-    const output = path.resolve(stringOpt(args, "output") ?? `${name}-view.html`);
     writeFileOrFail(output, html, "page", displayPath(output));
     println(displayPath(output));
   },
@@ -107,13 +131,11 @@ async function classifyRecord(lead: LoadedLead, modelFile: string): Promise<Pred
   // Loaded here, not at the top: only --model needs libtorch.
   const { loadClassifier } = await import("../../models/classifier.js");
   const { checkClasses, classifySignal } = await import("../../record/classify.js");
+  const { checkUsableLead } = await import("../../dataset/usable-lead.js");
+  checkUsableLead(lead.signal, lead.fs, { record: lead.name, lead: lead.lead, file: lead.header.file });
   const classifier = loadClassifier(modelFile);
   try {
-    try {
-      checkClasses(classifier, modelFile);
-    } catch (e) {
-      throw new UserError((e as Error).message, modelFile);
-    }
+    checkClasses(classifier, modelFile);
     const result = classifySignal(lead.signal, lead.fs, classifier);
     const k = classifier.classes.length;
     return Array.from({ length: result.count }, (_, i) => ({
