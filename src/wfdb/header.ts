@@ -144,6 +144,9 @@ function parseRecordLine(
   const tok = line.split(/\s+/);
   const [nameTok, nsigTok, freqTok, nsampTok, baseTime, baseDate] = tok;
   const [name, segTok] = nameTok!.split("/");
+  // WFDB record names are letters, digits and underscores; a header of garbage fails here.
+  if (!/^[\w.~+-]+$/.test(name!))
+    fail(lineNo, `bad record name '${name!.slice(0, 40).replace(/[^\x20-\x7e]/g, "?")}'`);
   const nSignals = nsigTok === undefined ? 0 : Number(nsigTok);
   if (!Number.isInteger(nSignals) || nSignals < 0) fail(lineNo, `bad number of signals '${nsigTok}'`);
   if (nSignals > HEADER_LIMITS.maxSignals)

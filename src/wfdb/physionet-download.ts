@@ -73,7 +73,7 @@ export function parseSums(text: string, source: string, all = false): SumEntry[]
       parts.some((p) => p === "" || p === "." || p === "..") ||
       [...name].some((c) => c.charCodeAt(0) < 0x20)
     )
-      fail(`unsafe file name '${name.slice(0, 80)}'`);
+      fail(`unsafe file name '${name.slice(0, 80).replace(/[^\x20-\x7e]/g, "?")}'`);
     if (seen.has(name)) fail(`'${name}' is listed twice`);
     seen.add(name);
     if (all || parts.length === 1) out.push({ name, sha256: hex.toLowerCase() });

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
+import { Interrupted } from "../../errors.js";
 import { guardOutputs } from "../../output-guard.js";
 import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { buildViewerHtml } from "../../report/viewer.js";
@@ -169,8 +170,10 @@ function servePage(html: string, port: number): Promise<void> {
       println(`http://127.0.0.1:${actual}/`);
       info("serving the viewer; press Ctrl-C to stop");
     });
-    const stop = () => server.close(() => resolve());
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    // Ctrl-C stops the server and exits 130, as an interrupted command does; SIGTERM exits 0.
+    process.once("SIGINT", () =>
+      server.close(() => reject(new Interrupted("interrupted; the viewer is stopped"))),
+    );
+    process.once("SIGTERM", () => server.close(() => resolve()));
   });
 }
