@@ -375,6 +375,7 @@ test("slow set: every mutated record through classify and data build, every CSV 
     return {
       ...c,
       name: `${c.name} (data build)`,
+      names: "100",
       args: ["data", "build", "--mitdb", db, "--out", out],
       expect: c.expect === "ok" ? ("either" as const) : c.expect,
       check: () => {
@@ -394,6 +395,7 @@ test("slow set: every mutated record through classify and data build, every CSV 
     return {
       ...c,
       name: `${c.name} (data build)`,
+      names: "100",
       args: [
         "data",
         "build",
@@ -425,6 +427,8 @@ test("slow set: every mutated record through classify and data build, every CSV 
     "predict",
   ).map((c) => ({
     ...c,
+    // An extreme but finite beat may overflow the model: a refusal naming the file is right too.
+    expect: c.expect === "ok" ? ("either" as const) : c.expect,
     check: (r: RunResult) =>
       r.stdout.startsWith("index,label,p_N") && !/NaN/.test(r.stdout) ? undefined : r.stdout.slice(0, 100),
   }));

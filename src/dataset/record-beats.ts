@@ -3,7 +3,7 @@ import { UserError } from "../errors.js";
 import { aamiClass, BEAT_LEADS, BEAT_LENGTH } from "../vocabulary.js";
 import { type AnnotationPolicy, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
-import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
+import { findLead, namingRecord, readRecord, toPhysical } from "../wfdb/record.js";
 import { kachueeBeats } from "./kachuee.js";
 import { checkBeatRate, checkUsableBeats, checkUsableLead } from "./usable-lead.js";
 
@@ -38,6 +38,14 @@ export function leadOf(header: RecordHeader): number {
  * are exactly its deficit per class, so the last beat is the one it lacks.
  */
 export function recordBeats(recordPath: string, opts: { annotations?: AnnotationPolicy } = {}): RecordBeats {
+  try {
+    return cutRecord(recordPath, opts);
+  } catch (e) {
+    throw namingRecord(e, recordPath);
+  }
+}
+
+function cutRecord(recordPath: string, opts: { annotations?: AnnotationPolicy }): RecordBeats {
   const rec = readRecord(recordPath);
   const leadIndex = leadOf(rec.header);
   const signal = toPhysical(rec, leadIndex);

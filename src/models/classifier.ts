@@ -92,8 +92,9 @@ export class SeedClassifier implements BeatClassifier {
     });
     const nan = firstNonFinite(out);
     if (nan >= 0) {
+      const beat = `beat ${Math.floor(nan / k) + 1}${opts.beatsSource !== undefined ? ` of ${opts.beatsSource}` : ""}`;
       throw new UserError(
-        `${this.source}: beat ${Math.floor(nan / k) + 1}: the model's output is ${out[nan]}, not a probability`,
+        `${this.source}: its output for ${beat} is ${out[nan]}, not a probability`,
         this.source,
       );
     }

@@ -74,7 +74,7 @@ export function readBeatsCsvFile(file: string): BeatRows {
     if (line === "") continue;
     const cells = line.split(",");
     const s = Number(cells[sampleCol]);
-    if (!Number.isInteger(s) || s < 0) {
+    if (!Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1) {
       throw new UserError(
         `${shown}: line ${i + 1}: sample '${cells[sampleCol] ?? ""}' is not a sample index`,
         file,

@@ -4,7 +4,7 @@ import { leadOf } from "../dataset/record-beats.js";
 import { checkUsableLead } from "../dataset/usable-lead.js";
 import { UserError } from "../errors.js";
 import type { RecordHeader } from "../wfdb/header.js";
-import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
+import { findLead, namingRecord, readRecord, toPhysical } from "../wfdb/record.js";
 
 export interface LoadedLead {
   /** The record as given (path without extension). */
@@ -18,14 +18,6 @@ export interface LoadedLead {
   fs: number;
   /** The lead in physical units (mV); invalid samples are NaN. */
   signal: Float32Array;
-}
-
-/** A UserError about a record, its message made to name the record ("record 100: …") if it does not. */
-export function namingRecord(e: unknown, recordPath: string): unknown {
-  const name = path.basename(recordPath);
-  if (e instanceof UserError && !e.message.includes(name))
-    return new UserError(`record ${name}: ${e.message}`, e.culprit ?? recordPath);
-  return e;
 }
 
 /**

@@ -18,6 +18,14 @@ export interface ReadRecordOptions {
   verifyChecksums?: boolean;
 }
 
+/** A UserError about a record, its message made to name the record ("record 100: …") if it does not. */
+export function namingRecord(e: unknown, recordPath: string): unknown {
+  const name = path.basename(recordPath);
+  if (e instanceof UserError && !e.message.includes(name))
+    return new UserError(`record ${name}: ${e.message}`, e.culprit ?? recordPath);
+  return e;
+}
+
 /** Reads `<recordPath>.hea` and its signal files. */
 export function readRecord(recordPath: string, opts: ReadRecordOptions = {}): WfdbRecord {
   const header = readHeader(recordPath);
@@ -53,7 +61,8 @@ function readSignalFile(
   specs: SignalSpec[],
 ): Int32Array[] {
   const first = specs[0]!;
-  const shown = path.basename(file);
+  // As the header names it (100.dat; ../x/y.dat names more than its last part).
+  const shown = first.fileName;
   if (first.format === 0) {
     // Format 0: a null signal with no file; every sample reads as zero.
     return specs.map((s) => new Int32Array(header.nSamples * s.samplesPerFrame));

@@ -13,12 +13,12 @@ import { beatAnnotations } from "../../record/annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "../../record/beats-file.js";
 import { type ClassifiedBeats, checkClasses, classifySignal } from "../../record/classify.js";
 import { compareWithReference, hasReference, type RecordComparison } from "../../record/compare-record.js";
-import { type LoadedLead, loadLead, namingRecord } from "../../record/lead.js";
+import { type LoadedLead, loadLead } from "../../record/lead.js";
 import { median } from "../../signal/median.js";
 import { CLASS_NAMES, classCounts, WINDOW_SECONDS } from "../../vocabulary.js";
 import type { AnnotationPolicy } from "../../wfdb/annotation.js";
 import { writeAnnotations } from "../../wfdb/annotation.js";
-import { recordFiles } from "../../wfdb/record.js";
+import { namingRecord, recordFiles } from "../../wfdb/record.js";
 import {
   annotationPolicy,
   choiceOpt,

@@ -37,6 +37,8 @@ export const command: Command = {
       throw new UsageError(`--db must be a PhysioNet database name like 'mitdb', got '${db}'`);
     const dest = path.resolve(stringOpt(args, "dest") ?? path.join("data", db));
     const baseUrl = stringOpt(args, "base-url") ?? defaultBaseUrl(db);
+    if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol))
+      throw new UsageError(`--base-url must be an http:// or https:// URL, got '${baseUrl}'`);
     let bar: ProgressBar | undefined;
     let done = 0;
     let bytes = 0;
