@@ -2,6 +2,7 @@
 import { performance } from "node:perf_hooks";
 import { guardOutputs } from "../../output-guard.js";
 import { detectQrs } from "../../qrs/detect.js";
+import { checkBeatRate } from "../../dataset/usable-lead.js";
 import { PAN_TOMPKINS_DEFAULTS } from "../../qrs/pan-tompkins.js";
 import { beatsCsv, writeTextAtomic } from "../../record/beats-file.js";
 import { loadLead } from "../../record/lead.js";
@@ -43,6 +44,7 @@ export const command: Command = {
     const t0 = performance.now();
     const peaks = detectQrs(lead.signal, lead.fs);
     const seconds = (performance.now() - t0) / 1000;
+    checkBeatRate(peaks, lead.fs, { record: lead.name, lead: lead.lead, file: lead.header.file });
     const csv = beatsCsv({ sample: peaks }, lead.fs);
     if (output !== undefined) writeTextAtomic(output, csv);
     if (args.values["json"] === true) {
