@@ -84,8 +84,12 @@ function unknownCommand(argv: readonly string[]): UsageError {
   );
 }
 
+let pipesWatched = false;
+
 /** Ends the process quietly when the reader of stdout (or stderr) goes away: `ecg … | head`. */
 function quietOnClosedPipe(): void {
+  if (pipesWatched) return;
+  pipesWatched = true;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
@@ -169,17 +173,14 @@ export async function runCli(argv: string[]): Promise<number> {
 function reportError(e: unknown, verbose: boolean): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const code = err instanceof EcgError ? err.exitCode : 1;
-  const prefix = code === 2 ? "usage error" : "error";
   const firstLine = err.message.split("\n")[0];
-  // A failed allocation is the machine's limit, not a bug: one line, as a user error.
-  const expected = err instanceof EcgError || isOutOfMemory(err);
-  process.stderr.write(
-    code === 130
-      ? `ecg: ${firstLine}\n`
-      : `ecg: ${prefix}: ${expected && !(err instanceof EcgError) ? `out of memory (${firstLine})` : firstLine}\n`,
-  );
+  // A failed allocation is the machine's limit, not a bug: one line, as a user error is.
+  const outOfMemory = !(err instanceof EcgError) && isOutOfMemory(err);
+  const message = outOfMemory ? `out of memory (${firstLine})` : firstLine;
+  const prefix = code === 2 ? "usage error: " : code === 130 ? "" : "error: ";
+  process.stderr.write(`ecg: ${prefix}${message}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!expected) {
+  else if (!(err instanceof EcgError) && !outOfMemory) {
     process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");
   }
   return code;
