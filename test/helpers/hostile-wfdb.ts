@@ -134,7 +134,12 @@ export function headerAndSignalCases(dir: string, base: BaseRecord, baseline: st
     add(`header fs=${fs}`, { header: field(0, 2, fs) }, "error", "100.hea");
   for (const fs of ["1e-9", "36", "49.9"])
     add(`header fs=${fs} (no usable rate)`, { header: field(0, 2, fs) }, "error", "record 100");
-  add("header fs=60 (a wrong rate: 4.8 s between beats)", { header: field(0, 2, "60") }, "error", "record 100");
+  add(
+    "header fs=60 (a wrong rate: 4.8 s between beats)",
+    { header: field(0, 2, "60") },
+    "error",
+    "record 100",
+  );
   add("header fs=360.000001", { header: field(0, 2, "360.000001") }, "ok", "", true);
   add("header fs=123.4567 (a fine ratio)", { header: field(0, 2, "123.4567") }, "either", "record 100");
   add("header fs=999999.999", { header: field(0, 2, "999999.999") }, "error", "record 100");

@@ -1,8 +1,8 @@
 // `ecg detect`: R peaks of one lead of a WFDB record (Pan & Tompkins 1985; see src/qrs/pan-tompkins.ts).
 import { performance } from "node:perf_hooks";
+import { checkBeatRate } from "../../dataset/usable-lead.js";
 import { guardOutputs } from "../../output-guard.js";
 import { detectQrs } from "../../qrs/detect.js";
-import { checkBeatRate } from "../../dataset/usable-lead.js";
 import { PAN_TOMPKINS_DEFAULTS } from "../../qrs/pan-tompkins.js";
 import { beatsCsv, writeTextAtomic } from "../../record/beats-file.js";
 import { loadLead } from "../../record/lead.js";
