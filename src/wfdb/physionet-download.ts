@@ -37,8 +37,11 @@ export interface SumEntry {
 const MAX_SUMS_LINE = 4096;
 /** The most bytes of a SHA-256 list read into memory. */
 export const MAX_SUMS_BYTES = 16 * 1024 * 1024;
-/** The default cap on one file (MIT-BIH's largest is 1.9 MB); DownloadOptions.maxFileBytes changes it. */
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+/**
+ * The default cap on one file: MIT-BIH's largest is 1.9 MB, a mirror's 700 MB stand-in for it stops
+ * here; DownloadOptions.maxFileBytes (--max-file-mb) raises it for databases of larger files.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 
 const isHex64 = (s: string): boolean => /^[0-9a-fA-F]{64}$/.test(s);
@@ -216,7 +219,10 @@ async function fetchFile(
       const limit = Math.min(cap, declared ?? cap);
       if (declared !== undefined && declared > cap) {
         await res.body?.cancel();
-        throw new UserError(`${url}: ${shown} is ${declared} bytes, more than the ${cap} accepted`, url);
+        throw new UserError(
+          `${url}: ${shown} is ${declared} bytes, more than the ${cap} accepted (--max-file-mb raises it)`,
+          url,
+        );
       }
       const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
       const fh = await open(part, resumed ? flags | constants.O_APPEND : flags | constants.O_TRUNC);
@@ -251,7 +257,7 @@ async function fetchFile(
       if (overflow) {
         rmSync(part, { force: true });
         throw new UserError(
-          `${url}: ${shown} runs past ${limit} bytes (${declared !== undefined ? "its declared size" : "the size cap"}); the file was discarded`,
+          `${url}: ${shown} runs past ${limit} bytes (${declared !== undefined ? "its declared size" : "the size cap; --max-file-mb raises it"}); the file was discarded`,
           url,
         );
       }

@@ -139,6 +139,26 @@ const MIRRORS: Record<
     names: "a.dat",
     args: ["--max-file-mb", "100"],
   },
+  "a 700 MB file for a 1.9 MB one (the default cap)": {
+    handler: (name, _req, res) => {
+      if (name === "SHA256SUMS.txt") return void res.end(`${sha(FILE)}  a.dat\n`);
+      res.writeHead(200, { "content-length": String(700 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024));
+      setTimeout(() => res.destroy(), 2000);
+    },
+    expect: "error",
+    names: "a.dat",
+  },
+  "a file that stalls (for Ctrl-C)": {
+    handler: (name, _req, res) => {
+      if (name === "SHA256SUMS.txt") return void res.end(`${sha(FILE)}  a.dat\n`);
+      res.writeHead(200, { "content-length": String(50 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024));
+      setTimeout(() => res.destroy(), 5000);
+    },
+    expect: "error",
+    names: "a.dat",
+  },
   "a wrong checksum": {
     handler: listing(`${"0".repeat(64)}  a.dat\n`),
     expect: "error",
