@@ -19,6 +19,16 @@ const listing =
     else res.writeHead(404).end();
   };
 
+/** A.dat declared `bytes` long, of which 1 KiB comes before the connection stalls for `stallMs`. */
+const declaring =
+  (bytes: number, stallMs: number): Handler =>
+  (name, _req, res) => {
+    if (name === "SHA256SUMS.txt") return void res.end(`${sha(FILE)}  a.dat\n`);
+    res.writeHead(200, { "content-length": String(bytes) });
+    res.write(Buffer.alloc(1024));
+    setTimeout(() => res.destroy(), stallMs);
+  };
+
 /** Each mirror: its behaviour, what `ecg data download` must do, and what its refusal names. */
 const MIRRORS: Record<
   string,
@@ -129,33 +139,18 @@ const MIRRORS: Record<
     args: ["--max-file-mb", "1"],
   },
   "a declared length past the cap": {
-    handler: (name, _req, res) => {
-      if (name === "SHA256SUMS.txt") return void res.end(`${sha(FILE)}  a.dat\n`);
-      res.writeHead(200, { "content-length": String(700 * 1024 * 1024) });
-      res.write(Buffer.alloc(1024));
-      setTimeout(() => res.destroy(), 2000);
-    },
+    handler: declaring(700 * 1024 * 1024, 2000),
     expect: "error",
     names: "a.dat",
     args: ["--max-file-mb", "100"],
   },
   "a 700 MB file for a 1.9 MB one (the default cap)": {
-    handler: (name, _req, res) => {
-      if (name === "SHA256SUMS.txt") return void res.end(`${sha(FILE)}  a.dat\n`);
-      res.writeHead(200, { "content-length": String(700 * 1024 * 1024) });
-      res.write(Buffer.alloc(1024));
-      setTimeout(() => res.destroy(), 2000);
-    },
+    handler: declaring(700 * 1024 * 1024, 2000),
     expect: "error",
     names: "a.dat",
   },
   "a file that stalls (for Ctrl-C)": {
-    handler: (name, _req, res) => {
-      if (name === "SHA256SUMS.txt") return void res.end(`${sha(FILE)}  a.dat\n`);
-      res.writeHead(200, { "content-length": String(50 * 1024 * 1024) });
-      res.write(Buffer.alloc(1024));
-      setTimeout(() => res.destroy(), 5000);
-    },
+    handler: declaring(50 * 1024 * 1024, 5000),
     expect: "error",
     names: "a.dat",
   },
