@@ -30,6 +30,9 @@ export class UsageError extends EcgError {
 export class InterruptedError extends EcgError {
   override name = "InterruptedError";
   readonly exitCode = 130;
+  constructor(message = "interrupted") {
+    super(message);
+  }
 }
 
 /**
@@ -43,4 +46,15 @@ export function readFileOrFail(file: string, what: string, shown: string = file)
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`${shown}: cannot read ${what} (${code === "ENOENT" ? "no such file" : code})`, file);
   }
+}
+
+/**
+ * Whether an error is a failed allocation: libtorch's ("DefaultCPUAllocator: not enough memory",
+ * std::bad_alloc, CUDA out of memory) as the addon passes it on, or V8's for a typed array.
+ */
+export function isOutOfMemory(e: unknown): boolean {
+  const message = e instanceof Error ? e.message : String(e);
+  return /not enough memory|bad_alloc|out of memory|allocation failed|Invalid typed array length|Array buffer allocation/i.test(
+    message,
+  );
 }

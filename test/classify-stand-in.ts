@@ -2,6 +2,7 @@
 // that must not depend on libtorch or on a trained model file.
 
 import { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES } from "../src/dataset/rhythm.js";
+import type { PredictOptions } from "../src/models/classifier.js";
 import type { BeatProbabilities } from "../src/record/classify.js";
 import { BEAT_LENGTH, CLASS_NAMES } from "../src/vocabulary.js";
 
@@ -40,7 +41,8 @@ export const featureClassifier: BeatProbabilities = {
 export const rhythmClassifier: BeatProbabilities = {
   classes: CLASS_NAMES,
   rhythmFeatures: RHYTHM_FEATURE_COUNT,
-  predictProba(beats: Float32Array, count: number, rhythm?: Float32Array): Float32Array {
+  predictProba(beats: Float32Array, count: number, opts: PredictOptions = {}): Float32Array {
+    const rhythm = opts.rhythm;
     if (rhythm === undefined || rhythm.length !== count * RHYTHM_FEATURE_COUNT)
       throw new RangeError(`rhythmClassifier: ${rhythm?.length} rhythm values for ${count} beats`);
     const out = featureClassifier.predictProba(beats, count);

@@ -9,6 +9,7 @@ import {
   readCheckpointInfo,
   safeFromTensor,
   saveCheckpoint,
+  stateDictLayout,
 } from "../src/models/checkpoint.js";
 import { loadClassifier } from "../src/models/classifier.js";
 import { type PRESETS, presetConfig } from "../src/models/config.js";
@@ -109,6 +110,16 @@ describe("the seed's network", { skip: engineSkip }, () => {
       ),
       0,
     );
+  });
+
+  test("a config's state-dict layout, learnt on the meta device, is the built model's", () => {
+    for (const name of ["compact", "seed-resnext"] as const) {
+      const net = new SeedNet(presetConfig(name));
+      const built = [...net.stateDict()].map(([k, t]) => [k, t.shape, t.dtype]);
+      net.dispose();
+      const layout = [...stateDictLayout(presetConfig(name))].map(([k, v]) => [k, v.shape, v.dtype]);
+      assert.deepEqual(layout, built, name);
+    }
   });
 
   test("a file with no metadata loads as the preset its tensors match", () => {

@@ -273,6 +273,9 @@ describe("the run directory contract", () => {
     makeRunDir(root, "self");
     const r = ecg(root, "report", "self", "--output", "self/config.json");
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /self\/config\.json: a file of the run it reports on/);
+    assert.match(
+      r.stderr,
+      /self\/config\.json: refusing to write over a file of run self, which this command reads/,
+    );
   });
 });

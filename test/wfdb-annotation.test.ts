@@ -151,3 +151,49 @@ test("beat codes and the AAMI map of data.md", () => {
   };
   for (const [s, c] of Object.entries(map)) assert.equal(aamiClass(s), c, s);
 });
+
+test("damaged annotation files are refused, or mended with a warning when lenient", () => {
+  const ann = (sample: number, symbol = "N"): Annotation => ({
+    sample,
+    symbol,
+    code: symbol === "N" ? 1 : 5,
+    subtype: 0,
+    chan: 0,
+    num: 0,
+    aux: "",
+  });
+  const whole = encodeAnnotations([ann(10), ann(20, "V"), ann(30)]);
+  const warnings: string[] = [];
+  const lenient = { lenient: true, onWarning: (m: string) => warnings.push(m) };
+  // No end-of-file word: the file was cut short.
+  const cut = whole.subarray(0, whole.length - 2);
+  assert.throws(
+    () => parseAnnotations(cut, "/d/x.atr"),
+    /^UserError: x\.atr: no end-of-file marker after 3 annotations/,
+  );
+  assert.deepEqual(
+    parseAnnotations(cut, "x.atr", lenient).map((a) => a.sample),
+    [10, 20, 30],
+  );
+  assert.match(warnings[0]!, /x\.atr: no end-of-file marker/);
+  // Times that go back, and annotations outside the signal, through a record's reader.
+  writeAnnotations(path.join(tmp, "r.atr"), [ann(10), ann(5), ann(30)]);
+  assert.throws(() => readAnnotations(path.join(tmp, "r")), /r\.atr: annotation 2 \(sample 5\) comes before/);
+  assert.deepEqual(
+    readAnnotations(path.join(tmp, "r"), "atr", { policy: lenient }).map((a) => a.sample),
+    [5, 10, 30],
+  );
+  assert.deepEqual(
+    readAnnotations(path.join(tmp, "r"), "atr", { policy: lenient, signalLength: 20 }).map((a) => a.sample),
+    [5, 10],
+  );
+  writeAnnotations(path.join(tmp, "s.atr"), [ann(10), ann(25)]);
+  assert.throws(
+    () => readAnnotations(path.join(tmp, "s"), "atr", { signalLength: 20 }),
+    /s\.atr: 1 annotation outside the signal's 20 samples \(the first at sample 25, 'N'\)/,
+  );
+  assert.deepEqual(
+    readAnnotations(path.join(tmp, "s"), "atr", { signalLength: 20, policy: lenient }).map((a) => a.sample),
+    [10],
+  );
+});

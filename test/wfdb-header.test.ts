@@ -102,3 +102,30 @@ test("malformed headers are one-line errors naming file and line", () => {
     /\/nonexistent\/rec\.hea: cannot read header \(no such file\)/,
   );
 });
+
+test("header fields outside their sane ranges are refused naming the line", () => {
+  const header = (record: string, signal = "r.dat 16 200 11 0 0 0 0 MLII") => `${record}\n${signal}\n`;
+  const refused: [string, string | undefined, RegExp][] = [
+    ["r 1 Infinity 100", undefined, /r\.hea: line 1: bad sampling frequency 'Infinity'/],
+    [
+      "r 1 1e9 100",
+      undefined,
+      /r\.hea: line 1: sampling frequency 1000000000 Hz is above the 1000000 Hz accepted/,
+    ],
+    ["r 5000 360 100", undefined, /r\.hea: line 1: 5000 signals is more than the 4096 accepted/],
+    ["r 1 360 1e12", undefined, /r\.hea: line 1: 1000000000000 samples is more than/],
+    ["\u0000\u0001 1 360", undefined, /r\.hea: line 1: bad record name '\?\?'/],
+    ["r 1 360 100", "r.dat 16x100000 200", /r\.hea: line 2: bad samples per frame/],
+    ["r 1 360 100", "r.dat 16 1e-300", /r\.hea: line 2: ADC gain 1e-300 is outside/],
+    ["r 1 360 100", "r.dat 16 200 64", /r\.hea: line 2: ADC resolution 64 is outside 0 to 32 bits/],
+    ["r 1 360 100", "r.dat 16 200 12 0 1e30", /r\.hea: line 2: bad initial value '1e30'/],
+  ];
+  for (const [record, signal, re] of refused)
+    assert.throws(
+      () => parseHeader(header(record, signal), "/x/r.hea"),
+      (e: Error) => e instanceof UserError && re.test(e.message),
+    );
+  // The edges themselves are accepted.
+  assert.equal(parseHeader(header("r 1 1e6 100"), "r.hea").samplingFrequency, 1e6);
+  assert.equal(parseHeader(header("r 1 360 100", "r.dat 16 -200"), "r.hea").signals[0]!.gain, -200);
+});

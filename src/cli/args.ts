@@ -1,8 +1,10 @@
 // Typed accessors over parsed options: each failure is a UsageError naming the option.
 
-import { expandRecords } from "../record/records.js";
+import { expandRecords, recordPathOf } from "../record/records.js";
+import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import type { ParsedArgs } from "./command.js";
 import { UsageError } from "./errors.js";
+import { info } from "./output.js";
 
 export function stringOpt(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
@@ -55,12 +57,37 @@ export function choiceOpt<T extends string>(
   return raw as T;
 }
 
-/** The records named by a repeatable --record: paths as WFDB writes them, directories expanded. */
+/** The --lenient-annotations option, for commands that read annotation files. */
+export const LENIENT_OPTION = { "lenient-annotations": { type: "boolean" } } as const;
+export const LENIENT_HELP = {
+  "lenient-annotations":
+    "read damaged annotation files (no end marker, times going back, beats past the signal) with a warning, mended",
+};
+
+/** What to do with damaged annotation files: refuse, or (--lenient-annotations) mend with a warning. */
+export function annotationPolicy(args: ParsedArgs): AnnotationPolicy {
+  return { lenient: boolOpt(args, "lenient-annotations"), onWarning: (m) => info(`warning: ${m}`) };
+}
+
+/** What --help says of a repeatable --record. */
+export const RECORDS_HELP =
+  "record path (data/mitdb/100, or 100.hea / 100.dat); repeat it, or give a directory for all its records; " +
+  "a record named twice is taken once";
+
+/**
+ * The records named by a repeatable --record: paths as WFDB writes them (an extension such as .hea
+ * dropped), directories expanded, each record once (a note on stderr for each repeat dropped).
+ */
 export function recordsOpt(args: ParsedArgs, name = "record"): string[] {
   const raw = args.values[name];
   const given = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
     (v): v is string => typeof v === "string",
   );
   if (given.length === 0) throw new UsageError(`--${name} is required`);
-  return expandRecords(given);
+  return expandRecords(given, (r) => info(`note: record ${r} is named more than once; it is taken once`));
+}
+
+/** One record (--record): 100, 100.hea or 100.dat all name data/mitdb/100. */
+export function recordOpt(args: ParsedArgs, name = "record"): string {
+  return recordPathOf(requireString(args, name));
 }

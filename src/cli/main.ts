@@ -1,9 +1,11 @@
 // The `ecg` dispatcher: finds the sub-command, parses its options, maps errors to exit codes.
-// Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error.
+// Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error, 130 interrupted.
 import { parseArgs } from "node:util";
-import { EcgError } from "../errors.js";
+import { EcgError, isOutOfMemory } from "../errors.js";
+import { PROJECT_VERSION } from "../version.js";
 import type { Command, OptionSpec } from "./command.js";
 import { UsageError } from "./errors.js";
+import { didYouMean } from "./suggest.js";
 
 /** Every sub-command, loaded lazily so that `ecg detect` never loads libtorch. */
 const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
@@ -35,14 +37,65 @@ function findCommand(argv: string[]): { key: string; rest: string[] } | undefine
   return undefined;
 }
 
-async function topHelp(): Promise<string> {
-  const lines = ["usage: ecg <command> [options]", "", "commands:"];
-  for (const [key, load] of Object.entries(COMMANDS)) {
-    const { command } = await load();
+/** Groups of sub-commands ("data", "bench"): the first word of two-word commands. */
+function groups(): string[] {
+  return [...new Set(Object.keys(COMMANDS).flatMap((k) => (k.includes(" ") ? [k.split(" ")[0]!] : [])))];
+}
+
+async function commandList(keys: readonly string[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const key of keys) {
+    const { command } = await COMMANDS[key]!();
     lines.push(`  ${key.padEnd(15)} ${command.summary}`);
   }
-  lines.push("", "Run `ecg <command> --help` for the options and an example.");
-  return lines.join("\n");
+  return lines;
+}
+
+async function topHelp(): Promise<string> {
+  return [
+    "usage: ecg <command> [options]",
+    "",
+    "commands:",
+    ...(await commandList(Object.keys(COMMANDS))),
+    "",
+    "Run `ecg <command> --help` for the options and an example; `ecg --version` for the version.",
+  ].join("\n");
+}
+
+async function groupHelp(group: string): Promise<string> {
+  const keys = Object.keys(COMMANDS).filter((k) => k.startsWith(`${group} `));
+  return [
+    `usage: ecg ${group} <${keys.map((k) => k.slice(group.length + 1)).join("|")}> [options]`,
+    "",
+    "commands:",
+    ...(await commandList(keys)),
+    "",
+    `Run \`ecg ${group} <command> --help\` for the options and an example.`,
+  ].join("\n");
+}
+
+/** The usage error for words that name no command, with the closest command when one is close. */
+function unknownCommand(argv: readonly string[]): UsageError {
+  const group = groups().includes(argv[0]!) ? argv[0]! : undefined;
+  const typed = group !== undefined ? argv.slice(0, 2).join(" ") : argv[0]!;
+  const names = group !== undefined ? Object.keys(COMMANDS) : [...Object.keys(COMMANDS), ...groups()];
+  return new UsageError(
+    `unknown command '${typed}'${didYouMean(typed, names)} (run \`ecg --help\` for the list)`,
+  );
+}
+
+let pipesWatched = false;
+
+/** Ends the process quietly when the reader of stdout (or stderr) goes away: `ecg … | head`. */
+function quietOnClosedPipe(): void {
+  if (pipesWatched) return;
+  pipesWatched = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
 }
 
 export function commandHelp(cmd: Command): string {
@@ -67,27 +120,44 @@ export function commandHelp(cmd: Command): string {
 /** Runs the CLI and returns the exit code (the caller sets process.exitCode). */
 export async function runCli(argv: string[]): Promise<number> {
   const verbose = argv.includes("--verbose");
+  quietOnClosedPipe();
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
       process.stdout.write(`${await topHelp()}\n`);
       return argv.length === 0 ? 2 : 0;
     }
+    if (argv[0] === "--version" || argv[0] === "-V") {
+      process.stdout.write(`ecg-beats ${PROJECT_VERSION}\n`);
+      return 0;
+    }
     const found = findCommand(argv);
-    if (!found)
-      throw new UsageError(
-        `unknown command '${argv.slice(0, 2).join(" ")}'; run \`ecg --help\` for the list`,
-      );
+    if (!found) {
+      const first = argv[0]!;
+      const second = argv[1];
+      if (groups().includes(first) && (second === undefined || second === "--help" || second === "-h")) {
+        process.stdout.write(`${await groupHelp(first)}\n`);
+        return second === undefined ? 2 : 0;
+      }
+      throw unknownCommand(argv);
+    }
     const { command } = await COMMANDS[found.key]!();
+    const options = { ...COMMON, ...command.options };
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({
         args: found.rest,
-        options: { ...COMMON, ...command.options },
+        options,
         allowPositionals: command.allowPositionals ?? false,
         strict: true,
       });
     } catch (e) {
-      throw new UsageError(`${(e as Error).message.split("\n")[0]} (see \`ecg ${command.name} --help\`)`);
+      const err = e as NodeJS.ErrnoException;
+      const unknown = /^Unknown option '-{1,2}([^']*)'/.exec(err.message)?.[1];
+      const hint =
+        err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown !== undefined
+          ? didYouMean(unknown, Object.keys(options), "--")
+          : "";
+      throw new UsageError(`${err.message.split(/\n|\. /)[0]}${hint} (see \`ecg ${command.name} --help\`)`);
     }
     if (parsed.values["help"] === true) {
       process.stdout.write(`${commandHelp(command)}\n`);
@@ -104,11 +174,14 @@ export async function runCli(argv: string[]): Promise<number> {
 function reportError(e: unknown, verbose: boolean): number {
   const err = e instanceof Error ? e : new Error(String(e));
   const code = err instanceof EcgError ? err.exitCode : 1;
-  const prefix = code === 2 ? "usage error" : code === 130 ? "stopped" : "error";
   const firstLine = err.message.split("\n")[0];
-  process.stderr.write(`ecg: ${prefix}: ${firstLine}\n`);
+  // A failed allocation is the machine's limit, not a bug: one line, as a user error is.
+  const outOfMemory = !(err instanceof EcgError) && isOutOfMemory(err);
+  const message = outOfMemory ? `out of memory (${firstLine})` : firstLine;
+  const prefix = code === 2 ? "usage error: " : code === 130 ? "stopped: " : "error: ";
+  process.stderr.write(`ecg: ${prefix}${message}\n`);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!(err instanceof EcgError)) {
+  else if (!(err instanceof EcgError) && !outOfMemory) {
     process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");
   }
   return code;

@@ -129,7 +129,9 @@ export function parseBeatsCsv(bytes: Uint8Array, file: string, mode: LabelMode):
       if (exponent < 0) value = -exponent < POW10.length ? value / POW10[-exponent]! : 0;
       else if (exponent > 0)
         value = exponent < POW10.length ? value * POW10[exponent]! : Number.POSITIVE_INFINITY;
-      if (!Number.isFinite(value)) fail(`column ${col + 1}: number out of range: '${cellText(cellStart)}'`);
+      // Beats are float32: 1e39 would become Infinity there.
+      if (!Number.isFinite(Math.fround(value)))
+        fail(`column ${col + 1}: number out of range: '${cellText(cellStart)}'`);
       if (col <= BEAT_LENGTH) row[col] = negative ? -value : value;
       col++;
       if (c === COMMA) {

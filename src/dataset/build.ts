@@ -2,12 +2,15 @@
 // saying where each row came from with the beat's rhythm features (beat-index.ts), and the binary
 // caches (beats, labels, rhythm features and records). Everything is computed in memory first and
 // every file is written under a temporary name and renamed at the end: nothing is half-written.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
+import { guardOutputs } from "../output-guard.js";
 import { BEAT_LENGTH, classCounts } from "../vocabulary.js";
+import type { AnnotationPolicy } from "../wfdb/annotation.js";
+import { recordFiles } from "../wfdb/record.js";
 import { indexHeader, indexLine } from "./beat-index.js";
 import { selectBeats } from "./beats.js";
 import { writeBeatsCache } from "./beats-cache.js";
@@ -28,6 +31,8 @@ export interface BuildOptions {
   seed: number;
   /** Called after each record is read. */
   onRecord?: (record: string, done: number, total: number) => void;
+  /** Damaged annotation files: refused (default) or mended. */
+  annotations?: AnnotationPolicy;
 }
 
 export interface BuildResult {
@@ -63,9 +68,20 @@ export function buildDataset(opts: BuildOptions): BuildResult {
     opts.split === "interpatient" ? names.filter((r) => interpatientSide(r) !== undefined) : names;
   if (wanted.length === 0)
     throw new UserError(`${displayPath(opts.mitdbDir)}: none of the DS1/DS2 records are here`);
+  const trainCsv = splitFile(opts.outDir, "train");
+  const testCsv = splitFile(opts.outDir, "test");
+  const indexFile = path.join(opts.outDir, INDEX_FILE);
+  const metaFile = path.join(opts.outDir, META_FILE);
+  // Before reading a record: no output is a file of a record, and the output folder can be made.
+  guardOutputs(
+    [trainCsv, testCsv, indexFile, metaFile].map((file) => ({ file })),
+    wanted.flatMap((name) => recordFiles(path.join(opts.mitdbDir, name), ["atr"])),
+  );
   const perRecord: RecordBeats[] = [];
   wanted.forEach((name, i) => {
-    perRecord.push(recordBeats(path.join(opts.mitdbDir, name)));
+    perRecord.push(
+      recordBeats(path.join(opts.mitdbDir, name), opts.annotations ? { annotations: opts.annotations } : {}),
+    );
     opts.onRecord?.(name, i + 1, wanted.length);
   });
 
@@ -106,11 +122,6 @@ export function buildDataset(opts: BuildOptions): BuildResult {
     test = Int32Array.from(te);
   }
 
-  mkdirSync(opts.outDir, { recursive: true });
-  const trainCsv = splitFile(opts.outDir, "train");
-  const testCsv = splitFile(opts.outDir, "test");
-  const indexFile = path.join(opts.outDir, INDEX_FILE);
-  const metaFile = path.join(opts.outDir, META_FILE);
   const sides = { train, test };
 
   const records = perRecord.map((r) => ({

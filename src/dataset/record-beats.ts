@@ -2,11 +2,12 @@
 // with the rhythm features of each beat computed from the same positions.
 import { UserError } from "../errors.js";
 import { aamiClass, BEAT_LEADS, BEAT_LENGTH } from "../vocabulary.js";
-import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
+import { type AnnotationPolicy, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
-import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
+import { findLead, namingRecord, readRecord, toPhysical } from "../wfdb/record.js";
 import { kachueeBeats } from "./kachuee.js";
 import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "./rhythm.js";
+import { checkBeatRate, checkUsableBeats, checkUsableLead } from "./usable-lead.js";
 
 const [PRIMARY_LEAD, FALLBACK_LEAD] = BEAT_LEADS;
 
@@ -40,17 +41,34 @@ export function leadOf(header: RecordHeader): number {
  * beat fewer per record than mitdb's annotations, and the classes of the 48 last beats (42 N, 2 S, 4 Q)
  * are exactly its deficit per class, so the last beat is the one it lacks.
  */
-export function recordBeats(recordPath: string): RecordBeats {
+export function recordBeats(recordPath: string, opts: { annotations?: AnnotationPolicy } = {}): RecordBeats {
+  try {
+    return cutRecord(recordPath, opts);
+  } catch (e) {
+    throw namingRecord(e, recordPath);
+  }
+}
+
+function cutRecord(recordPath: string, opts: { annotations?: AnnotationPolicy }): RecordBeats {
   const rec = readRecord(recordPath);
   const leadIndex = leadOf(rec.header);
   const signal = toPhysical(rec, leadIndex);
-  // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval
-  // and for the rhythm features. In time order (the order rhythm features need).
-  const beats = readAnnotations(recordPath)
-    .filter((a) => isBeatSymbol(a.symbol))
-    .sort((a, b) => a.sample - b.sample);
-  const peaks = beats.map((a) => a.sample);
+  const frames = signal.length / rec.header.signals[leadIndex]!.samplesPerFrame;
   const fs = rec.header.samplingFrequency;
+  const name = {
+    record: rec.header.name,
+    lead: rec.header.signals[leadIndex]!.description,
+    file: rec.header.file,
+  };
+  checkUsableLead(signal, fs, name);
+  // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval
+  // and for the rhythm features (the reader refuses times that go back unless told to mend them).
+  const beats = readAnnotations(recordPath, "atr", {
+    signalLength: frames,
+    ...(opts.annotations ? { policy: opts.annotations } : {}),
+  }).filter((a) => isBeatSymbol(a.symbol));
+  const peaks = beats.map((a) => a.sample);
+  checkBeatRate(peaks, fs, name);
   const cut = kachueeBeats(signal, fs, peaks);
   const features = rhythmFeatures(peaks, fs);
   const lastBeat = beats.length - 1;
@@ -74,6 +92,7 @@ export function recordBeats(recordPath: string): RecordBeats {
     symbol.push(beats[p]!.symbol);
     count++;
   }
+  checkUsableBeats(x, count, name);
   return {
     record: rec.header.name,
     lead: rec.header.signals[leadIndex]!.description,

@@ -41,6 +41,8 @@ export {
   type Device,
   DTYPE_BYTES,
   type DType,
+  type FactoryDevice,
+  shapeOnly,
   Tensor,
   type TensorOrScalar,
   type TypedArray,

@@ -5,6 +5,26 @@ import { type Disposable, track } from "./scope.js";
 
 export type DType = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool" | "float16" | "bfloat16";
 export type Device = "cpu" | "cuda" | `cuda:${number}`;
+/** Where a factory may put a tensor: a device, or "meta" (a shape and dtype, no memory, no values). */
+export type FactoryDevice = Device | "meta";
+
+/** The device tensor factories use when none is named: "cpu", or "meta" inside shapeOnly(). */
+let factoryDevice: FactoryDevice = "cpu";
+
+/**
+ * Runs fn with every tensor factory (empty, zeros, ones, full, rand…) making "meta" tensors, which
+ * have shapes and dtypes but no memory: a model's structure learnt without building it, whatever its
+ * size (PyTorch's `with torch.device("meta")`).
+ */
+export function shapeOnly<T>(fn: () => T): T {
+  const before = factoryDevice;
+  factoryDevice = "meta";
+  try {
+    return fn();
+  } finally {
+    factoryDevice = before;
+  }
+}
 
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
@@ -88,11 +108,19 @@ export class Tensor implements Disposable {
     return Tensor.fromArray(a, shape ?? [values.length], "int64");
   }
 
-  static zeros(shape: readonly number[], dtype: DType = "float32", device: Device = "cpu"): Tensor {
+  static zeros(
+    shape: readonly number[],
+    dtype: DType = "float32",
+    device: FactoryDevice = factoryDevice,
+  ): Tensor {
     return new Tensor(native().zeros([...shape], dtype, device));
   }
 
-  static ones(shape: readonly number[], dtype: DType = "float32", device: Device = "cpu"): Tensor {
+  static ones(
+    shape: readonly number[],
+    dtype: DType = "float32",
+    device: FactoryDevice = factoryDevice,
+  ): Tensor {
     return new Tensor(native().ones([...shape], dtype, device));
   }
 
@@ -100,20 +128,32 @@ export class Tensor implements Disposable {
     shape: readonly number[],
     value: number,
     dtype: DType = "float32",
-    device: Device = "cpu",
+    device: FactoryDevice = factoryDevice,
   ): Tensor {
     return new Tensor(native().full([...shape], value, dtype, device));
   }
 
-  static empty(shape: readonly number[], dtype: DType = "float32", device: Device = "cpu"): Tensor {
+  static empty(
+    shape: readonly number[],
+    dtype: DType = "float32",
+    device: FactoryDevice = factoryDevice,
+  ): Tensor {
     return new Tensor(native().empty([...shape], dtype, device));
   }
 
-  static rand(shape: readonly number[], dtype: DType = "float32", device: Device = "cpu"): Tensor {
+  static rand(
+    shape: readonly number[],
+    dtype: DType = "float32",
+    device: FactoryDevice = factoryDevice,
+  ): Tensor {
     return new Tensor(native().rand([...shape], dtype, device));
   }
 
-  static randn(shape: readonly number[], dtype: DType = "float32", device: Device = "cpu"): Tensor {
+  static randn(
+    shape: readonly number[],
+    dtype: DType = "float32",
+    device: FactoryDevice = factoryDevice,
+  ): Tensor {
     return new Tensor(native().randn([...shape], dtype, device));
   }
 

@@ -1,7 +1,7 @@
 // Scoring a classifier on a labelled beat set: predictions, the classification report, and the
 // misclassified beats (for the report's gallery).
 import type { BeatSet } from "../dataset/beats.js";
-import type { BeatClassifier } from "../models/classifier.js";
+import type { BeatClassifier, PredictOptions } from "../models/classifier.js";
 import { argmaxRows, BEAT_LENGTH } from "../vocabulary.js";
 import { type ClassificationReport, classificationReport, confusionMatrix } from "./metrics.js";
 import type { MisclassifiedBeat } from "./results.js";
@@ -12,14 +12,14 @@ export interface Evaluation {
   predicted: Uint8Array;
 }
 
-/** `rhythm`: the set's rhythm features, for a model that takes them (dataset/rhythm-input.ts). */
+/** `opts.rhythm`: the set's rhythm features, for a model that takes them (dataset/rhythm-input.ts). */
 export function evaluateClassifier(
   classifier: BeatClassifier,
   set: BeatSet,
-  rhythm?: Float32Array,
+  opts: PredictOptions = {},
 ): Evaluation {
   const k = classifier.classes.length;
-  const probs = classifier.predictProba(set.x, set.count, rhythm);
+  const probs = classifier.predictProba(set.x, set.count, opts);
   const predicted = argmaxRows(probs, k);
   const report = classificationReport(confusionMatrix(set.y, predicted, k), [...classifier.classes]);
   return { report, probs, predicted };

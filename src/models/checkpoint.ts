@@ -2,12 +2,15 @@
 // with `__metadata__` { format: "ecg-beats/1", config: JSON of the knobs, classes: "N,S,V,F,Q",
 // provenance: JSON (data split and seed, epochs, metrics, project version) }.
 // A file with no metadata loads as the preset whose tensors it matches (a PyTorch-written seed).
-import { Tensor, tidy } from "../engine/index.js";
+import { type DType, shapeOnly, Tensor, tidy } from "../engine/index.js";
+import { isOutOfMemory } from "../errors.js";
 import { CheckpointError } from "../nn/errors.js";
 import {
+  type Dtype,
   readSafetensors,
   type SafeTensor,
   type SafetensorsContents,
+  toFloat32Array,
   writeSafetensors,
 } from "../nn/safetensors.js";
 import { CLASS_NAMES } from "../vocabulary.js";
@@ -25,8 +28,8 @@ export interface CheckpointInfo {
   extras: Map<string, SafeTensor>;
 }
 
-/** A libtorch tensor from a safetensors entry (copied). */
-export function tensorFromSafe(t: SafeTensor): Tensor {
+/** A libtorch tensor from a safetensors entry (copied); `name` and `file` name it in errors. */
+export function tensorFromSafe(t: SafeTensor, name = "tensor", file = "<checkpoint>"): Tensor {
   switch (t.dtype) {
     case "F32":
       return Tensor.fromArray(t.data, t.shape, "float32");
@@ -45,7 +48,7 @@ export function tensorFromSafe(t: SafeTensor): Tensor {
     case "BF16":
       return Tensor.fromArray(t.data, t.shape, "bfloat16");
     default:
-      throw new Error(`dtype ${t.dtype} is not supported by the engine`);
+      throw new CheckpointError(file, "dtype", `dtype ${t.dtype} is not supported by the engine`, name);
   }
 }
 
@@ -93,19 +96,30 @@ export function saveCheckpoint(
   writeSafetensors(file, tensors, metadata);
 }
 
+/** Each state-dict entry of a model: its shape and dtype. */
+export type StateDictLayout = Map<string, { shape: number[]; dtype: DType }>;
+
+/** The state dict a config's model has, learnt on the meta device: no memory, whatever the config. */
+export function stateDictLayout(config: ModelConfig): StateDictLayout {
+  return shapeOnly(() => {
+    const net = new SeedNet(config);
+    try {
+      return new Map([...net.stateDict()].map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }]));
+    } finally {
+      net.dispose();
+    }
+  });
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.join(",") === b.join(",");
+
 /** The preset whose state-dict names and shapes a set of tensors matches exactly. */
 function inferConfig(file: string, tensors: ReadonlyMap<string, SafeTensor>): ModelConfig {
   for (const name of PRESET_NAMES) {
     const config = { ...PRESETS[name] };
-    const net = new SeedNet(config);
-    try {
-      const sd = net.stateDict();
-      const modelKeys = [...sd.keys()];
-      const matches = modelKeys.every((k) => tensors.get(k)?.shape.join(",") === sd.get(k)!.shape.join(","));
-      if (matches) return config;
-    } finally {
-      net.dispose();
-    }
+    const layout = stateDictLayout(config);
+    if ([...layout].every(([k, v]) => tensors.has(k) && sameShape(tensors.get(k)!.shape, v.shape)))
+      return config;
   }
   throw new CheckpointError(
     file,
@@ -149,15 +163,89 @@ export function readCheckpointInfo(file: string, contents?: SafetensorsContents)
   return { config, classes, provenance, extras };
 }
 
+const FLOATING: readonly Dtype[] = ["F32", "F64", "F16", "BF16"];
+
+function list(names: readonly string[]): string {
+  const shown = names.slice(0, 3).join(", ");
+  return names.length > 3 ? `${shown} and ${names.length - 3} more` : shown;
+}
+
+/**
+ * The file's model tensors against the config's layout, before any model is built: the same names
+ * and shapes, a floating dtype where the model has floats and int64 where it counts (a weight's
+ * bytes declared I32 are refused), every value finite and every BatchNorm variance ≥ 0.
+ */
+export function checkCheckpointTensors(
+  file: string,
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, SafeTensor>,
+): void {
+  const layout = stateDictLayout(config);
+  const own = [...tensors.keys()].filter((k) => !k.startsWith("__"));
+  const missing = [...layout.keys()].filter((k) => !tensors.has(k));
+  const unexpected = own.filter((k) => !layout.has(k));
+  if (missing.length > 0 || unexpected.length > 0) {
+    const parts = [
+      ...(missing.length > 0 ? [`missing ${list(missing)}`] : []),
+      ...(unexpected.length > 0 ? [`unexpected ${list(unexpected)}`] : []),
+    ];
+    throw new CheckpointError(
+      file,
+      "layout",
+      `its tensors do not fit its config ${JSON.stringify(config)}: ${parts.join("; ")}`,
+    );
+  }
+  for (const [name, want] of layout) {
+    const t = tensors.get(name)!;
+    if (!sameShape(t.shape, want.shape))
+      throw new CheckpointError(
+        file,
+        "layout",
+        `shape [${t.shape.join(", ")}], but its config's model needs [${want.shape.join(", ")}]`,
+        name,
+      );
+    const floating = want.dtype === "float32" || want.dtype === "float64";
+    if (floating ? !FLOATING.includes(t.dtype) : t.dtype !== "I64")
+      throw new CheckpointError(
+        file,
+        "dtype",
+        `dtype ${t.dtype}, but this tensor must be ${floating ? `floating point (${FLOATING.join(", ")})` : "I64"}`,
+        name,
+      );
+    if (floating) {
+      const values = toFloat32Array(t);
+      const variance = name.endsWith("running_var");
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (!Number.isFinite(v))
+          throw new CheckpointError(file, "values", `value ${i} is ${v} (weights must be finite)`, name);
+        if (variance && v < 0)
+          throw new CheckpointError(file, "values", `variance ${i} is ${v} (variances must be ≥ 0)`, name);
+      }
+    }
+  }
+}
+
 /** Builds the model a checkpoint describes and loads its weights (strict: every name must match). */
 export function loadCheckpoint(file: string): { model: SeedNet; info: CheckpointInfo } {
   const contents = readSafetensors(file);
   const info = readCheckpointInfo(file, contents);
-  const model = new SeedNet(info.config);
-  tidy(() => {
-    const tensors = new Map<string, Tensor>();
-    for (const [k, v] of contents.tensors) if (!k.startsWith("__")) tensors.set(k, tensorFromSafe(v));
-    model.loadStateDict(tensors, { source: file });
-  });
+  checkCheckpointTensors(file, info.config, contents.tensors);
+  let model: SeedNet | undefined;
+  try {
+    model = new SeedNet(info.config);
+    const built = model;
+    tidy(() => {
+      const tensors = new Map<string, Tensor>();
+      for (const [k, v] of contents.tensors)
+        if (!k.startsWith("__")) tensors.set(k, tensorFromSafe(v, k, file));
+      built.loadStateDict(tensors, { source: file });
+    });
+  } catch (e) {
+    model?.dispose();
+    if (isOutOfMemory(e))
+      throw new CheckpointError(file, "io", `not enough memory to build its model (${(e as Error).message})`);
+    throw e;
+  }
   return { model, info };
 }

@@ -33,9 +33,15 @@ export function presetConfig(name: PresetName): ModelConfig {
   return { ...PRESETS[name] };
 }
 
+/**
+ * The largest value each knob may take in a config read from a file: a bound on the work a small
+ * file can ask for (the seed itself is dim 64, repeat 3, groups 32, floors 4, five classes).
+ */
+export const CONFIG_LIMITS = { dim: 1024, repeat: 16, groups: 2048, floors: 16, classes: 64 } as const;
+
 /** Validates a parsed config (e.g. from a checkpoint's metadata); throws with what is wrong. */
 export function normalizeConfig(raw: unknown): ModelConfig {
-  if (typeof raw !== "object" || raw === null) throw new Error("model config is not an object");
+  if (typeof raw !== "object" || raw === null) throw new RangeError("model config is not an object");
   const r = raw as Record<string, unknown>;
   // PyTorch-side metadata may say "on"; anything else but true is off.
   const parsed = ModelConfigSchema.safeParse({
@@ -44,10 +50,13 @@ export function normalizeConfig(raw: unknown): ModelConfig {
   });
   if (!parsed.success) {
     const key = parsed.error.issues[0]?.path.join(".") ?? "";
-    throw new Error(`model config: '${key}' must be a positive integer`);
+    throw new RangeError(`model config: '${key}' must be a positive integer, got ${JSON.stringify(r[key])}`);
   }
   const config = parsed.data;
+  for (const k of Object.keys(CONFIG_LIMITS) as (keyof typeof CONFIG_LIMITS)[])
+    if (config[k] > CONFIG_LIMITS[k])
+      throw new RangeError(`model config: '${k}' is ${config[k]}, more than the ${CONFIG_LIMITS[k]} allowed`);
   if ((2 * config.dim) % config.groups !== 0)
-    throw new Error(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
+    throw new RangeError(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
   return config;
 }

@@ -12,7 +12,9 @@ export type CheckpointErrorReason =
   | "dtype" // unknown dtype, or data whose typed array does not match its dtype
   | "size" // byte size does not equal shape × dtype size
   | "offsets" // data_offsets malformed, out of range, or leaving holes / trailing bytes
-  | "overlap"; // two tensors share bytes
+  | "overlap" // two tensors share bytes
+  | "layout" // the tensors' names or shapes do not fit the model its config describes
+  | "values"; // a non-finite weight, a negative variance
 
 /** A checkpoint (safetensors) file that cannot be read or written. The message names the file and tensor. */
 export class CheckpointError extends UserError {

@@ -9,7 +9,12 @@ import { readFileOrFail, UserError } from "../errors.js";
 import type { BeatSeries } from "../eval/bxb.js";
 import { beatClass } from "../eval/bxb-reference.js";
 import { CLASS_NAMES } from "../vocabulary.js";
-import { isBeatSymbol, parseAnnotations } from "../wfdb/annotation.js";
+import {
+  type AnnotationPolicy,
+  checkAnnotations,
+  isBeatSymbol,
+  parseAnnotations,
+} from "../wfdb/annotation.js";
 
 export interface BeatRows {
   /** R-peak samples at the record's rate, increasing. */
@@ -84,7 +89,7 @@ export function readBeatsCsvFile(file: string): BeatRows {
     if (line === "") continue;
     const cells = line.split(",");
     const s = Number(cells[sampleCol]);
-    if (!Number.isInteger(s) || s < 0) {
+    if (!Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1) {
       throw new UserError(
         `${shown}: line ${i + 1}: sample '${cells[sampleCol] ?? ""}' is not a sample index`,
         file,
@@ -115,14 +120,17 @@ export function readBeatsCsvFile(file: string): BeatRows {
  * A test series for comparison: a beat CSV (by its .csv extension) or a WFDB annotation file
  * (anything else: out.atr, 100.qrs, ...), whose beat annotations are taken with their AAMI class.
  */
-export function readTestBeats(file: string): BeatSeries & { samples: Int32Array } {
+export function readTestBeats(file: string, policy?: AnnotationPolicy): BeatSeries & { samples: Int32Array } {
   if (file.toLowerCase().endsWith(".csv")) {
     const rows = readBeatsCsvFile(file);
     return rows.label ? { samples: rows.sample, classes: rows.label } : { samples: rows.sample };
   }
   const bytes = readFileOrFail(file, "annotations");
-  const beats = parseAnnotations(bytes, file).filter((a) => isBeatSymbol(a.symbol));
-  beats.sort((a, b) => a.sample - b.sample);
+  const beats = checkAnnotations(
+    parseAnnotations(bytes, file, policy),
+    file,
+    policy ? { policy } : {},
+  ).filter((a) => isBeatSymbol(a.symbol));
   return {
     samples: Int32Array.from(beats.map((a) => a.sample)),
     classes: Int8Array.from(beats.map((a) => beatClass(a.symbol))),

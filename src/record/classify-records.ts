@@ -2,16 +2,18 @@
 // one model loaded once; each record's beats written where asked (CSV or WFDB annotations) and
 // compared with its reference annotations under a scoring protocol; gross and average figures over
 // the records compared.
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { checkBeatRate } from "../dataset/usable-lead.js";
 import { UserError } from "../errors.js";
 import { type Pooled, poolComparisons } from "../eval/bxb.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
 import type { BeatClassifier, ClassifierOptions } from "../models/classifier.js";
-import { modelFileOrDefault } from "../models/model-file.js";
+import { DEFAULT_MODEL, modelFileOrDefault } from "../models/model-file.js";
+import { type GuardedInput, guardOutputs } from "../output-guard.js";
 import { WINDOW_SECONDS } from "../vocabulary.js";
-import { writeAnnotations } from "../wfdb/annotation.js";
+import { type AnnotationPolicy, writeAnnotations } from "../wfdb/annotation.js";
+import { namingRecord, recordFiles } from "../wfdb/record.js";
 import { beatAnnotations } from "./annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "./beats-file.js";
 import { type ClassifiedBeats, checkModel, classifySignal } from "./classify.js";
@@ -46,6 +48,8 @@ export interface ClassifyRecordsOptions {
   /** Reference annotator to compare with where present; "none" to skip. */
   reference: string;
   protocol: ScoringProtocol;
+  /** Damaged annotation files (reference, --peaks): refused (default) or mended. */
+  annotations?: AnnotationPolicy;
   onRecord?: (done: number, total: number) => void;
 }
 
@@ -78,7 +82,7 @@ export async function loadRecordClassifier(
 function readLead(recordPath: string, lead: string | undefined): { lead: LoadedLead; seconds: number } {
   const t0 = performance.now();
   return {
-    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS }),
+    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS, usable: true }),
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -89,18 +93,40 @@ export function writeClassifiedBeats(output: string, result: ClassifiedBeats, fs
   else writeAnnotations(output, beatAnnotations(result.sample, result.label));
 }
 
+/** A record's output file: the output path with RECORD_PLACEHOLDER replaced by the record's name. */
+function outputFor(output: string | undefined, recordPath: string): string | undefined {
+  return output?.split(RECORD_PLACEHOLDER).join(path.basename(recordPath));
+}
+
 export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<ClassifyRun> {
+  // Before any work: no output is a file read (a record's header, signals, reference annotations;
+  // the model; the peaks), and no two records write one file.
+  const inputs: GuardedInput[] = [
+    ...opts.records.flatMap((r) => recordFiles(r, ["atr", opts.reference])),
+    { file: opts.modelFile ?? DEFAULT_MODEL, what: "the model" },
+    ...(opts.peaksFile !== undefined ? [{ file: opts.peaksFile, what: "the --peaks file" }] : []),
+  ];
+  const outputs = opts.records.flatMap((r) => {
+    const file = outputFor(opts.output, r);
+    return file !== undefined ? [{ file, for: `record ${r}` }] : [];
+  });
+  guardOutputs(outputs, inputs);
   // The first record is read before the model so that a bad record fails fast, without the
   // half-second libtorch load.
   const first = readLead(opts.records[0]!, opts.lead);
+  const modelFile = modelFileOrDefault(opts.modelFile);
   const tLoad = performance.now();
-  const classifier = await loadRecordClassifier(modelFileOrDefault(opts.modelFile), opts.classifier);
+  const classifier = await loadRecordClassifier(modelFile, opts.classifier);
   const modelLoadSeconds = (performance.now() - tLoad) / 1000;
   const results: RecordResult[] = [];
   try {
     for (const [i, recordPath] of opts.records.entries()) {
       const read = i === 0 ? first : readLead(recordPath, opts.lead);
-      results.push(classifyRecord(recordPath, read, classifier, opts));
+      try {
+        results.push(classifyRecord(recordPath, read, classifier, opts));
+      } catch (e) {
+        throw namingRecord(e, recordPath);
+      }
       opts.onRecord?.(i + 1, opts.records.length);
     }
   } finally {
@@ -123,18 +149,20 @@ function classifyRecord(
 ): RecordResult {
   const t0 = performance.now();
   const { lead } = read;
-  const peaks = opts.peaksFile !== undefined ? readTestBeats(opts.peaksFile).samples : undefined;
+  const peaks =
+    opts.peaksFile !== undefined ? readTestBeats(opts.peaksFile, opts.annotations).samples : undefined;
   const result = classifySignal(lead.signal, lead.fs, classifier, peaks !== undefined ? { peaks } : {});
   const seconds = read.seconds + (performance.now() - t0) / 1000;
   if (result.count === 0)
     throw new UserError(`record ${lead.name}: no beats found on ${lead.lead}`, recordPath);
-  const output = opts.output?.split(RECORD_PLACEHOLDER).join(lead.name);
-  if (output !== undefined) {
-    // out/{record}.atr: the folder is made, as a user running over a directory of records expects
-    if (opts.output !== output) mkdirSync(path.dirname(output), { recursive: true });
-    writeClassifiedBeats(output, result, lead.fs);
-  }
-  const comparison = compareIfReference(recordPath, result, lead.fs, opts);
+  checkBeatRate(result.sample, lead.fs, { record: lead.name, lead: lead.lead, file: lead.header.file });
+  // The output's folder was made by guardOutputs, before any work.
+  const output = outputFor(opts.output, recordPath);
+  if (output !== undefined) writeClassifiedBeats(output, result, lead.fs);
+  const comparison = compareIfReference(recordPath, result, lead.fs, {
+    ...opts,
+    signalLength: lead.signal.length,
+  });
   return {
     record: lead.name,
     lead: lead.lead,
@@ -151,7 +179,13 @@ export function compareIfReference(
   recordPath: string,
   result: ClassifiedBeats,
   fs: number,
-  opts: { reference: string; protocol: ScoringProtocol; end?: number },
+  opts: {
+    reference: string;
+    protocol: ScoringProtocol;
+    end?: number;
+    signalLength?: number;
+    annotations?: AnnotationPolicy;
+  },
 ): RecordComparison | undefined {
   if (opts.reference === "none" || !hasReference(recordPath, opts.reference)) return undefined;
   return compareWithReference(
@@ -162,6 +196,8 @@ export function compareIfReference(
       reference: opts.reference,
       protocol: opts.protocol,
       ...(opts.end !== undefined ? { end: opts.end } : {}),
+      ...(opts.signalLength !== undefined ? { signalLength: opts.signalLength } : {}),
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
     },
   );
 }

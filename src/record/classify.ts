@@ -65,11 +65,11 @@ export function classifyBeats(
   const proba = new Float32Array(count * k);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const p = classifier.predictProba(
-      beats.subarray(start * BEAT_LENGTH, (start + n) * BEAT_LENGTH),
-      n,
-      rhythm?.subarray(start * RHYTHM_FEATURE_COUNT, (start + n) * RHYTHM_FEATURE_COUNT),
-    );
+    const p = classifier.predictProba(beats.subarray(start * BEAT_LENGTH, (start + n) * BEAT_LENGTH), n, {
+      ...(rhythm
+        ? { rhythm: rhythm.subarray(start * RHYTHM_FEATURE_COUNT, (start + n) * RHYTHM_FEATURE_COUNT) }
+        : {}),
+    });
     proba.set(p, start * k);
   }
   return { proba, label: argmaxRows(proba, k) };

@@ -5,7 +5,7 @@ import path from "node:path";
 import { type BeatSeries, type BxbComparison, type BxbStats, bxbStats, compareBeats } from "../eval/bxb.js";
 import { EC57_PROTOCOL, type ScoringProtocol } from "../eval/bxb-protocol.js";
 import { referenceBeats } from "../eval/bxb-reference.js";
-import { readAnnotations } from "../wfdb/annotation.js";
+import { type AnnotationPolicy, readAnnotations } from "../wfdb/annotation.js";
 
 export interface CompareOptions {
   fs: number;
@@ -15,6 +15,10 @@ export interface CompareOptions {
   protocol?: ScoringProtocol;
   /** Samples from here on are not compared (a recording cut short); the whole record by default. */
   end?: number;
+  /** Frames in the record's signal: reference annotations past it are damage. */
+  signalLength?: number;
+  /** Damaged reference annotations: refused (default) or mended. */
+  annotations?: AnnotationPolicy;
 }
 
 export interface RecordComparison extends BxbComparison {
@@ -37,7 +41,12 @@ export function compareWithReference(
   opts: CompareOptions,
 ): RecordComparison {
   const protocol = opts.protocol ?? EC57_PROTOCOL;
-  const ref = referenceBeats(readAnnotations(recordPath, opts.reference ?? "atr"));
+  const ref = referenceBeats(
+    readAnnotations(recordPath, opts.reference ?? "atr", {
+      ...(opts.annotations ? { policy: opts.annotations } : {}),
+      ...(opts.signalLength !== undefined ? { signalLength: opts.signalLength } : {}),
+    }),
+  );
   const cmp = compareBeats(ref, test, {
     fs: opts.fs,
     matchWindowMs: protocol.matchWindowMs,

@@ -6,6 +6,7 @@ import { type BeatSeries, type Pooled, poolComparisons } from "../eval/bxb.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
 import { detectQrs } from "../qrs/detect.js";
 import { PAN_TOMPKINS_DEFAULTS } from "../qrs/pan-tompkins.js";
+import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import { readHeader } from "../wfdb/header.js";
 import { readTestBeats } from "./beats-file.js";
 import { compareWithReference, type RecordComparison } from "./compare-record.js";
@@ -20,6 +21,8 @@ export interface CompareRecordsOptions {
   /** Reference annotator (default atr). */
   reference?: string;
   protocol: ScoringProtocol;
+  /** Damaged annotation files (reference and test): refused (default) or mended. */
+  annotations?: AnnotationPolicy;
   onRecord?: (done: number, total: number) => void;
 }
 
@@ -37,24 +40,34 @@ export function compareRecords(opts: CompareRecordsOptions): CompareRun {
   for (const [i, recordPath] of opts.records.entries()) {
     let test: BeatSeries;
     let fs: number;
+    let signalLength: number | undefined;
     if ("detect" in opts.test) {
       const l = loadLead(recordPath, {
         ...(opts.test.lead !== undefined ? { lead: opts.test.lead } : {}),
         minSeconds: PAN_TOMPKINS_DEFAULTS.learningMs / 1000,
+        usable: true,
       });
       fs = l.fs;
+      signalLength = l.signal.length;
       const t0 = performance.now();
       test = { samples: detectQrs(l.signal, l.fs) };
       detectSeconds += (performance.now() - t0) / 1000;
     } else {
-      fs = readHeader(recordPath).samplingFrequency;
-      test = readTestBeats("file" in opts.test ? opts.test.file : `${recordPath}.${opts.test.annotator}`);
+      const header = readHeader(recordPath);
+      fs = header.samplingFrequency;
+      if (header.nSamples > 0) signalLength = header.nSamples;
+      test = readTestBeats(
+        "file" in opts.test ? opts.test.file : `${recordPath}.${opts.test.annotator}`,
+        opts.annotations,
+      );
     }
     results.push(
       compareWithReference(recordPath, test, {
         fs,
         protocol: opts.protocol,
         ...(opts.reference !== undefined ? { reference: opts.reference } : {}),
+        ...(opts.annotations ? { annotations: opts.annotations } : {}),
+        ...(signalLength !== undefined ? { signalLength } : {}),
       }),
     );
     opts.onRecord?.(i + 1, opts.records.length);

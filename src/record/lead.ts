@@ -1,9 +1,10 @@
 // One lead of a WFDB record, in physical units, with errors that name the record.
 import path from "node:path";
 import { leadOf } from "../dataset/record-beats.js";
+import { checkUsableLead } from "../dataset/usable-lead.js";
 import { UserError } from "../errors.js";
 import type { RecordHeader } from "../wfdb/header.js";
-import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
+import { findLead, namingRecord, readRecord, toPhysical } from "../wfdb/record.js";
 
 export interface LoadedLead {
   /** The record as given (path without extension). */
@@ -22,18 +23,19 @@ export interface LoadedLead {
 /**
  * Reads one lead: `lead` by name, or by default MLII (V5 where a record has no MLII, as the
  * heartbeat set does). A missing or unreadable file, an unknown lead and a record shorter than
- * `minSeconds` are UserErrors naming the record.
+ * `minSeconds` are UserErrors naming the record; so is, with `usable`, a lead no beats can come
+ * from (flat, invalid samples, an impossible rate).
  */
-export function loadLead(recordPath: string, opts: { lead?: string; minSeconds?: number } = {}): LoadedLead {
+export function loadLead(
+  recordPath: string,
+  opts: { lead?: string; minSeconds?: number; usable?: boolean } = {},
+): LoadedLead {
   const name = path.basename(recordPath);
   let record: ReturnType<typeof readRecord>;
   try {
     record = readRecord(recordPath);
   } catch (e) {
-    if (e instanceof UserError && !e.message.includes(name)) {
-      throw new UserError(`record ${name}: ${e.message}`, e.culprit);
-    }
-    throw e;
+    throw namingRecord(e, recordPath);
   }
   const { header } = record;
   const signalIndex = opts.lead !== undefined ? findLead(header, opts.lead) : leadOf(header);
@@ -46,11 +48,14 @@ export function loadLead(recordPath: string, opts: { lead?: string; minSeconds?:
       header.file,
     );
   }
+  const leadName = header.signals[signalIndex]!.description;
+  // For beats (usable), the lead must be one they can come from: see dataset/usable-lead.ts.
+  if (opts.usable) checkUsableLead(signal, fs, { record: name, lead: leadName, file: header.file });
   return {
     recordPath,
     name,
     header,
-    lead: header.signals[signalIndex]!.description,
+    lead: leadName,
     signalIndex,
     fs,
     signal,

@@ -2,9 +2,11 @@
 // beats, and (with a model) every beat detected and labelled, with the beat-by-beat comparison
 // under a scoring protocol when a reference exists.
 import { existsSync } from "node:fs";
+import { checkUsableLead } from "../dataset/usable-lead.js";
 import type { BxbStats } from "../eval/bxb.js";
 import { EC57_PROTOCOL, type ScoringProtocol } from "../eval/bxb-protocol.js";
 import { BEAT_LEADS, CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
+import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { readHeader } from "../wfdb/header.js";
@@ -60,7 +62,7 @@ function chooseLead(recordPath: string, wanted: string | undefined, notes: strin
 /** Loads a record for display: the lead and the reference beats (no model yet). */
 export function recordSummary(
   recordPath: string,
-  opts: { lead?: string; annotator?: string } = {},
+  opts: { lead?: string; annotator?: string; annotations?: AnnotationPolicy } = {},
 ): RecordSummary {
   const annotator = opts.annotator ?? "atr";
   const notes: string[] = [];
@@ -77,7 +79,10 @@ export function recordSummary(
     notes,
   };
   if (existsSync(`${recordPath}.${annotator}`)) {
-    summary.reference = readAnnotations(recordPath, annotator)
+    summary.reference = readAnnotations(recordPath, annotator, {
+      ...(opts.annotations ? { policy: opts.annotations } : {}),
+      signalLength: lead.signal.length,
+    })
       .filter((a) => isBeatSymbol(a.symbol))
       .map((a) => ({ sample: a.sample, symbol: a.symbol }));
   }
@@ -92,7 +97,13 @@ export function classifySummary(
   summary: RecordSummary,
   classifier: BeatProbabilities,
   protocol: ScoringProtocol = EC57_PROTOCOL,
+  annotations?: AnnotationPolicy,
 ): RecordSummary {
+  checkUsableLead(summary.signal, summary.fs, {
+    record: summary.record,
+    lead: summary.lead,
+    file: summary.header.file,
+  });
   const t0 = performance.now();
   const r = classifySignal(summary.signal, summary.fs, classifier);
   const predicted = Array.from(r.sample, (sample, i) => ({
@@ -105,7 +116,13 @@ export function classifySummary(
   const cmp = compareWithReference(
     summary.recordPath,
     { samples: r.sample, classes: r.label },
-    { fs: summary.fs, reference: summary.annotator, protocol },
+    {
+      fs: summary.fs,
+      reference: summary.annotator,
+      protocol,
+      signalLength: summary.signal.length,
+      ...(annotations ? { annotations } : {}),
+    },
   );
   return { ...summary, predicted, seconds, comparison: { matrix: cmp.matrix, stats: cmp.stats, protocol } };
 }

@@ -20,7 +20,7 @@ export function evaluateRunOnTest(
   const classifier = loadClassifier(modelFile, opts);
   try {
     const rhythm = rhythmInput(test, classifier.rhythmFeatures, modelFile, splitFile(dataDir, "test"));
-    const ev = evaluateClassifier(classifier, test, rhythm);
+    const ev = evaluateClassifier(classifier, test, rhythm ? { rhythm } : {});
     writeMisclassified(runDir, misclassifiedBeats(test, ev, classifier.classes.length));
     writeTestEval(runDir, ev.report);
     return ev.report;

@@ -34,17 +34,76 @@ const AUX = 63;
 /** Codes 1..ACMAX are annotation types. */
 const ACMAX = 49;
 
-/** Reads `<recordPath>.<extension>` (default "atr"). */
-export function readAnnotations(recordPath: string, extension = "atr"): Annotation[] {
-  const file = `${recordPath}.${extension}`;
-  const bytes = readFileOrFail(file, "annotations");
-  return parseAnnotations(bytes, file);
+/**
+ * What a reader does with a damaged annotation file: by default refuse it (a UserError naming the
+ * file); when lenient, mend it (keep what precedes a missing end marker, sort times that go back,
+ * drop annotations outside the signal) and tell `onWarning` what was mended, once per kind.
+ */
+export interface AnnotationPolicy {
+  lenient: boolean;
+  onWarning: (message: string) => void;
 }
 
-/** Decodes an MIT-format annotation stream; `file` names it in error messages. */
-export function parseAnnotations(bytes: Uint8Array, file: string): Annotation[] {
+export interface AnnotationReadOptions {
+  policy?: AnnotationPolicy;
+  /** Frames in the record's signal: an annotation at or past it (or before 0) is damage. */
+  signalLength?: number;
+}
+
+/**
+ * Reads `<recordPath>.<extension>` (default "atr"): an end marker, times that never go back and
+ * (when the signal's length is given) every annotation inside the signal, else refused or mended.
+ */
+export function readAnnotations(
+  recordPath: string,
+  extension = "atr",
+  opts: AnnotationReadOptions = {},
+): Annotation[] {
+  const file = `${recordPath}.${extension}`;
+  const bytes = readFileOrFail(file, "annotations");
+  return checkAnnotations(parseAnnotations(bytes, file, opts.policy), file, opts);
+}
+
+/** Refuses (or, lenient, mends) annotations whose times go back or fall outside the signal. */
+export function checkAnnotations(
+  annotations: Annotation[],
+  file: string,
+  opts: AnnotationReadOptions = {},
+): Annotation[] {
+  const shown = path.basename(file);
+  const damage = (msg: string): void => {
+    if (!opts.policy?.lenient) throw new UserError(`${shown}: ${msg} (--lenient-annotations mends it)`, file);
+    opts.policy.onWarning(`${shown}: ${msg}; mended`);
+  };
+  let out = annotations;
+  const back = out.findIndex((a, i) => i > 0 && a.sample < out[i - 1]!.sample);
+  if (back > 0) {
+    damage(
+      `annotation ${back + 1} (sample ${out[back]!.sample}) comes before the one ahead of it (sample ${out[back - 1]!.sample})`,
+    );
+    out = [...out].sort((a, b) => a.sample - b.sample);
+  }
+  const end = opts.signalLength ?? Number.POSITIVE_INFINITY;
+  const outside = out.findIndex((a) => a.sample < 0 || a.sample >= end);
+  if (outside >= 0) {
+    const a = out[outside]!;
+    const count = out.filter((x) => x.sample < 0 || x.sample >= end).length;
+    damage(
+      `${count} annotation${count > 1 ? "s" : ""} outside the signal's ${end} samples (the first at sample ${a.sample}, '${a.symbol}')`,
+    );
+    out = out.filter((x) => x.sample >= 0 && x.sample < end);
+  }
+  return out;
+}
+
+/**
+ * Decodes an MIT-format annotation stream; `file` names it in error messages. The stream must end
+ * with the end-of-file word (a file cut short has none) unless the policy is lenient.
+ */
+export function parseAnnotations(bytes: Uint8Array, file: string, policy?: AnnotationPolicy): Annotation[] {
   const shown = path.basename(file);
   const out: Annotation[] = [];
+  let ended = false;
   let time = 0;
   let chan = 0;
   let num = 0;
@@ -58,7 +117,10 @@ export function parseAnnotations(bytes: Uint8Array, file: string): Annotation[] 
     const a = word >> 10;
     const i = word & 0x3ff;
     pos += 2;
-    if (a === 0 && i === 0) break;
+    if (a === 0 && i === 0) {
+      ended = true;
+      break;
+    }
     if (a === SKIP) {
       if (pos + 4 > bytes.length) fail("SKIP without its 4-byte interval");
       const high = bytes[pos]! | (bytes[pos + 1]! << 8);
@@ -92,6 +154,12 @@ export function parseAnnotations(bytes: Uint8Array, file: string): Annotation[] 
     } else {
       fail(`unknown annotation code ${a}`);
     }
+  }
+  if (!ended) {
+    const msg = `no end-of-file marker after ${out.length} annotations (truncated?)`;
+    if (!policy?.lenient)
+      throw new UserError(`${shown}: ${msg} (--lenient-annotations reads it anyway)`, file);
+    policy.onWarning(`${shown}: ${msg}; read anyway`);
   }
   return out;
 }

@@ -54,6 +54,24 @@ export const DEFAULT_GAIN = 200;
 /** WFDB_DEFFREQ: the sampling frequency assumed when the record line gives none. */
 export const DEFAULT_FREQUENCY = 250;
 
+/**
+ * Sane ranges for what a header declares: a bound on the work and memory a small header can ask
+ * for (a sampling frequency of Infinity, a billion samples per frame), far beyond real records.
+ */
+export const HEADER_LIMITS = {
+  /** Sampling frequency, Hz: (0, maxFrequency]. */
+  maxFrequency: 1e6,
+  /** Signals in one record. */
+  maxSignals: 4096,
+  /** Samples per signal (frames): 2^30, 34 days at 360 Hz. */
+  maxSamples: 2 ** 30,
+  maxSamplesPerFrame: 1024,
+  /** |ADC gain|, ADC units per physical unit. */
+  minGain: 1e-6,
+  maxGain: 1e12,
+  maxResolution: 32,
+} as const;
+
 /** The natural ADC resolution of each format, used when the header omits it (header(5)). */
 function defaultResolution(format: number): number {
   switch (format) {
@@ -126,13 +144,26 @@ function parseRecordLine(
   const tok = line.split(/\s+/);
   const [nameTok, nsigTok, freqTok, nsampTok, baseTime, baseDate] = tok;
   const [name, segTok] = nameTok!.split("/");
+  // WFDB record names are letters, digits and underscores; a header of garbage fails here.
+  if (!/^[\w.~+-]+$/.test(name!))
+    fail(lineNo, `bad record name '${name!.slice(0, 40).replace(/[^\x20-\x7e]/g, "?")}'`);
   const nSignals = nsigTok === undefined ? 0 : Number(nsigTok);
   if (!Number.isInteger(nSignals) || nSignals < 0) fail(lineNo, `bad number of signals '${nsigTok}'`);
+  if (nSignals > HEADER_LIMITS.maxSignals)
+    fail(lineNo, `${nSignals} signals is more than the ${HEADER_LIMITS.maxSignals} accepted`);
   // fs[/counter_freq[(base_counter)]]
   const samplingFrequency = freqTok === undefined ? DEFAULT_FREQUENCY : Number(freqTok.split("/")[0]);
-  if (!(samplingFrequency > 0)) fail(lineNo, `bad sampling frequency '${freqTok}'`);
+  if (!(samplingFrequency > 0) || !Number.isFinite(samplingFrequency))
+    fail(lineNo, `bad sampling frequency '${freqTok}'`);
+  if (samplingFrequency > HEADER_LIMITS.maxFrequency)
+    fail(
+      lineNo,
+      `sampling frequency ${samplingFrequency} Hz is above the ${HEADER_LIMITS.maxFrequency} Hz accepted`,
+    );
   const nSamples = nsampTok === undefined ? 0 : Number(nsampTok);
   if (!Number.isInteger(nSamples) || nSamples < 0) fail(lineNo, `bad number of samples '${nsampTok}'`);
+  if (nSamples > HEADER_LIMITS.maxSamples)
+    fail(lineNo, `${nSamples} samples is more than the ${HEADER_LIMITS.maxSamples} accepted`);
   const header: RecordHeader = {
     name: name!,
     nSignals,
@@ -161,7 +192,7 @@ function intField(
 ): number {
   if (tok === undefined) return fallback;
   const v = Number(tok);
-  if (!Number.isInteger(v)) fail(lineNo, `bad ${what} '${tok}'`);
+  if (!Number.isSafeInteger(v)) fail(lineNo, `bad ${what} '${tok}'`);
   return v;
 }
 
@@ -184,7 +215,11 @@ function parseSignalLine(
   const samplesPerFrame = fm[2] === undefined ? 1 : Number(fm[2]);
   const skew = fm[3] === undefined ? 0 : Number(fm[3]);
   const byteOffset = fm[4] === undefined ? 0 : Number(fm[4]);
-  if (samplesPerFrame < 1) fail(lineNo, `bad samples per frame in '${formatTok}'`);
+  if (samplesPerFrame < 1 || samplesPerFrame > HEADER_LIMITS.maxSamplesPerFrame)
+    fail(lineNo, `bad samples per frame in '${formatTok}' (1 to ${HEADER_LIMITS.maxSamplesPerFrame})`);
+  if (!Number.isSafeInteger(skew) || skew > HEADER_LIMITS.maxSamples)
+    fail(lineNo, `bad skew in '${formatTok}'`);
+  if (!Number.isSafeInteger(byteOffset)) fail(lineNo, `bad byte offset in '${formatTok}'`);
   const adcZero = intField(zeroTok, 0, "ADC zero", lineNo, fail);
   // ADCgain[(baseline)][/units]
   let gain = DEFAULT_GAIN;
@@ -194,11 +229,16 @@ function parseSignalLine(
     const gm = /^([-+0-9.eE]+)(?:\((-?\d+)\))?(?:\/(.*))?$/.exec(gainTok);
     if (!gm || !Number.isFinite(Number(gm[1]))) return fail(lineNo, `bad ADC gain field '${gainTok}'`);
     const g = Number(gm[1]);
+    if (g !== 0 && !(Math.abs(g) >= HEADER_LIMITS.minGain && Math.abs(g) <= HEADER_LIMITS.maxGain))
+      fail(lineNo, `ADC gain ${g} is outside ${HEADER_LIMITS.minGain} to ${HEADER_LIMITS.maxGain}`);
     gain = g === 0 ? DEFAULT_GAIN : g;
     if (gm[2] !== undefined) baseline = Number(gm[2]);
+    if (!Number.isSafeInteger(baseline)) fail(lineNo, `bad baseline in '${gainTok}'`);
     if (gm[3] !== undefined && gm[3] !== "") units = gm[3];
   }
   const adcResolution = intField(resTok, 0, "ADC resolution", lineNo, fail) || defaultResolution(format);
+  if (adcResolution < 0 || adcResolution > HEADER_LIMITS.maxResolution)
+    fail(lineNo, `ADC resolution ${adcResolution} is outside 0 to ${HEADER_LIMITS.maxResolution} bits`);
   const initialValue = intField(initTok, adcZero, "initial value", lineNo, fail);
   const checksum = intField(sumTok, 0, "checksum", lineNo, fail);
   const blockSize = intField(blockTok, 0, "block size", lineNo, fail);

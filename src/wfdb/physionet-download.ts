@@ -2,19 +2,25 @@
 // SHA256SUMS.txt lists, each checked against its SHA-256. A file is written as `<name>.part` and renamed
 // to its final name only once its hash matches, so an interrupted or corrupted download never sits
 // under a final name; a later run resumes a `.part` with an HTTP Range request.
+// A mirror is not trusted further than that: the list is parsed in linear time and read up to a
+// bound, redirects are followed only within the same host, a file stops at the size its response
+// declares and at a cap, and nothing is written outside the destination or twice to one name.
 import { createHash, type Hash } from "node:crypto";
 import {
+  constants,
   createReadStream,
   existsSync,
+  lstatSync,
   mkdirSync,
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "../atomic-file.js";
 import { UserError } from "../errors.js";
+import { guardOutputs } from "../output-guard.js";
 
 export const SUMS_FILE = "SHA256SUMS.txt";
 
@@ -27,21 +33,55 @@ export interface SumEntry {
   sha256: string;
 }
 
-/** Parses a SHA-256 list ("<hex>  <name>", "<hex> *<name>", or PhysioNet's "<hex> <name>"); files in sub-directories only when `all`. */
+/** The longest list line accepted (PhysioNet's are under 200 characters). */
+const MAX_SUMS_LINE = 4096;
+/** The most bytes of a SHA-256 list read into memory. */
+export const MAX_SUMS_BYTES = 16 * 1024 * 1024;
+/**
+ * The default cap on one file: MIT-BIH's largest is 1.9 MB, a mirror's 700 MB stand-in for it stops
+ * here; DownloadOptions.maxFileBytes (--max-file-mb) raises it for databases of larger files.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
+const MAX_REDIRECTS = 5;
+
+const isHex64 = (s: string): boolean => /^[0-9a-fA-F]{64}$/.test(s);
+const isBlank = (c: string | undefined): boolean => c === " " || c === "\t";
+
+/**
+ * Parses a SHA-256 list ("<hex>  <name>", "<hex> *<name>", or PhysioNet's "<hex> <name>"); files in
+ * sub-directories only when `all`. Linear in the text: no pattern that backtracks over blanks.
+ */
 export function parseSums(text: string, source: string, all = false): SumEntry[] {
   const out: SumEntry[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === "") return;
-    const m = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line);
-    if (!m) throw new UserError(`${source}: line ${i + 1}: not a sha256sum line`);
-    const name = m[2]!;
-    // Never write outside the destination.
-    if (path.isAbsolute(name) || name.split("/").includes("..")) {
-      throw new UserError(`${source}: line ${i + 1}: unsafe file name '${name}'`);
-    }
-    if (all || !name.includes("/")) out.push({ name, sha256: m[1]!.toLowerCase() });
-  });
-  if (out.length === 0) throw new UserError(`${source}: lists no files`);
+  const seen = new Set<string>();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const fail = (msg: string): never => {
+      throw new UserError(`${source}: line ${i + 1}: ${msg}`, source);
+    };
+    const line = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
+    if (line.trim() === "") continue;
+    if (line.length > MAX_SUMS_LINE) fail(`line longer than ${MAX_SUMS_LINE} characters`);
+    const hex = line.slice(0, 64);
+    if (!isHex64(hex) || !isBlank(line[64])) fail("not a sha256sum line");
+    let at = 65;
+    while (isBlank(line[at])) at++;
+    if (line[at] === "*") at++;
+    const name = line.slice(at).trimEnd();
+    if (name === "") fail("not a sha256sum line");
+    // Never write outside the destination, nor to a name that is not a plain relative path.
+    const parts = name.split("/");
+    if (
+      path.isAbsolute(name) ||
+      parts.some((p) => p === "" || p === "." || p === "..") ||
+      [...name].some((c) => c.charCodeAt(0) < 0x20)
+    )
+      fail(`unsafe file name '${name.slice(0, 80).replace(/[^\x20-\x7e]/g, "?")}'`);
+    if (seen.has(name)) fail(`'${name}' is listed twice`);
+    seen.add(name);
+    if (all || parts.length === 1) out.push({ name, sha256: hex.toLowerCase() });
+  }
+  if (out.length === 0) throw new UserError(`${source}: lists no files`, source);
   return out;
 }
 
@@ -62,6 +102,8 @@ export interface DownloadOptions extends DownloadEvents {
   all?: boolean;
   /** Files fetched at once. */
   concurrency?: number;
+  /** The largest file accepted, in bytes (DEFAULT_MAX_FILE_BYTES). */
+  maxFileBytes?: number;
 }
 
 export interface DownloadSummary {
@@ -87,16 +129,59 @@ async function sha256Of(file: string): Promise<string> {
   return h.digest("hex");
 }
 
+/**
+ * GETs a URL, following redirects only to the same host (at most MAX_REDIRECTS): a mirror must not
+ * send the download elsewhere.
+ */
 async function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
-  try {
-    return await fetch(url, { headers, redirect: "follow" });
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    throw new UserError(
-      `${url}: download failed (${cause?.code ?? cause?.message ?? (e as Error).message})`,
-      url,
-    );
+  const host = new URL(url).host;
+  let at = url;
+  for (let hops = 0; ; hops++) {
+    let res: Response;
+    try {
+      res = await fetch(at, { headers, redirect: "manual" });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new UserError(
+        `${at}: download failed (${cause?.code ?? cause?.message ?? (e as Error).message})`,
+        url,
+      );
+    }
+    if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
+    await res.body?.cancel();
+    const location = res.headers.get("location");
+    if (location === null) throw new UserError(`${at}: HTTP ${res.status} without a Location`, url);
+    const next = new URL(location, at);
+    if (next.host !== host || !(next.protocol === "https:" || next.protocol === "http:"))
+      throw new UserError(`${url}: redirected to another host (${next.host}); refused`, url);
+    if (hops >= MAX_REDIRECTS) throw new UserError(`${url}: more than ${MAX_REDIRECTS} redirects`, url);
+    at = next.href;
   }
+}
+
+/** A response's body as text, refused past `max` bytes. */
+async function boundedText(res: Response, url: string, max: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      size += (chunk as Uint8Array).length;
+      if (size > max) {
+        await res.body.cancel().catch(() => undefined);
+        throw new UserError(`${url}: larger than ${max} bytes; not a SHA-256 list`, url);
+      }
+      chunks.push(chunk as Uint8Array);
+    }
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The size a response declares for the whole file (Content-Range's total, else Content-Length + `have`). */
+function declaredSize(res: Response, have: number): number | undefined {
+  const range = /\/(\d+)\s*$/.exec(res.headers.get("content-range") ?? "");
+  if (range) return Number(range[1]);
+  const length = res.headers.get("content-length");
+  return length !== null && /^\d+$/.test(length.trim()) ? Number(length) + have : undefined;
 }
 
 /**
@@ -111,7 +196,9 @@ async function fetchFile(
   const final = path.join(opts.dest, entry.name);
   const part = `${final}.part`;
   const shown = entry.name;
-  mkdirSync(path.dirname(final), { recursive: true });
+  const cap = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // A .part that is a link would be written through: only a plain file is resumed.
+  if (existsSync(part) && lstatSync(part).isSymbolicLink()) rmSync(part);
   if (existsSync(final) && (await sha256Of(final)) === entry.sha256) return "present";
   const url = urlOf(opts.baseUrl, entry.name);
   for (let attempt = 0; ; attempt++) {
@@ -128,12 +215,29 @@ async function fetchFile(
     const hash = createHash("sha256");
     if (resumed) await hashFile(part, hash);
     if (res.status !== 416) {
-      const fh = await open(part, resumed ? "a" : "w");
+      const declared = declaredSize(res, resumed ? have : 0);
+      const limit = Math.min(cap, declared ?? cap);
+      if (declared !== undefined && declared > cap) {
+        await res.body?.cancel();
+        throw new UserError(
+          `${url}: ${shown} is ${declared} bytes, more than the ${cap} accepted (--max-file-mb raises it)`,
+          url,
+        );
+      }
+      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW;
+      const fh = await open(part, resumed ? flags | constants.O_APPEND : flags | constants.O_TRUNC);
+      let size = resumed ? have : 0;
+      let overflow = false;
       try {
         if (res.body) {
           try {
             for await (const chunk of res.body) {
               const bytes = chunk as Uint8Array;
+              size += bytes.length;
+              if (size > limit) {
+                overflow = true;
+                break; // leaving the loop cancels the body
+              }
               hash.update(bytes);
               await fh.write(bytes);
               total.bytes += bytes.length;
@@ -149,6 +253,13 @@ async function fetchFile(
         }
       } finally {
         await fh.close();
+      }
+      if (overflow) {
+        rmSync(part, { force: true });
+        throw new UserError(
+          `${url}: ${shown} runs past ${limit} bytes (${declared !== undefined ? "its declared size" : "the size cap; --max-file-mb raises it"}); the file was discarded`,
+          url,
+        );
       }
     }
     const digest = hash.digest("hex");
@@ -173,8 +284,16 @@ export async function downloadDatabase(opts: DownloadOptions): Promise<DownloadS
     await res.body?.cancel();
     throw new UserError(`${sumsUrl}: HTTP ${res.status} ${res.statusText}`.trimEnd(), sumsUrl);
   }
-  const sumsText = await res.text();
+  const sumsText = await boundedText(res, sumsUrl, MAX_SUMS_BYTES);
   const entries = parseSums(sumsText, sumsUrl, opts.all).filter((e) => e.name !== SUMS_FILE);
+  // Before any file: no two names are one file (a case-insensitive disk), every folder can be made.
+  guardOutputs(
+    [
+      ...entries.map((e) => ({ file: path.join(opts.dest, e.name) })),
+      { file: path.join(opts.dest, SUMS_FILE) },
+    ],
+    [],
+  );
   opts.onList?.(entries);
   const summary: DownloadSummary = { files: entries.length, present: 0, downloaded: 0, resumed: 0, bytes: 0 };
   const total = { bytes: 0 };
@@ -196,9 +315,7 @@ export async function downloadDatabase(opts: DownloadOptions): Promise<DownloadS
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   // The list goes in last: its presence says every file it names is complete and verified.
-  const sumsFile = path.join(opts.dest, SUMS_FILE);
-  writeFileSync(`${sumsFile}.part`, sumsText);
-  renameSync(`${sumsFile}.part`, sumsFile);
+  writeFileAtomic(path.join(opts.dest, SUMS_FILE), sumsText);
   summary.bytes = total.bytes;
   return summary;
 }

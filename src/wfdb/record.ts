@@ -1,7 +1,9 @@
 // A WFDB record: its header and the digital samples of every signal, read from the signal files
 // the header names (several signals may share one file, interleaved frame by frame).
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { readFileOrFail, UserError } from "../errors.js";
+import type { GuardedInput } from "../output-guard.js";
 import { SUPPORTED_FORMATS, signalFormat } from "./formats/index.js";
 import { type RecordHeader, readHeader, type SignalSpec } from "./header.js";
 
@@ -14,6 +16,14 @@ export interface WfdbRecord {
 export interface ReadRecordOptions {
   /** Compare each signal's 16-bit sum with the header's checksum (default true). */
   verifyChecksums?: boolean;
+}
+
+/** A UserError about a record, its message made to name the record ("record 100: …") if it does not. */
+export function namingRecord(e: unknown, recordPath: string): unknown {
+  const name = path.basename(recordPath);
+  if (e instanceof UserError && !e.message.includes(name))
+    return new UserError(`record ${name}: ${e.message}`, e.culprit ?? recordPath);
+  return e;
 }
 
 /** Reads `<recordPath>.hea` and its signal files. */
@@ -51,7 +61,8 @@ function readSignalFile(
   specs: SignalSpec[],
 ): Int32Array[] {
   const first = specs[0]!;
-  const shown = path.basename(file);
+  // As the header names it (100.dat; ../x/y.dat names more than its last part).
+  const shown = first.fileName;
   if (first.format === 0) {
     // Format 0: a null signal with no file; every sample reads as zero.
     return specs.map((s) => new Int32Array(header.nSamples * s.samplesPerFrame));
@@ -170,4 +181,23 @@ export function findLead(header: RecordHeader, lead: string): number {
     throw new UserError(`record ${header.name}: no lead '${lead}' (signals: ${have})`, header.file);
   }
   return i;
+}
+
+/**
+ * The files of a record a command reads, for the output guard: its header, its signal files and the
+ * annotation files of the given annotators that exist. A header that cannot be read is its error.
+ */
+export function recordFiles(recordPath: string, annotators: readonly string[] = []): GuardedInput[] {
+  const name = path.basename(recordPath);
+  const header = readHeader(recordPath);
+  const dir = path.dirname(recordPath);
+  const files: GuardedInput[] = [{ file: header.file, what: `the header of record ${name}` }];
+  for (const s of header.signals)
+    if (s.format !== 0)
+      files.push({ file: path.join(dir, s.fileName), what: `the signal file of record ${name}` });
+  for (const a of new Set(annotators)) {
+    const file = `${recordPath}.${a}`;
+    if (existsSync(file)) files.push({ file, what: `the '${a}' annotations of record ${name}` });
+  }
+  return files;
 }

@@ -5,6 +5,7 @@ import { performance } from "node:perf_hooks";
 import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../../models/model-file.js";
+import { guardOutputs } from "../../output-guard.js";
 import { LABELLED_BEATS_HEADER, labelledBeatLine } from "../../record/beats-file.js";
 import {
   type ClassifyRun,
@@ -15,7 +16,16 @@ import {
 import { classifyFollow, growingRecord, textStream } from "../../record/follow-classify.js";
 import { median } from "../../signal/median.js";
 import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
-import { choiceOpt, numberOpt, recordsOpt, stringOpt } from "../args.js";
+import {
+  annotationPolicy,
+  choiceOpt,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  numberOpt,
+  RECORDS_HELP,
+  recordsOpt,
+  stringOpt,
+} from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
 import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
@@ -107,14 +117,15 @@ export const command: Command = {
     device: { type: "string" },
     threads: { type: "string" },
     json: { type: "boolean" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
-    record:
-      "record path without extension, e.g. data/mitdb/100; repeat it, or give a directory for all its records",
+    record: RECORDS_HELP,
     model: `a .safetensors checkpoint (default ${displayPath(DEFAULT_MODEL)}: the inter-patient model, for patients it has never seen)`,
     output:
       "out.csv (sample,time,label,p_N..p_Q) or a WFDB annotation file (out.atr, or any other extension); " +
-      `with several records it must contain ${RECORD_PLACEHOLDER}, e.g. out/${RECORD_PLACEHOLDER}.atr`,
+      `with several records it must contain ${RECORD_PLACEHOLDER}, e.g. out/${RECORD_PLACEHOLDER}.atr; ` +
+      "never one of the files read (100.atr, 100.dat…), nor one file for two records",
     lead: "signal to use (default MLII, else V5)",
     peaks: "use these beat positions (CSV 'sample' column or annotation file) instead of detecting them",
     reference: "reference annotator to compare with when present (default atr; 'none' to skip)",
@@ -130,6 +141,7 @@ export const command: Command = {
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
     json: "print counts, timings and the comparison as JSON",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg classify --record data/mitdb/100",
@@ -165,6 +177,7 @@ export const command: Command = {
         ...(output !== undefined ? { output } : {}),
         reference,
         protocol,
+        annotations: annotationPolicy(args),
         onRecord: () => bar.tick(1),
       });
     } finally {
@@ -254,16 +267,27 @@ async function follow(args: ParsedArgs): Promise<void> {
   const output = stringOpt(args, "output");
   const reference = stringOpt(args, "reference") ?? "atr";
   const protocol = protocolFrom(args);
+  const recordPath = given[0]!.replace(/\.(hea|dat)$/i, "");
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   const source = fromStdin
     ? textStream(process.stdin, numberOpt(args, "fs", 0, { min: 1 }))
-    : growingRecord(given[0]!.replace(/\.(hea|dat)$/i, ""), stringOpt(args, "lead"), {
+    : growingRecord(recordPath, stringOpt(args, "lead"), {
         idleSeconds: numberOpt(args, "idle", 10, { min: 0 }),
         abort: stop.signal,
       });
   // Refused now, before a recording is waited for.
   const modelFile = modelFileOrDefault(stringOpt(args, "model"));
+  if (output !== undefined) {
+    // The record may not be written yet: its files by name (the header, the signal, annotations).
+    const record = fromStdin
+      ? []
+      : [".hea", ".dat", ".atr", `.${reference}`].map((ext) => ({
+          file: `${recordPath}${ext}`,
+          what: `a file of record ${recordPath}`,
+        }));
+    guardOutputs([{ file: output }], [...record, { file: modelFile, what: "the model" }]);
+  }
   if (!json) println(LABELLED_BEATS_HEADER);
   process.once("SIGINT", onSigint);
   let done: Awaited<ReturnType<typeof classifyFollow>>;

@@ -6,7 +6,14 @@ import { describeProtocol, protocolJson } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import { compareRecords, type TestBeats } from "../../record/compare-records.js";
 import { CLASS_NAMES } from "../../vocabulary.js";
-import { recordsOpt, stringOpt } from "../args.js";
+import {
+  annotationPolicy,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  RECORDS_HELP,
+  recordsOpt,
+  stringOpt,
+} from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { info, printJson, println } from "../output.js";
@@ -26,10 +33,10 @@ export const command: Command = {
     reference: { type: "string" },
     ...PROTOCOL_OPTIONS,
     json: { type: "boolean" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
-    record:
-      "record path without extension (data/mitdb/100); repeat it, or give a directory for all its records",
+    record: RECORDS_HELP,
     test: "test beats: a CSV with a 'sample' (and 'label') column, or a WFDB annotation file (one record only)",
     "test-annotator":
       "test annotation file extension, read as PATH.EXT for each record (like bxb -a atr EXT)",
@@ -38,6 +45,7 @@ export const command: Command = {
     reference: "reference annotator extension (default atr)",
     ...PROTOCOL_OPTION_HELP,
     json: "print the results as JSON",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg compare --record data/mitdb/100 --test peaks.csv",
@@ -64,11 +72,19 @@ export const command: Command = {
     const reference = stringOpt(args, "reference") ?? "atr";
     const protocol = protocolFrom(args);
     const json = args.values["json"] === true;
+    const annotations = annotationPolicy(args);
 
     const bar = new ProgressBar({ label: "compare", total: records.length, unit: "records" });
     let run: ReturnType<typeof compareRecords>;
     try {
-      run = compareRecords({ records, test, reference, protocol, onRecord: () => bar.tick(1) });
+      run = compareRecords({
+        records,
+        test,
+        reference,
+        protocol,
+        annotations,
+        onRecord: () => bar.tick(1),
+      });
     } finally {
       bar.finish();
     }

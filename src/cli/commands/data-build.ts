@@ -4,7 +4,14 @@ import path from "node:path";
 
 import { buildDataset, DEFAULT_SEED, type SplitKind } from "../../dataset/build.js";
 import { CLASS_NAMES } from "../../vocabulary.js";
-import { choiceOpt, numberOpt, requireString } from "../args.js";
+import {
+  annotationPolicy,
+  choiceOpt,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  numberOpt,
+  requireString,
+} from "../args.js";
 import type { Command } from "../command.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
@@ -19,6 +26,7 @@ export const command: Command = {
     split: { type: "string" },
     seed: { type: "string" },
     json: { type: "boolean" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
     mitdb: "the MIT-BIH Arrhythmia Database directory (NNN.hea/.dat/.atr)",
@@ -26,6 +34,7 @@ export const command: Command = {
     split: "kaggle: stratified 80/20 over all beats (default); interpatient: DS1 → train, DS2 → test",
     seed: `seed of the kaggle split (default ${DEFAULT_SEED})`,
     json: "print the summary as JSON",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg data build --mitdb data/mitdb --out data/kaggle",
@@ -43,6 +52,7 @@ export const command: Command = {
       outDir,
       split,
       seed,
+      annotations: annotationPolicy(args),
       onRecord: (record, done, total) => {
         bar ??= new ProgressBar({ label: "records", total, unit: "records" });
         bar.update(done, record);

@@ -1,7 +1,7 @@
 // `ecg data download`: fetch a PhysioNet database, every file SHA-256-verified, resumable.
 import path from "node:path";
-import { defaultBaseUrl, downloadDatabase } from "../../wfdb/physionet-download.js";
-import { boolOpt, stringOpt } from "../args.js";
+import { DEFAULT_MAX_FILE_BYTES, defaultBaseUrl, downloadDatabase } from "../../wfdb/physionet-download.js";
+import { boolOpt, numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
@@ -16,6 +16,7 @@ export const command: Command = {
     dest: { type: "string" },
     "base-url": { type: "string" },
     all: { type: "boolean" },
+    "max-file-mb": { type: "string" },
     json: { type: "boolean" },
   },
   optionHelp: {
@@ -23,6 +24,7 @@ export const command: Command = {
     dest: "destination directory (default data/<db>)",
     "base-url": "where the files are (default https://physionet.org/files/<db>/1.0.0/)",
     all: "also fetch the files in the database's sub-directories",
+    "max-file-mb": `refuse a file larger than this many MiB (default ${DEFAULT_MAX_FILE_BYTES / 2 ** 20})`,
     json: "print the summary as JSON",
   },
   examples: [
@@ -35,14 +37,23 @@ export const command: Command = {
       throw new UsageError(`--db must be a PhysioNet database name like 'mitdb', got '${db}'`);
     const dest = path.resolve(stringOpt(args, "dest") ?? path.join("data", db));
     const baseUrl = stringOpt(args, "base-url") ?? defaultBaseUrl(db);
+    if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol))
+      throw new UsageError(`--base-url must be an http:// or https:// URL, got '${baseUrl}'`);
     let bar: ProgressBar | undefined;
     let done = 0;
     let bytes = 0;
     const start = performance.now();
+    // Ctrl-C while waiting on the network: the .part files stay for the next run to resume.
+    process.once("SIGINT", () => {
+      bar?.finish();
+      process.stderr.write("ecg: interrupted; run the same command again to resume\n");
+      process.exit(130);
+    });
     const summary = await downloadDatabase({
       baseUrl,
       dest,
       all: boolOpt(args, "all"),
+      maxFileBytes: numberOpt(args, "max-file-mb", DEFAULT_MAX_FILE_BYTES / 2 ** 20, { min: 0 }) * 2 ** 20,
       onList: (entries) => {
         bar = new ProgressBar({ label: `${db}`, total: entries.length, unit: "files" });
       },

@@ -6,7 +6,8 @@ import { writeFileOrFail } from "../../atomic-file.js";
 import { readBeatIndex } from "../../dataset/beat-index.js";
 import { beatsSvg, brailleLines } from "../../dataset/beat-plot.js";
 import { type BeatSet, loadBeatsFile, splitFile, UNLABELLED } from "../../dataset/beats.js";
-import { builtSideOf } from "../../dataset/dataset-dir.js";
+import { builtSideOf, INDEX_FILE } from "../../dataset/dataset-dir.js";
+import { guardOutputs } from "../../output-guard.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts, N_CLASSES } from "../../vocabulary.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
@@ -144,6 +145,14 @@ export const command: Command = {
       : [target];
     if (files.length === 0)
       throw new UserError(`${displayPath(target)}: no mitbih_train.csv or mitbih_test.csv here`, target);
+    if (svgOut !== undefined)
+      guardOutputs(
+        [{ file: svgOut }],
+        files.flatMap((f) => [
+          { file: f, what: "a beats CSV" },
+          { file: path.join(path.dirname(f), INDEX_FILE), what: "the dataset's index" },
+        ]),
+      );
     const described = files.map((f) => describe(f, perClass));
     if (args.values["json"] === true) {
       const infos = described.map((d) => d.info);

@@ -1,12 +1,14 @@
 // `ecg detect`: R peaks of one lead of a WFDB record (Pan & Tompkins 1985; see src/qrs/pan-tompkins.ts).
 import { performance } from "node:perf_hooks";
+import { checkBeatRate } from "../../dataset/usable-lead.js";
+import { guardOutputs } from "../../output-guard.js";
 import { detectQrs } from "../../qrs/detect.js";
 import { PAN_TOMPKINS_DEFAULTS } from "../../qrs/pan-tompkins.js";
 import { beatsCsv, writeTextAtomic } from "../../record/beats-file.js";
 import { loadLead } from "../../record/lead.js";
-import { stringOpt } from "../args.js";
+import { recordFiles } from "../../wfdb/record.js";
+import { recordOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, info, printJson } from "../output.js";
 
 export const command: Command = {
@@ -20,9 +22,10 @@ export const command: Command = {
     json: { type: "boolean" },
   },
   optionHelp: {
-    record: "record path without extension, e.g. data/mitdb/100",
+    record: "record path, e.g. data/mitdb/100 (or 100.hea, 100.dat)",
     lead: "signal to use, by its description (default MLII, else V5)",
-    output: "CSV file to write (header 'sample'); without it the CSV goes to stdout",
+    output:
+      "CSV file to write (header 'sample'; never one of the record's files); without it the CSV goes to stdout",
     json: "print the result (peaks included) as JSON",
   },
   examples: [
@@ -30,16 +33,18 @@ export const command: Command = {
     "ecg detect --record data/mitdb/114 --lead V5",
   ],
   async run(args) {
-    const recordPath = stringOpt(args, "record");
-    if (recordPath === undefined) throw new UsageError("--record is required");
+    const recordPath = recordOpt(args);
     const output = stringOpt(args, "output");
+    if (output !== undefined) guardOutputs([{ file: output }], recordFiles(recordPath, ["atr"]));
     const lead = loadLead(recordPath, {
       lead: stringOpt(args, "lead"),
       minSeconds: PAN_TOMPKINS_DEFAULTS.learningMs / 1000,
+      usable: true,
     });
     const t0 = performance.now();
     const peaks = detectQrs(lead.signal, lead.fs);
     const seconds = (performance.now() - t0) / 1000;
+    checkBeatRate(peaks, lead.fs, { record: lead.name, lead: lead.lead, file: lead.header.file });
     const csv = beatsCsv({ sample: peaks }, lead.fs);
     if (output !== undefined) writeTextAtomic(output, csv);
     if (args.values["json"] === true) {

@@ -9,6 +9,7 @@ import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { classifierFrom, MODEL_OPTION_HELP, MODEL_OPTIONS } from "../model-options.js";
 import { displayPath, printJson, println } from "../output.js";
+import { ProgressBar } from "../progress.js";
 
 export const command: Command = {
   name: "eval",
@@ -38,7 +39,13 @@ export const command: Command = {
         modelFile,
         isDir ? splitFile(data, "test") : data,
       );
-      const { report } = evaluateClassifier(classifier, set, rhythm);
+      const bar = new ProgressBar({ label: "eval", total: set.count, unit: "beats" });
+      const { report } = evaluateClassifier(classifier, set, {
+        ...(rhythm ? { rhythm } : {}),
+        beatsSource: displayPath(data),
+        onProgress: (done) => bar.update(done),
+      });
+      bar.finish();
       if (boolOpt(args, "json")) printJson(report);
       else {
         println(`${displayPath(data)} with ${displayPath(String(args.values["model"]))}`);

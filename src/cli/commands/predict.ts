@@ -1,14 +1,16 @@
 // `ecg predict`: class probabilities for every beat of a CSV (187 values per row, or 188 with a label, ignored).
 import { existsSync } from "node:fs";
-import { writeFileAtomic } from "../../atomic-file.js";
+import { writeFileOrFail } from "../../atomic-file.js";
 import { loadBeatsFile } from "../../dataset/beats.js";
 import { rhythmInput } from "../../dataset/rhythm-input.js";
+import { guardOutputs } from "../../output-guard.js";
 import { argmaxRows, BEAT_LENGTH } from "../../vocabulary.js";
 import { requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { classifierFrom, MODEL_OPTION_HELP, MODEL_OPTIONS } from "../model-options.js";
 import { displayPath, info } from "../output.js";
+import { ProgressBar } from "../progress.js";
 
 export const command: Command = {
   name: "predict",
@@ -18,7 +20,7 @@ export const command: Command = {
   optionHelp: {
     ...MODEL_OPTION_HELP,
     input: `beats, one per row: ${BEAT_LENGTH} values in [0, 1] (one more column, a label, is ignored)`,
-    output: "where to write the CSV (default: stdout)",
+    output: "where to write the CSV (default: stdout; never the input or the model)",
   },
   examples: [
     "ecg predict --model models/compact-kaggle.safetensors --input data/kaggle/mitbih_test.csv --output predictions.csv",
@@ -26,11 +28,27 @@ export const command: Command = {
   async run(args) {
     const input = requireString(args, "input");
     if (!existsSync(input)) throw new UserError(`${displayPath(input)}: no such file`, input);
+    const output = stringOpt(args, "output");
+    const modelFile = requireString(args, "model");
+    if (output !== undefined)
+      guardOutputs(
+        [{ file: output }],
+        [
+          { file: input, what: "the input beats" },
+          { file: modelFile, what: "the model" },
+        ],
+      );
     const set = loadBeatsFile(input, { labels: "optional" });
     const classifier = classifierFrom(args);
+    const bar = new ProgressBar({ label: "predict", total: set.count, unit: "beats" });
     try {
-      const rhythm = rhythmInput(set, classifier.rhythmFeatures, String(args.values["model"]), input);
-      const probs = classifier.predictProba(set.x, set.count, rhythm);
+      const rhythm = rhythmInput(set, classifier.rhythmFeatures, modelFile, input);
+      const probs = classifier.predictProba(set.x, set.count, {
+        ...(rhythm ? { rhythm } : {}),
+        beatsSource: displayPath(input),
+        onProgress: (done) => bar.update(done),
+      });
+      bar.finish();
       const k = classifier.classes.length;
       const labels = argmaxRows(probs, k);
       const lines = [`index,label,${classifier.classes.map((c) => `p_${c}`).join(",")}`];
@@ -39,9 +57,8 @@ export const command: Command = {
         lines.push(`${i},${classifier.classes[labels[i]!]},${p.join(",")}`);
       }
       const text = `${lines.join("\n")}\n`;
-      const output = stringOpt(args, "output");
       if (output) {
-        writeFileAtomic(output, text);
+        writeFileOrFail(output, text, "predictions");
         info(`${set.count} beats → ${displayPath(output)}`);
       } else process.stdout.write(text);
     } finally {

@@ -14,7 +14,7 @@ export const command: Command = {
     output: { type: "string", short: "o" },
   },
   optionHelp: {
-    output: "where to write the page (default RUN_DIR/report.html)",
+    output: "where to write the page (default RUN_DIR/report.html; never a file of a run)",
   },
   examples: ["ecg report runs/compact-1", "ecg report runs/seed runs/seed-resnext --output compare.html"],
   allowPositionals: true,

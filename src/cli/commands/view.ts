@@ -4,14 +4,25 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
+import { InterruptedError } from "../../errors.js";
 import type { BxbStats } from "../../eval/bxb.js";
 import { describeProtocol } from "../../eval/bxb-protocol.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
+import { guardOutputs } from "../../output-guard.js";
 import { classifySummary, recordSummary } from "../../record/summary.js";
 import { buildViewerHtml } from "../../report/viewer.js";
 import { mergeBeats } from "../../report/viewer-beats.js";
 import { viewerSummary } from "../../report/viewer-summary.js";
-import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
+import { recordFiles } from "../../wfdb/record.js";
+import {
+  annotationPolicy,
+  boolOpt,
+  LENIENT_HELP,
+  LENIENT_OPTION,
+  numberOpt,
+  recordOpt,
+  stringOpt,
+} from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
@@ -33,18 +44,21 @@ export const command: Command = {
     output: { type: "string", short: "o" },
     serve: { type: "boolean" },
     port: { type: "string" },
+    ...LENIENT_OPTION,
   },
   optionHelp: {
-    record: "WFDB record, path without extension (data/mitdb/100)",
+    record: "WFDB record: data/mitdb/100 (or 100.hea, 100.dat)",
     model:
       `a .safetensors checkpoint: label every beat and show where it disagrees with the reference (default ` +
       `${displayPath(DEFAULT_MODEL)}, the inter-patient model, when installed; '${NO_MODEL}': reference labels only)`,
     lead: "signal to show, by name (default MLII, else V5, else signal 0)",
     annotator: "reference annotation file extension (default atr)",
     ...PROTOCOL_OPTION_HELP,
-    output: "where to write the page (default <record>-view.html in the current directory)",
+    output:
+      "where to write the page (default <record>-view.html in the current directory; never a file read)",
     serve: "serve the page on http://127.0.0.1 instead of writing a file",
     port: "port for --serve (default: any free port)",
+    ...LENIENT_HELP,
   },
   examples: [
     "ecg view --record data/mitdb/100",
@@ -52,15 +66,26 @@ export const command: Command = {
     "ecg view --record data/mitdb/100 --model none",
   ],
   async run(args) {
-    const recordPath = requireString(args, "record");
+    const recordPath = recordOpt(args);
     const modelArg = stringOpt(args, "model");
     const annotator = stringOpt(args, "annotator") ?? "atr";
     const serve = boolOpt(args, "serve");
     const port = numberOpt(args, "port", 0, { integer: true, min: 0, max: 65535 });
     const protocol = protocolFrom(args);
+    const annotations = annotationPolicy(args);
+    const output = path.resolve(stringOpt(args, "output") ?? `${path.basename(recordPath)}-view.html`);
+    if (!serve)
+      guardOutputs(
+        [{ file: output }],
+        [
+          ...recordFiles(recordPath, [annotator]),
+          ...(modelArg !== undefined && modelArg !== NO_MODEL ? [{ file: modelArg, what: "the model" }] : []),
+        ],
+      );
     let s = recordSummary(recordPath, {
       ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
       annotator,
+      annotations,
     });
     // The model after the record: a bad record is the first thing to say.
     const modelFile = chooseModel(modelArg);
@@ -69,7 +94,7 @@ export const command: Command = {
       const { loadRecordClassifier } = await import("../../record/classify-records.js");
       const classifier = await loadRecordClassifier(modelFile);
       try {
-        s = classifySummary(s, classifier, protocol);
+        s = classifySummary(s, classifier, protocol, annotations);
       } finally {
         classifier.dispose();
       }
@@ -109,7 +134,6 @@ export const command: Command = {
       await servePage(html, port);
       return;
     }
-    const output = path.resolve(stringOpt(args, "output") ?? `${s.record}-view.html`);
     writeFileOrFail(output, html, "page", displayPath(output));
     println(displayPath(output));
   },
@@ -159,8 +183,10 @@ function servePage(html: string, port: number): Promise<void> {
       println(`http://127.0.0.1:${actual}/`);
       info("serving the viewer; press Ctrl-C to stop");
     });
-    const stop = () => server.close(() => resolve());
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    // Ctrl-C stops the server and exits 130, as an interrupted command does; SIGTERM exits 0.
+    process.once("SIGINT", () =>
+      server.close(() => reject(new InterruptedError("interrupted; the viewer is stopped"))),
+    );
+    process.once("SIGTERM", () => server.close(() => resolve()));
   });
 }
