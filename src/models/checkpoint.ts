@@ -2,7 +2,7 @@
 // with `__metadata__` { format: "ecg-beats/1", config: JSON of the knobs, classes: "N,S,V,F,Q",
 // provenance: JSON (data split and seed, epochs, metrics, project version) }.
 // A file with no metadata loads as the preset whose tensors it matches (a PyTorch-written seed).
-import { type DType, shapeOnly, Tensor, tidy } from "../engine/index.js";
+import { type DType, shapeOnly, Tensor, type TypedArray, tidy } from "../engine/index.js";
 import { isOutOfMemory } from "../errors.js";
 import { CheckpointError } from "../nn/errors.js";
 import {
@@ -28,51 +28,34 @@ export interface CheckpointInfo {
   extras: Map<string, SafeTensor>;
 }
 
+/** The safetensors dtypes the engine has, and its name for each: the one table both directions read. */
+const ENGINE_DTYPE = {
+  F32: "float32",
+  F64: "float64",
+  I64: "int64",
+  I32: "int32",
+  U8: "uint8",
+  BOOL: "bool",
+  F16: "float16",
+  BF16: "bfloat16",
+} as const satisfies Partial<Record<Dtype, DType>>;
+type EngineDtype = keyof typeof ENGINE_DTYPE;
+const SAFE_DTYPE = Object.fromEntries(Object.entries(ENGINE_DTYPE).map(([s, e]) => [e, s])) as Record<
+  DType,
+  EngineDtype
+>;
+
 /** A libtorch tensor from a safetensors entry (copied); `name` and `file` name it in errors. */
 export function tensorFromSafe(t: SafeTensor, name = "tensor", file = "<checkpoint>"): Tensor {
-  switch (t.dtype) {
-    case "F32":
-      return Tensor.fromArray(t.data, t.shape, "float32");
-    case "F64":
-      return Tensor.fromArray(t.data, t.shape, "float64");
-    case "I64":
-      return Tensor.fromArray(t.data, t.shape, "int64");
-    case "I32":
-      return Tensor.fromArray(t.data, t.shape, "int32");
-    case "U8":
-      return Tensor.fromArray(t.data, t.shape, "uint8");
-    case "BOOL":
-      return Tensor.fromArray(t.data, t.shape, "bool");
-    case "F16":
-      return Tensor.fromArray(t.data, t.shape, "float16");
-    case "BF16":
-      return Tensor.fromArray(t.data, t.shape, "bfloat16");
-    default:
-      throw new CheckpointError(file, "dtype", `dtype ${t.dtype} is not supported by the engine`, name);
-  }
+  if (!Object.hasOwn(ENGINE_DTYPE, t.dtype))
+    throw new CheckpointError(file, "dtype", `dtype ${t.dtype} is not supported by the engine`, name);
+  return Tensor.fromArray(t.data as TypedArray, t.shape, ENGINE_DTYPE[t.dtype as EngineDtype]);
 }
 
 /** A safetensors entry from a libtorch tensor (copied to the CPU). */
 export function safeFromTensor(t: Tensor): SafeTensor {
-  const shape = t.shape;
-  switch (t.dtype) {
-    case "float32":
-      return { dtype: "F32", shape, data: t.toArray() as Float32Array };
-    case "float64":
-      return { dtype: "F64", shape, data: t.toArray() as Float64Array };
-    case "int64":
-      return { dtype: "I64", shape, data: t.toArray() as BigInt64Array };
-    case "int32":
-      return { dtype: "I32", shape, data: t.toArray() as Int32Array };
-    case "uint8":
-      return { dtype: "U8", shape, data: t.toArray() as Uint8Array };
-    case "bool":
-      return { dtype: "BOOL", shape, data: t.toArray() as Uint8Array };
-    case "float16":
-      return { dtype: "F16", shape, data: t.toArray() as Uint16Array };
-    case "bfloat16":
-      return { dtype: "BF16", shape, data: t.toArray() as Uint16Array };
-  }
+  // toArray() gives the typed array of the tensor's dtype, which is the one DtypeArrays names for it.
+  return { dtype: SAFE_DTYPE[t.dtype], shape: t.shape, data: t.toArray() } as SafeTensor;
 }
 
 export function saveCheckpoint(
