@@ -57,11 +57,7 @@ test("localRR averages the last LOCAL_BEATS intervals; normalised values divide 
   close(r[13]!, [0.4, 1.2, local13, mean, 0.4 / mean, 1.2 / mean, local13 / mean, 0], "beat 13");
   // beat 14: nine 0.8 then the 0.4 before it: one step of 0.4 in 9, over the mean 7.6/10
   const local14 = (8 * 0.8 + 0.4 + 1.2) / LOCAL_BEATS;
-  close(
-    r[14]!,
-    [1.2, 1.2, local14, mean, 1.2 / mean, 1.2 / mean, local14 / mean, 0.4 / 9 / 0.76],
-    "beat 14",
-  );
+  close(r[14]!, [1.2, 1.2, local14, mean, 1.2 / mean, 1.2 / mean, local14 / mean, 0.4 / 9 / 0.76], "beat 14");
   // beat 16 (last): intervals 7..16 = six 0.8, the 0.4, three 1.2
   const local16 = (6 * 0.8 + 0.4 + 3 * 1.2) / LOCAL_BEATS;
   // before its own interval: seven 0.8, the 0.4, two 1.2: steps 0.4 + 0.8 over 9, mean 8.4/10
