@@ -10,6 +10,7 @@ import { recordBeats } from "../src/dataset/record-beats.js";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
 import { presetConfig } from "../src/models/config.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
+import { NO_AUGMENT } from "../src/train/augment.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { train } from "../src/train/trainer.js";
 import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
@@ -57,6 +58,11 @@ function options(out: string, epochs: number): TrainOptions {
     schedule: "cosine",
     warmupEpochs: 0,
     valFraction: 0.2,
+    valSplit: "auto",
+    valRecords: undefined,
+    balance: undefined,
+    augment: NO_AUGMENT,
+    select: "macro-f1",
     seed: 5,
     device: "cpu",
     threads: 1,

@@ -32,7 +32,7 @@ export interface ClassifierOptions {
 
 export class SeedClassifier implements BeatClassifier {
   readonly classes: readonly string[];
-  readonly rhythmFeatures = 0;
+  readonly rhythmFeatures: number;
   private readonly device: Device;
   private readonly batchSize: number;
 
@@ -42,6 +42,7 @@ export class SeedClassifier implements BeatClassifier {
     opts: ClassifierOptions = {},
   ) {
     this.classes = classes;
+    this.rhythmFeatures = model.config.rhythm ?? 0;
     this.device = opts.device ?? "cpu";
     this.batchSize = opts.batchSize ?? 512;
     checkDevice(this.device);
@@ -50,9 +51,15 @@ export class SeedClassifier implements BeatClassifier {
     if (this.device !== "cpu") model.to(this.device);
   }
 
-  predictProba(beats: Float32Array, count: number): Float32Array {
+  predictProba(beats: Float32Array, count: number, rhythm?: Float32Array): Float32Array {
     if (beats.length !== count * BEAT_LENGTH) {
       throw new RangeError(`predictProba: ${beats.length} values is not ${count} beats of ${BEAT_LENGTH}`);
+    }
+    const r = this.rhythmFeatures;
+    if (r > 0 && rhythm?.length !== count * r) {
+      throw new RangeError(
+        `predictProba: the model takes ${r} rhythm features per beat; got ${rhythm ? `${rhythm.length} values for ${count} beats` : "none"}`,
+      );
     }
     const k = this.classes.length;
     const out = new Float32Array(count * k);
@@ -65,8 +72,15 @@ export class SeedClassifier implements BeatClassifier {
             1,
             BEAT_LENGTH,
           ]);
-          if (this.device !== "cpu") x = x.to(this.device);
-          return this.model.forward(x).softmax(1).toFloat32Array();
+          let features =
+            r > 0 && rhythm
+              ? Tensor.fromArray(rhythm.subarray(start * r, (start + n) * r), [n, r])
+              : undefined;
+          if (this.device !== "cpu") {
+            x = x.to(this.device);
+            features = features?.to(this.device);
+          }
+          return this.model.forward(x, features).softmax(1).toFloat32Array();
         });
         out.set(probs, start * k);
       }

@@ -1,4 +1,6 @@
-// The knobs of the seed's network family and its named presets (seed-model.md).
+// The knobs of the seed's network family and its named presets (seed-model.md), and the rhythm-aware
+// presets that add a branch for each beat's R-R features (src/dataset/rhythm.ts) before the head.
+import { RHYTHM_FEATURE_COUNT } from "../dataset/rhythm.js";
 
 export interface ModelConfig {
   /** Base width. */
@@ -13,12 +15,33 @@ export interface ModelConfig {
   connection: boolean;
   /** Output classes. */
   classes: number;
+  /**
+   * Rhythm features per beat taken beside the waveform (RHYTHM_FEATURE_COUNT); absent for the seed's
+   * morphology-only models, whose configs and checkpoints do not name it.
+   */
+  rhythm?: number;
+  /** Width of the rhythm branch's two hidden layers (with `rhythm` only). */
+  rhythmWidth?: number;
 }
+
+/** The rhythm branch's width in the rhythm presets. */
+const RHYTHM_WIDTH = 32;
 
 export const PRESETS = {
   seed: { dim: 64, repeat: 3, groups: 32, floors: 4, connection: true, classes: 5 },
   "seed-resnext": { dim: 64, repeat: 3, groups: 32, floors: 4, connection: false, classes: 5 },
   compact: { dim: 8, repeat: 1, groups: 8, floors: 1, connection: true, classes: 5 },
+  /** compact + the rhythm branch: the inter-patient model for CPUs. */
+  "compact-rr": {
+    dim: 8,
+    repeat: 1,
+    groups: 8,
+    floors: 1,
+    connection: true,
+    classes: 5,
+    rhythm: RHYTHM_FEATURE_COUNT,
+    rhythmWidth: RHYTHM_WIDTH,
+  },
 } as const satisfies Record<string, ModelConfig>;
 
 export type PresetName = keyof typeof PRESETS;
@@ -51,6 +74,12 @@ export function normalizeConfig(raw: unknown): ModelConfig {
     connection: r["connection"] === true || r["connection"] === "on",
     classes: int("classes"),
   };
+  if (r["rhythm"] !== undefined && r["rhythm"] !== 0) {
+    config.rhythm = int("rhythm");
+    config.rhythmWidth = int("rhythmWidth");
+  } else if (r["rhythmWidth"] !== undefined) {
+    throw new Error("model config: 'rhythmWidth' without 'rhythm'");
+  }
   if ((2 * config.dim) % config.groups !== 0)
     throw new Error(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
   return config;

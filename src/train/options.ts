@@ -2,9 +2,15 @@
 import type { Device } from "../engine/index.js";
 import type { ModelConfig, PresetName } from "../models/config.js";
 import type { ScheduleName } from "../nn/optim/index.js";
+import type { AugmentOptions } from "./augment.js";
+import type { BalanceOptions } from "./epoch-order.js";
 
 export type OptimizerName = "adabound" | "amsbound" | "adam" | "adamw";
 export type LossName = "focal" | "ce";
+/** How validation is split off the training side: by record for inter-patient data ("auto"), or as named. */
+export type ValSplitName = "auto" | "records" | "stratified";
+/** What picks the best epoch: validation macro-F1, or the mean F1 of S and V (the inter-patient task). */
+export type SelectName = "macro-f1" | "sv-f1";
 
 export interface TrainOptions {
   dataDir: string;
@@ -25,8 +31,18 @@ export interface TrainOptions {
   fullFocal: boolean;
   schedule: ScheduleName;
   warmupEpochs: number;
-  /** Fraction of the training side held out, stratified, for model selection. */
+  /**
+   * Fraction of the training side held out for model selection: of the beats (stratified), or, split by
+   * record, about that share of the S and V beats in whole records.
+   */
   valFraction: number;
+  valSplit: ValSplitName;
+  /** Records to hold out (a record split); undefined: chosen by chooseValidationRecords. */
+  valRecords: string[] | undefined;
+  /** Class-balanced epochs; undefined: every beat once per epoch, shuffled. */
+  balance: BalanceOptions | undefined;
+  augment: AugmentOptions;
+  select: SelectName;
   seed: number;
   device: Device;
   threads: number;
@@ -37,5 +53,5 @@ export interface TrainOptions {
 
 /** Per-preset epochs when none is given: the seed's 200 for its GPU models, a CPU budget for compact. */
 export function defaultEpochs(preset: PresetName): number {
-  return preset === "compact" ? 20 : 200;
+  return preset.startsWith("compact") ? 20 : 200;
 }

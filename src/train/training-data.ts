@@ -1,0 +1,96 @@
+// What a training run learns from and selects on: the dataset's training side (never its test side),
+// split into training and validation rows. Inter-patient data is split by record, whole patients held
+// out; other data (the kaggle split, an external CSV) by a stratified random draw of beats.
+
+import { type BeatSet, loadSplit } from "../dataset/beats.js";
+import { stratifiedSplit } from "../dataset/split.js";
+import { displayPath } from "../display-path.js";
+import { UserError } from "../errors.js";
+import { CLASS_NAMES } from "../vocabulary.js";
+import type { TrainOptions } from "./options.js";
+import { chooseValidationRecords, splitByRecord } from "./record-split.js";
+
+/**
+ * A beat set with what a dataset built by `ecg data build` carries per row beside the beat: its rhythm
+ * features (count × RHYTHM_FEATURE_COUNT) and the record it came from.
+ */
+export type TrainingBeats = BeatSet & { rhythm?: Float32Array; records?: string[] };
+
+export interface TrainingData {
+  set: TrainingBeats;
+  train: Int32Array;
+  val: Int32Array;
+  /** How validation was split off: "records" (whole patients) or "stratified" (beats). */
+  valSplit: "records" | "stratified";
+  /** With a record split: the records on each side. */
+  trainRecords?: string[];
+  valRecords?: string[];
+}
+
+/** The classes a record-wise validation set must hold beats of: the two the inter-patient task is judged on. */
+export const VALIDATION_COVER = [CLASS_NAMES.indexOf("S"), CLASS_NAMES.indexOf("V")];
+
+/** The split kind a dataset directory's metadata names (mitbih_dataset.json), if any. */
+function splitKind(dataMeta: unknown): unknown {
+  return typeof dataMeta === "object" && dataMeta !== null
+    ? (dataMeta as Record<string, unknown>)["split"]
+    : undefined;
+}
+
+/** Splits a loaded training side into training and validation rows as the options say. */
+export function splitTrainingSide(set: TrainingBeats, opts: TrainOptions, dataMeta: unknown): TrainingData {
+  const byRecord =
+    opts.valSplit === "records" ||
+    (opts.valSplit === "auto" && splitKind(dataMeta) === "interpatient") ||
+    opts.valRecords !== undefined;
+  if (!byRecord) {
+    const { train, test } = stratifiedSplit(set.y, opts.valFraction, opts.seed);
+    return { set, train, val: test, valSplit: "stratified" };
+  }
+  const data = displayPath(opts.dataDir);
+  if (!set.records) {
+    throw new UserError(
+      `${data}: a validation split by record needs each beat's record (the index of \`ecg data build\`); this data has none`,
+      opts.dataDir,
+    );
+  }
+  const valRecords =
+    opts.valRecords ??
+    chooseValidationRecords(set.records, set.y, {
+      fraction: opts.valFraction,
+      cover: VALIDATION_COVER,
+      seed: opts.seed,
+    });
+  let split: ReturnType<typeof splitByRecord>;
+  try {
+    split = splitByRecord(set.records, valRecords);
+  } catch (e) {
+    throw new UserError(`${data}: ${(e as Error).message}`, opts.dataDir);
+  }
+  if (split.val.length === 0)
+    throw new UserError(`${data}: no record to hold out for validation`, opts.dataDir);
+  return {
+    set,
+    train: split.train,
+    val: split.val,
+    valSplit: "records",
+    trainRecords: split.trainRecords,
+    valRecords: split.valRecords,
+  };
+}
+
+/**
+ * The training side of the dataset in opts.dataDir, split; refuses, before any training, data that
+ * lacks what the model takes (rhythm features).
+ */
+export function loadTrainingData(opts: TrainOptions, dataMeta: unknown): TrainingData {
+  const set: TrainingBeats = loadSplit(opts.dataDir, "train");
+  const wanted = opts.model.rhythm ?? 0;
+  if (wanted > 0 && set.rhythm?.length !== set.count * wanted) {
+    throw new UserError(
+      `${displayPath(opts.dataDir)}: preset ${opts.preset} takes ${wanted} rhythm features per beat and this data has ${set.rhythm ? `${set.rhythm.length / set.count}` : "none"} (a dataset of \`ecg data build\` carries them; a Kaggle CSV alone does not)`,
+      opts.dataDir,
+    );
+  }
+  return splitTrainingSide(set, opts, dataMeta);
+}
