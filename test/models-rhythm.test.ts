@@ -49,7 +49,11 @@ describe("the rhythm preset", { skip: engineSkip }, () => {
       if (name !== "fc1.weight") assert.deepEqual(a.get(name)!.shape, t.shape, name);
     }
     const width = config.rhythmWidth!;
-    assert.deepEqual(a.get("fc1.weight")!.shape, [32, 32 * config.dim + width], "fc1 takes CNN + rhythm features");
+    assert.deepEqual(
+      a.get("fc1.weight")!.shape,
+      [32, 32 * config.dim + width],
+      "fc1 takes CNN + rhythm features",
+    );
     const extra = [...a.keys()].filter((k) => !b.has(k));
     assert.deepEqual(extra, [
       "rhythm.0.weight",
@@ -100,13 +104,22 @@ describe("the rhythm preset", { skip: engineSkip }, () => {
     const { model } = loadCheckpoint(file);
     model.eval();
     const expected = noGrad(() => net.forward(x, r).softmax(1).toFloat32Array());
-    assert.equal(maxAbsDiff(expected, noGrad(() => model.forward(x, r).softmax(1).toFloat32Array())), 0);
+    assert.equal(
+      maxAbsDiff(
+        expected,
+        noGrad(() => model.forward(x, r).softmax(1).toFloat32Array()),
+      ),
+      0,
+    );
     const c = loadClassifier(file, { batchSize: 2 });
     assert.equal(c.rhythmFeatures, R);
     const p = c.predictProba(x.toFloat32Array(), 5, r.toFloat32Array());
     assert.ok(maxAbsDiff(p, expected) < 1e-5, "the folded classifier gives the model's probabilities");
     assert.throws(() => c.predictProba(x.toFloat32Array(), 5), /takes 8 rhythm features per beat; got none/);
-    assert.throws(() => c.predictProba(x.toFloat32Array(), 5, new Float32Array(5)), /got 5 values for 5 beats/);
+    assert.throws(
+      () => c.predictProba(x.toFloat32Array(), 5, new Float32Array(5)),
+      /got 5 values for 5 beats/,
+    );
     c.dispose();
     // A file without metadata is recognised by its tensors too.
     const bare = path.join(tmp, "bare-rr.safetensors");

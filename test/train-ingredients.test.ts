@@ -44,7 +44,11 @@ test("balancedOrder: classes drawn as count^power, repeats spread evenly and cap
   const counts = classCounts(y);
   assert.deepEqual(counts, [1000, 100, 30, 4, 0]);
   const order = balancedOrder(y, 1, 9, { power: 0.5, maxRepeat: 20 });
-  assert.deepEqual(order, balancedOrder(y, 1, 9, { power: 0.5, maxRepeat: 20 }), "same (epoch, seed), same order");
+  assert.deepEqual(
+    order,
+    balancedOrder(y, 1, 9, { power: 0.5, maxRepeat: 20 }),
+    "same (epoch, seed), same order",
+  );
   assert.notDeepEqual(order, balancedOrder(y, 2, 9, { power: 0.5, maxRepeat: 20 }));
   const drawn = classCounts(Array.from(order, (i) => y[i]!));
   const sqrt = counts.map(Math.sqrt);
@@ -110,8 +114,14 @@ test("augmentBatch: seeded (same draws, same beats), bounded, the padding left z
     const beat = a.x.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH);
     let end = BEAT_LENGTH;
     while (end > 0 && beat[end - 1] === 0) end--;
-    assert.ok(end >= Math.round(length * 0.9) - 1 && end <= Math.round(length * 1.1), `row ${row}: length ${end}`);
-    assert.ok(beat.subarray(end).every((v) => v === 0), "padding stays zero");
+    assert.ok(
+      end >= Math.round(length * 0.9) - 1 && end <= Math.round(length * 1.1),
+      `row ${row}: length ${end}`,
+    );
+    assert.ok(
+      beat.subarray(end).every((v) => v === 0),
+      "padding stays zero",
+    );
     // peak: 0.3 + 0.6 (+0.1·sin) scaled by ≤ 1.2, plus wander ≤ 0.1, plus noise (σ ≤ 0.02, |z| < 6)
     const peak = Math.max(...beat);
     assert.ok(peak > 0.9 * 0.8 - 0.1 - 0.12 && peak < 1.0 * 1.2 + 0.1 + 0.12, `peak ${peak}`);
@@ -120,7 +130,10 @@ test("augmentBatch: seeded (same draws, same beats), bounded, the padding left z
     const factors = RHYTHM_FEATURE_IS_SECONDS.map((s, k) => (s ? r1[k]! / r0[k]! : undefined)).filter(
       (f) => f !== undefined,
     );
-    assert.ok(factors.every((f) => Math.abs(f - factors[0]!) < 1e-6), "one heart-rate factor per beat");
+    assert.ok(
+      factors.every((f) => Math.abs(f - factors[0]!) < 1e-6),
+      "one heart-rate factor per beat",
+    );
     assert.ok(factors[0]! >= 1 / 1.25 - 1e-6 && factors[0]! <= 1.25 + 1e-6, `factor ${factors[0]}`);
     RHYTHM_FEATURE_IS_SECONDS.forEach((s, k) => {
       if (!s) assert.equal(r1[k], r0[k], "ratios unchanged");
