@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { writeBeatsCsv } from "../src/dataset/beats.js";
+import { CACHE_ENV } from "../src/dataset/beats-cache.js";
 import { recordBeats } from "../src/dataset/record-beats.js";
 import { engineSkip } from "./helpers/engine.js";
 import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
@@ -14,6 +15,8 @@ import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
 const bin = path.join(repoRoot, "bin", "ecg.js");
 const shipped = path.join(repoRoot, "models", "compact-kaggle.safetensors");
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-cli-model-"));
+// Beat caches of the CSVs made here go to a folder of the test's own, not the user's ~/.cache.
+process.env[CACHE_ENV] = path.join(tmp, "beats-cache");
 
 function ecg(...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: tmp });

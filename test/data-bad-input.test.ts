@@ -13,9 +13,12 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { CACHE_ENV } from "../src/dataset/beats-cache.js";
 import { mitdbDir, mitdbSkip, repoRoot } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "data-bad-"));
+// Beat caches of the CSVs made here go to a folder of the test's own, not the user's ~/.cache.
+process.env[CACHE_ENV] = path.join(tmp, "beats-cache");
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function ecg(...args: string[]) {

@@ -1,16 +1,19 @@
 // `ecg data build` over the 48 real records, once per split for the whole file, then `ecg data info`.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { readBeatsCsv } from "../src/dataset/beats.js";
+import { readBeatIndex } from "../src/dataset/beat-index.js";
+import { loadSplit, readBeatsCsv } from "../src/dataset/beats.js";
 import { readBeatsCache } from "../src/dataset/beats-cache.js";
+import { INDEX_FILE, META_FILE } from "../src/dataset/dataset-dir.js";
+import { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES, rhythmFeatures } from "../src/dataset/rhythm.js";
 
 import { DS1, DS2, PACED } from "../src/dataset/split.js";
 import { BEAT_LENGTH } from "../src/vocabulary.js";
-import { readAnnotations } from "../src/wfdb/annotation.js";
+import { isBeatSymbol, readAnnotations } from "../src/wfdb/annotation.js";
 import { mitdbDir, mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "data-build-"));
@@ -96,16 +99,20 @@ test("kaggle split: the CSVs, the cache and the index agree with each other and 
   for (let i = 0; i < csv.x.length; i++) assert.ok(Math.abs(cache.x[i]! - csv.x[i]!) <= 5.5e-7);
   for (const v of csv.x) assert.ok(v >= 0 && v <= 1);
   const index = readFileSync(path.join(kaggleDir, "mitbih_index.csv"), "utf8").trim().split("\n");
-  assert.equal(index[0], "split,row,record,sample,symbol,label");
+  assert.equal(index[0], `split,row,record,sample,symbol,label,${RHYTHM_FEATURES.join(",")}`);
   assert.equal(index.length - 1, 109446);
   const testRows = index.filter((l) => l.startsWith("test,"));
   assert.equal(testRows.length, csv.count);
   // Row 1000 of the test CSV: its label and the annotation it names.
-  const [, row, record, sample, symbol, label] = testRows[1000]!.split(",");
+  const [, row, record, sample, symbol, label, preRR] = testRows[1000]!.split(",");
   assert.equal(Number(row), 1000);
   assert.equal(csv.y[1000], Number(label));
-  const ann = readAnnotations(recordPath(record!)).find((a) => a.sample === Number(sample));
-  assert.equal(ann?.symbol, symbol);
+  const beats = readAnnotations(recordPath(record!)).filter((a) => isBeatSymbol(a.symbol));
+  const k = beats.findIndex((a) => a.sample === Number(sample));
+  assert.equal(beats[k]?.symbol, symbol);
+  // Its pre-R-R interval: from the reference beat before it, whatever that beat's label, in seconds.
+  if (k > 0)
+    assert.equal(Math.fround(Number(preRR)), Math.fround((beats[k]!.sample - beats[k - 1]!.sample) / 360));
   // Each record's last beat is left out (the Kaggle set has one beat fewer per record).
   const lastOf100 = readAnnotations(recordPath("100"))
     .filter((a) => a.symbol === "N" || a.symbol === "A" || a.symbol === "V")
@@ -156,4 +163,44 @@ test("ecg data info prints the class counts and draws beats, for a file and for 
   assert.equal((svg.match(/<polyline/g) ?? []).length, 10);
   assert.ok(existsSync(path.join(interDir, "mitbih_test.beats")));
   assert.equal(BEAT_LENGTH, 187);
+});
+
+test("rhythm features beside every beat: in the index, in the cache, from all the record's reference beats", {
+  skip: mitdbSkip,
+}, () => {
+  const test = loadSplit(interDir, "test");
+  assert.equal(test.rhythm!.length, test.count * RHYTHM_FEATURE_COUNT);
+  assert.equal(test.records!.length, test.count);
+  assert.deepEqual([...new Set(test.records)].sort(), [...DS2].sort());
+  // Every beat of record 233 that is in the set: the features of its position among ALL beat
+  // annotations of 233 (labelled Q or not), as rhythmFeatures computes them over the whole record.
+  const beats = readAnnotations(recordPath("233")).filter((a) => isBeatSymbol(a.symbol));
+  const all = rhythmFeatures(
+    beats.map((a) => a.sample),
+    360,
+  );
+  const index = readBeatIndex(interDir, "test")!;
+  let checked = 0;
+  for (let i = 0; i < test.count; i++) {
+    if (test.records![i] !== "233") continue;
+    const k = beats.findIndex((a) => a.sample === index.sample[i]);
+    assert.deepEqual(
+      Array.from(test.rhythm!.subarray(i * RHYTHM_FEATURE_COUNT, (i + 1) * RHYTHM_FEATURE_COUNT)),
+      Array.from(all.subarray(k * RHYTHM_FEATURE_COUNT, (k + 1) * RHYTHM_FEATURE_COUNT)),
+      `233 beat at ${index.sample[i]}`,
+    );
+    checked++;
+  }
+  assert.equal(checked, beats.length - 1, "every beat of 233 but the last");
+  // The index holds the same float32 values as the cache: without the cache, loading gives the same.
+  const bare = path.join(tmp, "no-cache");
+  mkdirSync(bare);
+  for (const f of ["mitbih_test.csv", INDEX_FILE, META_FILE])
+    copyFileSync(path.join(interDir, f), path.join(bare, f));
+  const reparsed = loadSplit(bare, "test");
+  assert.deepEqual(reparsed.rhythm, test.rhythm);
+  assert.deepEqual(reparsed.records, test.records);
+  assert.deepEqual(reparsed.y, test.y);
+  assert.ok(existsSync(path.join(bare, "mitbih_test.beats")), "a directory of ours keeps its cache inside");
+  assert.deepEqual(readBeatsCache(path.join(bare, "mitbih_test.csv"))!.rhythm, test.rhythm);
 });

@@ -1,14 +1,36 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { type BeatSet, loadSplit, readBeatsCsv, UNLABELLED, writeBeatsCsv } from "../src/dataset/beats.js";
-import { cachePathFor, readBeatsCache, writeBeatsCache } from "../src/dataset/beats-cache.js";
+import {
+  type BeatSet,
+  loadBeatsFile,
+  loadSplit,
+  readBeatsCsv,
+  UNLABELLED,
+  writeBeatsCsv,
+} from "../src/dataset/beats.js";
+import { CACHE_ENV, cachePathFor, readBeatsCache, writeBeatsCache } from "../src/dataset/beats-cache.js";
+import { RHYTHM_FEATURE_COUNT } from "../src/dataset/rhythm.js";
+import { checkRhythmFeatureCount, rhythmInput } from "../src/dataset/rhythm-input.js";
 import { BEAT_LENGTH } from "../src/vocabulary.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "dataset-beats-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
+// Caches of CSVs that are not in a directory `ecg data build` made go to the cache folder: here, ours.
+const cacheFolder = path.join(tmp, "cache-folder");
+process.env[CACHE_ENV] = cacheFolder;
 
 function randomSet(count: number, labelled = true): BeatSet {
   const x = new Float32Array(count * BEAT_LENGTH);
@@ -123,4 +145,57 @@ test("a Kaggle-style directory (only the two CSVs) loads with loadSplit", () => 
   const set = loadSplit(dir, "test");
   assert.deepEqual(Array.from(set.y), [2, 3]);
   assert.equal(set.x[0], 0.25);
+});
+
+test("a user's CSV keeps nothing beside it: its cache goes to the cache folder, named by its content", () => {
+  const dir = path.join(tmp, "user");
+  mkdirSync(dir);
+  const csv = path.join(dir, "mine.csv");
+  writeBeatsCsv(csv, randomSet(4));
+  const first = loadBeatsFile(csv);
+  assert.deepEqual(readdirSync(dir), ["mine.csv"], "nothing written beside a user's file");
+  const cacheFile = cachePathFor(csv);
+  assert.equal(path.dirname(cacheFile), cacheFolder);
+  assert.match(path.basename(cacheFile), /^[0-9a-f]{64}\.beats$/);
+  assert.ok(existsSync(cacheFile));
+  assert.deepEqual(loadBeatsFile(csv).x, first.x);
+});
+
+test("the cache is valid by content: same size and mtime but other bytes is a miss", () => {
+  const dir = path.join(tmp, "content");
+  mkdirSync(dir);
+  const csv = path.join(dir, "beats.csv");
+  writeBeatsCsv(csv, randomSet(5));
+  const stamp = new Date(2024, 0, 1);
+  utimesSync(csv, stamp, stamp);
+  const before = statSync(csv);
+  const parsed = loadBeatsFile(csv);
+  assert.ok(readBeatsCache(csv));
+  // One label changed in place: same size, mtime put back.
+  const text = readFileSync(csv, "utf8");
+  writeFileSync(csv, text.replace(/,0\n/, ",4\n"));
+  utimesSync(csv, stamp, stamp);
+  assert.equal(statSync(csv).size, before.size);
+  assert.equal(statSync(csv).mtimeMs, before.mtimeMs);
+  assert.equal(readBeatsCache(csv), undefined, "a date-and-size cache would have answered here");
+  const again = loadBeatsFile(csv);
+  assert.equal(again.y[0], 4);
+  assert.equal(parsed.y[0], 0);
+});
+
+test("rhythmInput: nothing for a morphology-only model, the features when the set has them, one-line refusals", () => {
+  const set = randomSet(2);
+  assert.equal(rhythmInput(set, 0, "m.safetensors", "d.csv"), undefined);
+  assert.throws(
+    () => rhythmInput(set, RHYTHM_FEATURE_COUNT, "m.safetensors", "d.csv"),
+    /^UserError: d\.csv: no rhythm features beside these beats, and m\.safetensors needs them: build the dataset with `ecg data build`/,
+  );
+  assert.throws(
+    () => checkRhythmFeatureCount(RHYTHM_FEATURE_COUNT + 1, "m.safetensors"),
+    new RegExp(
+      `m\\.safetensors: the model takes ${RHYTHM_FEATURE_COUNT + 1} rhythm features per beat, this version computes ${RHYTHM_FEATURE_COUNT}`,
+    ),
+  );
+  const rhythm = new Float32Array(2 * RHYTHM_FEATURE_COUNT).fill(1);
+  assert.equal(rhythmInput({ ...set, rhythm }, RHYTHM_FEATURE_COUNT, "m.safetensors", "d.csv"), rhythm);
 });

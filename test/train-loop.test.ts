@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { writeBeatsCsv } from "../src/dataset/beats.js";
+import { CACHE_ENV } from "../src/dataset/beats-cache.js";
 import { recordBeats } from "../src/dataset/record-beats.js";
 import { readCheckpointInfo } from "../src/models/checkpoint.js";
 import { presetConfig } from "../src/models/config.js";
@@ -17,6 +18,8 @@ import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
 import { mitdbSkip, recordPath } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-train-"));
+// Beat caches of the CSVs made here go to a folder of the test's own, not the user's ~/.cache.
+process.env[CACHE_ENV] = path.join(tmp, "beats-cache");
 const dataDir = path.join(tmp, "data");
 
 /** A small dataset from two records: every 4th beat, plus every S and F beat. */

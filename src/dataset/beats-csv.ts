@@ -14,6 +14,14 @@ export interface BeatSet {
   /** 0..4, or UNLABELLED. */
   y: Uint8Array;
   count: number;
+  /**
+   * count × RHYTHM_FEATURE_COUNT rhythm features (src/dataset/rhythm.ts), row per beat: present when
+   * the beats come from a dataset directory made by `ecg data build` (its index), absent for a
+   * Kaggle CSV from elsewhere (which has no beat positions to compute them from).
+   */
+  rhythm?: Float32Array;
+  /** The record each beat comes from (for record-wise validation), known from the same index. */
+  records?: string[];
 }
 
 /** The label of a beat with none. */

@@ -5,8 +5,10 @@ import path from "node:path";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { N_CLASSES } from "../vocabulary.js";
-import { readBeatsCache, writeBeatsCache } from "./beats-cache.js";
+import { withIndex } from "./beat-index.js";
+import { cachedBeats } from "./beats-cache.js";
 import { type BeatSet, type LabelMode, readBeatsCsv } from "./beats-csv.js";
+import { builtSideOf, type Side, splitFile } from "./dataset-dir.js";
 
 export {
   type BeatSet,
@@ -15,35 +17,28 @@ export {
   UNLABELLED,
   writeBeatsCsv,
 } from "./beats-csv.js";
-
-/** The CSV of one side of a dataset directory. */
-export function splitFile(dir: string, which: "train" | "test"): string {
-  return path.join(dir, `mitbih_${which}.csv`);
-}
+export { splitFile } from "./dataset-dir.js";
 
 /**
- * A labelled heartbeat CSV, through its binary cache when that is fresh; after parsing the CSV the
- * cache is (re)written beside it when the directory is writable.
+ * A labelled heartbeat CSV, through its binary cache when that is valid (beats-cache.ts); after parsing
+ * the CSV the cache is (re)written. A CSV of a directory made by `ecg data build` comes with the records
+ * and rhythm features of its beats (from the directory's index).
  */
-export function loadBeatsFile(
-  csvFile: string,
-  opts: { labels?: LabelMode; writeCache?: boolean } = {},
-): BeatSet {
+export function loadBeatsFile(csvFile: string, opts: { labels?: LabelMode } = {}): BeatSet {
   const labels = opts.labels ?? "required";
-  const cached = readBeatsCache(csvFile);
-  if (cached && (labels !== "required" || cached.y.every((v) => v < N_CLASSES))) return cached;
-  const set = readBeatsCsv(csvFile, { labels });
-  if (opts.writeCache ?? true) {
-    try {
-      writeBeatsCache(csvFile, set);
-    } catch {
-      // A read-only directory only costs the next load a parse.
-    }
-  }
-  return set;
+  const side = builtSideOf(csvFile);
+  return cachedBeats(
+    csvFile,
+    () => {
+      const set = readBeatsCsv(csvFile, { labels });
+      return side === undefined ? set : withIndex(set, path.dirname(csvFile), side);
+    },
+    (cached) => labels !== "required" || cached.y.every((v) => v < N_CLASSES),
+  );
 }
 
-export function loadSplit(dir: string, which: "train" | "test"): BeatSet {
+/** One side of a dataset directory; with its records and rhythm features when `ecg data build` made it. */
+export function loadSplit(dir: string, which: Side): BeatSet {
   const file = splitFile(dir, which);
   if (!existsSync(file) && !existsSync(file.replace(/\.csv$/, ".beats"))) {
     throw new UserError(

@@ -1,5 +1,6 @@
 // `ecg data build`: MIT-BIH records → mitbih_train.csv / mitbih_test.csv (Kaggle format), an index
-// saying where each row came from, and the binary caches. Everything is computed in memory first and
+// saying where each row came from with the beat's rhythm features (beat-index.ts), and the binary
+// caches (beats, labels, rhythm features and records). Everything is computed in memory first and
 // every file is written under a temporary name and renamed at the end: nothing is half-written.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -7,17 +8,17 @@ import { AtomicFile } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { BEAT_LENGTH, classCounts } from "../vocabulary.js";
-import { type BeatSet, splitFile } from "./beats.js";
+import { indexHeader, indexLine } from "./beat-index.js";
 import { writeBeatsCache } from "./beats-cache.js";
-import { writeBeatsCsvTo } from "./beats-csv.js";
+import { type BeatSet, writeBeatsCsvTo } from "./beats-csv.js";
+import { INDEX_FILE, META_FILE, SIDES, splitFile } from "./dataset-dir.js";
 import { type RecordBeats, recordBeats } from "./record-beats.js";
+import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
 import { interpatientSide, stratifiedSplit } from "./split.js";
 
 export type SplitKind = "kaggle" | "interpatient";
 export const DEFAULT_SEED = 42;
 export const TEST_FRACTION = 0.2;
-export const INDEX_FILE = "mitbih_index.csv";
-export const META_FILE = "mitbih_dataset.json";
 
 export interface BuildOptions {
   mitdbDir: string;
@@ -68,12 +69,19 @@ export function buildDataset(opts: BuildOptions): BuildResult {
   });
 
   const total = perRecord.reduce((n, r) => n + r.count, 0);
-  const all: BeatSet = { x: new Float32Array(total * BEAT_LENGTH), y: new Uint8Array(total), count: total };
+  const rhythm = new Float32Array(total * RHYTHM_FEATURE_COUNT);
+  const all = {
+    x: new Float32Array(total * BEAT_LENGTH),
+    y: new Uint8Array(total),
+    count: total,
+    rhythm,
+  } satisfies BeatSet;
   const rowRecord = new Int32Array(total);
   let at = 0;
   perRecord.forEach((r, k) => {
     all.x.set(r.x, at * BEAT_LENGTH);
     all.y.set(r.y, at);
+    rhythm.set(r.rhythm, at * RHYTHM_FEATURE_COUNT);
     rowRecord.fill(k, at, at + r.count);
     at += r.count;
   });
@@ -126,22 +134,30 @@ export function buildDataset(opts: BuildOptions): BuildResult {
     writeBeatsCsvTo(trainOut, all, train);
     writeBeatsCsvTo(testOut, all, test);
     // Index: one line per CSV row, in CSV order; sample is the R peak at the record's own rate.
-    indexOut.write("split,row,record,sample,symbol,label\n");
-    for (const side of ["train", "test"] as const) {
+    indexOut.write(indexHeader());
+    for (const side of SIDES) {
       const rows = sides[side];
-      const lines: string[] = [];
+      let chunk = "";
       for (let r = 0; r < rows.length; r++) {
         const i = rows[r]!;
         const k = rowRecord[i]!;
         const rec = perRecord[k]!;
         const j = i - rowOffset[k]!;
-        lines.push(`${side},${r},${rec.record},${rec.sample[j]},${rec.symbol[j]},${all.y[i]}`);
-        if (lines.length === 8192) {
-          indexOut.write(`${lines.join("\n")}\n`);
-          lines.length = 0;
+        chunk += indexLine({
+          side,
+          row: r,
+          record: rec.record,
+          sample: rec.sample[j]!,
+          symbol: rec.symbol[j]!,
+          label: all.y[i]!,
+          rhythm: rhythm.subarray(i * RHYTHM_FEATURE_COUNT, (i + 1) * RHYTHM_FEATURE_COUNT),
+        });
+        if (r % 8192 === 8191) {
+          indexOut.write(chunk);
+          chunk = "";
         }
       }
-      if (lines.length > 0) indexOut.write(`${lines.join("\n")}\n`);
+      indexOut.write(chunk);
     }
     const { files: _files, ...summary } = result;
     metaOut.write(
@@ -153,9 +169,10 @@ export function buildDataset(opts: BuildOptions): BuildResult {
     throw e;
   }
   for (const o of outputs) o.commit();
-  // Caches last: they record the final CSVs' size and mtime.
-  writeBeatsCache(trainCsv, subset(all, train));
-  writeBeatsCache(testCsv, subset(all, test));
+  // Caches last: they hold the hash of the final CSVs and index.
+  const recordOfRow = (i: number): string => perRecord[rowRecord[i]!]!.record;
+  writeBeatsCache(trainCsv, subset(all, train, recordOfRow));
+  writeBeatsCache(testCsv, subset(all, test, recordOfRow));
   return result;
 }
 
@@ -165,11 +182,22 @@ function pick(y: Uint8Array, rows: Int32Array): Uint8Array {
   return out;
 }
 
-function subset(all: BeatSet, rows: Int32Array): BeatSet {
+function subset(
+  all: Required<Pick<BeatSet, "x" | "y" | "rhythm">>,
+  rows: Int32Array,
+  recordOfRow: (i: number) => string,
+): BeatSet {
   const x = new Float32Array(rows.length * BEAT_LENGTH);
+  const rhythm = new Float32Array(rows.length * RHYTHM_FEATURE_COUNT);
+  const records: string[] = [];
   for (let r = 0; r < rows.length; r++) {
     const i = rows[r]!;
     x.set(all.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), r * BEAT_LENGTH);
+    rhythm.set(
+      all.rhythm.subarray(i * RHYTHM_FEATURE_COUNT, (i + 1) * RHYTHM_FEATURE_COUNT),
+      r * RHYTHM_FEATURE_COUNT,
+    );
+    records.push(recordOfRow(i));
   }
-  return { x, y: pick(all.y, rows), count: rows.length };
+  return { x, y: pick(all.y, rows), count: rows.length, rhythm, records };
 }

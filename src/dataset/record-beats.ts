@@ -1,10 +1,12 @@
-// The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations.
+// The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations,
+// with the rhythm features of each beat computed from the same positions.
 import { UserError } from "../errors.js";
 import { aamiClass, BEAT_LEADS, BEAT_LENGTH } from "../vocabulary.js";
 import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { findLead, readRecord, toPhysical } from "../wfdb/record.js";
 import { kachueeBeats } from "./kachuee.js";
+import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "./rhythm.js";
 
 const [PRIMARY_LEAD, FALLBACK_LEAD] = BEAT_LEADS;
 
@@ -18,6 +20,8 @@ export interface RecordBeats {
   /** The R peak of each beat: annotation sample at the record's rate, and its symbol. */
   sample: Int32Array;
   symbol: string[];
+  /** count × RHYTHM_FEATURE_COUNT rhythm features (rhythm.ts, non-causal). */
+  rhythm: Float32Array;
   count: number;
 }
 
@@ -40,15 +44,18 @@ export function recordBeats(recordPath: string): RecordBeats {
   const rec = readRecord(recordPath);
   const leadIndex = leadOf(rec.header);
   const signal = toPhysical(rec, leadIndex);
-  // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval.
-  const beats = readAnnotations(recordPath).filter((a) => isBeatSymbol(a.symbol));
-  const cut = kachueeBeats(
-    signal,
-    rec.header.samplingFrequency,
-    beats.map((a) => a.sample),
-  );
+  // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval
+  // and for the rhythm features. In time order (the order rhythm features need).
+  const beats = readAnnotations(recordPath)
+    .filter((a) => isBeatSymbol(a.symbol))
+    .sort((a, b) => a.sample - b.sample);
+  const peaks = beats.map((a) => a.sample);
+  const fs = rec.header.samplingFrequency;
+  const cut = kachueeBeats(signal, fs, peaks);
+  const features = rhythmFeatures(peaks, fs);
   const lastBeat = beats.length - 1;
   const x = new Float32Array(cut.count * BEAT_LENGTH);
+  const rhythm = new Float32Array(cut.count * RHYTHM_FEATURE_COUNT);
   const y = new Uint8Array(cut.count);
   const sample = new Int32Array(cut.count);
   const symbol: string[] = [];
@@ -58,6 +65,10 @@ export function recordBeats(recordPath: string): RecordBeats {
     const label = aamiClass(beats[p]!.symbol);
     if (p === lastBeat || label === undefined) continue;
     x.set(cut.beats.subarray(k * BEAT_LENGTH, (k + 1) * BEAT_LENGTH), count * BEAT_LENGTH);
+    rhythm.set(
+      features.subarray(p * RHYTHM_FEATURE_COUNT, (p + 1) * RHYTHM_FEATURE_COUNT),
+      count * RHYTHM_FEATURE_COUNT,
+    );
     y[count] = label;
     sample[count] = beats[p]!.sample;
     symbol.push(beats[p]!.symbol);
@@ -70,6 +81,7 @@ export function recordBeats(recordPath: string): RecordBeats {
     y: y.subarray(0, count),
     sample: sample.subarray(0, count),
     symbol,
+    rhythm: rhythm.subarray(0, count * RHYTHM_FEATURE_COUNT),
     count,
   };
 }

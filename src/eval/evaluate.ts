@@ -19,9 +19,14 @@ export interface Evaluation {
   predicted: Uint8Array;
 }
 
-export function evaluateClassifier(classifier: BeatClassifier, set: BeatSet): Evaluation {
+/** `rhythm`: the set's rhythm features, for a model that takes them (dataset/rhythm-input.ts). */
+export function evaluateClassifier(
+  classifier: BeatClassifier,
+  set: BeatSet,
+  rhythm?: Float32Array,
+): Evaluation {
   const k = classifier.classes.length;
-  const probs = classifier.predictProba(set.x, set.count);
+  const probs = classifier.predictProba(set.x, set.count, rhythm);
   const predicted = argmaxRows(probs, k);
   const report = classificationReport(confusionMatrix(set.y, predicted, k), [...classifier.classes]);
   return { report, probs, predicted };

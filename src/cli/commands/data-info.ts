@@ -1,11 +1,12 @@
 // `ecg data info FILE`: class counts of a heartbeat CSV (Kaggle format) and a few beats drawn, in the
 // terminal (braille dots) or as an SVG. A dataset directory shows both of its splits.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
+import { readBeatIndex } from "../../dataset/beat-index.js";
 import { beatsSvg, brailleLines } from "../../dataset/beat-plot.js";
 import { type BeatSet, loadBeatsFile, splitFile, UNLABELLED } from "../../dataset/beats.js";
-import { INDEX_FILE } from "../../dataset/build.js";
+import { builtSideOf } from "../../dataset/dataset-dir.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts, N_CLASSES } from "../../vocabulary.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
@@ -53,15 +54,12 @@ function provenance(
   rows: number[],
 ): Map<number, { record: string; sample: number; symbol: string }> {
   const found = new Map<number, { record: string; sample: number; symbol: string }>();
-  const index = path.join(path.dirname(csv), INDEX_FILE);
-  const side = /mitbih_(train|test)\.csv$/.exec(csv)?.[1];
-  if (!side || !existsSync(index) || rows.length === 0) return found;
-  const wanted = new Set(rows);
-  for (const line of readFileSync(index, "utf8").split("\n")) {
-    if (!line.startsWith(`${side},`)) continue;
-    const [, row, record, sample, symbol] = line.split(",");
-    const r = Number(row);
-    if (wanted.has(r)) found.set(r, { record: record!, sample: Number(sample), symbol: symbol! });
+  const side = builtSideOf(csv);
+  const index = side !== undefined && rows.length > 0 ? readBeatIndex(path.dirname(csv), side) : undefined;
+  if (index === undefined) return found;
+  for (const r of rows) {
+    if (r < index.records.length)
+      found.set(r, { record: index.records[r]!, sample: index.sample[r]!, symbol: index.symbol[r]! });
   }
   return found;
 }

@@ -1,6 +1,7 @@
 // `ecg eval`: scores a model on a labelled heartbeat CSV (Kaggle format) or a dataset directory's test side.
 import { existsSync, statSync } from "node:fs";
-import { loadBeatsFile, loadSplit } from "../../dataset/beats.js";
+import { loadBeatsFile, loadSplit, splitFile } from "../../dataset/beats.js";
+import { rhythmInput } from "../../dataset/rhythm-input.js";
 import { evaluateClassifier } from "../../eval/evaluate.js";
 import { formatReport } from "../../eval/metrics.js";
 import { boolOpt, requireString } from "../args.js";
@@ -26,12 +27,18 @@ export const command: Command = {
   async run(args) {
     const data = requireString(args, "data");
     if (!existsSync(data)) throw new UserError(`${displayPath(data)}: no such file or directory`, data);
-    const set = statSync(data).isDirectory()
-      ? loadSplit(data, "test")
-      : loadBeatsFile(data, { labels: "required" });
+    const isDir = statSync(data).isDirectory();
+    const set = isDir ? loadSplit(data, "test") : loadBeatsFile(data, { labels: "required" });
     const classifier = classifierFrom(args);
     try {
-      const { report } = evaluateClassifier(classifier, set);
+      const modelFile = String(args.values["model"]);
+      const rhythm = rhythmInput(
+        set,
+        classifier.rhythmFeatures,
+        modelFile,
+        isDir ? splitFile(data, "test") : data,
+      );
+      const { report } = evaluateClassifier(classifier, set, rhythm);
       if (boolOpt(args, "json")) printJson(report);
       else {
         println(`${displayPath(data)} with ${displayPath(String(args.values["model"]))}`);

@@ -1,7 +1,8 @@
 // `ecg predict`: class probabilities for every beat of a CSV (187 values per row, or 188 with a label, ignored).
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../atomic-file.js";
-import { readBeatsCsv } from "../../dataset/beats.js";
+import { loadBeatsFile } from "../../dataset/beats.js";
+import { rhythmInput } from "../../dataset/rhythm-input.js";
 import { argmaxRows, BEAT_LENGTH } from "../../vocabulary.js";
 import { requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
@@ -25,10 +26,11 @@ export const command: Command = {
   async run(args) {
     const input = requireString(args, "input");
     if (!existsSync(input)) throw new UserError(`${displayPath(input)}: no such file`, input);
-    const set = readBeatsCsv(input, { labels: "optional" });
+    const set = loadBeatsFile(input, { labels: "optional" });
     const classifier = classifierFrom(args);
     try {
-      const probs = classifier.predictProba(set.x, set.count);
+      const rhythm = rhythmInput(set, classifier.rhythmFeatures, String(args.values["model"]), input);
+      const probs = classifier.predictProba(set.x, set.count, rhythm);
       const k = classifier.classes.length;
       const labels = argmaxRows(probs, k);
       const lines = [`index,label,${classifier.classes.map((c) => `p_${c}`).join(",")}`];

@@ -1,0 +1,41 @@
+// What a model that takes rhythm features is given beside the beats, and the refusals when it cannot
+// be: one place for every command that feeds a model (eval, predict, train, classify, view).
+import { displayPath } from "../display-path.js";
+import { UserError } from "../errors.js";
+import type { BeatSet } from "./beats-csv.js";
+import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
+
+/**
+ * Refuses a model that takes rhythm features, but not this build's RHYTHM_FEATURE_COUNT of them
+ * (`takes`: the model's BeatClassifier.rhythmFeatures, 0 for a morphology-only model).
+ */
+export function checkRhythmFeatureCount(takes: number, modelFile: string): void {
+  if (takes !== 0 && takes !== RHYTHM_FEATURE_COUNT) {
+    throw new UserError(
+      `${displayPath(modelFile)}: the model takes ${takes} rhythm features per beat, this version computes ${RHYTHM_FEATURE_COUNT}`,
+      modelFile,
+    );
+  }
+}
+
+/**
+ * The rhythm features of `set` for a model that takes `takes` per beat: undefined for a
+ * morphology-only model; a one-line refusal when the set has none (a Kaggle CSV from elsewhere has no
+ * beat positions to compute them from).
+ */
+export function rhythmInput(
+  set: BeatSet,
+  takes: number,
+  modelFile: string,
+  dataFile: string,
+): Float32Array | undefined {
+  checkRhythmFeatureCount(takes, modelFile);
+  if (takes === 0) return undefined;
+  if (set.rhythm === undefined) {
+    throw new UserError(
+      `${displayPath(dataFile)}: no rhythm features beside these beats, and ${displayPath(modelFile)} needs them: build the dataset with \`ecg data build\` and use its directory (or its mitbih_*.csv)`,
+      dataFile,
+    );
+  }
+  return set.rhythm;
+}
