@@ -2,7 +2,8 @@
 // directory as test-eval.json and misclassified.json (what `ecg report` shows).
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { loadSplit } from "../dataset/beats.js";
+import { loadSplit, splitFile } from "../dataset/beats.js";
+import { rhythmInput } from "../dataset/rhythm-input.js";
 import type { Device } from "../engine/index.js";
 import { evaluateClassifier, misclassifiedBeats } from "../eval/evaluate.js";
 import type { ClassificationReport } from "../eval/metrics.js";
@@ -15,9 +16,11 @@ export function evaluateRunOnTest(
   opts: { device?: Device; threads?: number } = {},
 ): ClassificationReport {
   const test = loadSplit(dataDir, "test");
-  const classifier = loadClassifier(path.join(runDir, BEST_CHECKPOINT), opts);
+  const modelFile = path.join(runDir, BEST_CHECKPOINT);
+  const classifier = loadClassifier(modelFile, opts);
   try {
-    const ev = evaluateClassifier(classifier, test);
+    const rhythm = rhythmInput(test, classifier.rhythmFeatures, modelFile, splitFile(dataDir, "test"));
+    const ev = evaluateClassifier(classifier, test, rhythm);
     writeFileSync(path.join(runDir, "test-eval.json"), `${JSON.stringify(ev.report, null, 2)}\n`);
     const wrong = misclassifiedBeats(test, ev, classifier.classes.length);
     writeFileSync(path.join(runDir, "misclassified.json"), `${JSON.stringify(wrong)}\n`);

@@ -6,6 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { BeatSet } from "../dataset/beats.js";
+import { META_FILE } from "../dataset/dataset-dir.js";
 import {
   checkDevice,
   type Device,
@@ -27,7 +29,7 @@ import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
 import { augmentBatch, batchRandom, isAugmenting } from "./augment.js";
 import { balancedOrder, shuffledOrder } from "./epoch-order.js";
 import type { SelectName, TrainOptions } from "./options.js";
-import { loadTrainingData, type TrainingBeats, type TrainingData } from "./training-data.js";
+import { loadTrainingData, type TrainingData } from "./training-data.js";
 
 export const LAST_CHECKPOINT = "last.safetensors";
 export const BEST_CHECKPOINT = "best.safetensors";
@@ -105,7 +107,7 @@ interface DeviceSet {
   count: number;
 }
 
-function toDeviceSet(set: TrainingBeats, rows: Int32Array, device: Device, features: number): DeviceSet {
+function toDeviceSet(set: BeatSet, rows: Int32Array, device: Device, features: number): DeviceSet {
   const x = new Float32Array(rows.length * BEAT_LENGTH);
   const r = features > 0 ? new Float32Array(rows.length * features) : undefined;
   const labels = new Uint8Array(rows.length);
@@ -251,7 +253,7 @@ function runConfig(
 }
 
 function readDataMeta(dir: string): unknown {
-  const f = path.join(dir, "mitbih_dataset.json");
+  const f = path.join(dir, META_FILE);
   if (!existsSync(f)) return { split: "external CSV" };
   try {
     return JSON.parse(readFileSync(f, "utf8"));

@@ -2,7 +2,8 @@
 // split into training and validation rows. Inter-patient data is split by record, whole patients held
 // out; other data (the kaggle split, an external CSV) by a stratified random draw of beats.
 
-import { type BeatSet, loadSplit } from "../dataset/beats.js";
+import { type BeatSet, loadSplit, splitFile } from "../dataset/beats.js";
+import { rhythmInput } from "../dataset/rhythm-input.js";
 import { stratifiedSplit } from "../dataset/split.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
@@ -10,14 +11,8 @@ import { CLASS_NAMES } from "../vocabulary.js";
 import type { TrainOptions } from "./options.js";
 import { chooseValidationRecords, splitByRecord } from "./record-split.js";
 
-/**
- * A beat set with what a dataset built by `ecg data build` carries per row beside the beat: its rhythm
- * features (count × RHYTHM_FEATURE_COUNT) and the record it came from.
- */
-export type TrainingBeats = BeatSet & { rhythm?: Float32Array; records?: string[] };
-
 export interface TrainingData {
-  set: TrainingBeats;
+  set: BeatSet;
   train: Int32Array;
   val: Int32Array;
   /** How validation was split off: "records" (whole patients) or "stratified" (beats). */
@@ -38,7 +33,7 @@ function splitKind(dataMeta: unknown): unknown {
 }
 
 /** Splits a loaded training side into training and validation rows as the options say. */
-export function splitTrainingSide(set: TrainingBeats, opts: TrainOptions, dataMeta: unknown): TrainingData {
+export function splitTrainingSide(set: BeatSet, opts: TrainOptions, dataMeta: unknown): TrainingData {
   const byRecord =
     opts.valSplit === "records" ||
     (opts.valSplit === "auto" && splitKind(dataMeta) === "interpatient") ||
@@ -84,13 +79,7 @@ export function splitTrainingSide(set: TrainingBeats, opts: TrainOptions, dataMe
  * lacks what the model takes (rhythm features).
  */
 export function loadTrainingData(opts: TrainOptions, dataMeta: unknown): TrainingData {
-  const set: TrainingBeats = loadSplit(opts.dataDir, "train");
-  const wanted = opts.model.rhythm ?? 0;
-  if (wanted > 0 && set.rhythm?.length !== set.count * wanted) {
-    throw new UserError(
-      `${displayPath(opts.dataDir)}: preset ${opts.preset} takes ${wanted} rhythm features per beat and this data has ${set.rhythm ? `${set.rhythm.length / set.count}` : "none"} (a dataset of \`ecg data build\` carries them; a Kaggle CSV alone does not)`,
-      opts.dataDir,
-    );
-  }
+  const set = loadSplit(opts.dataDir, "train");
+  rhythmInput(set, opts.model.rhythm ?? 0, `preset ${opts.preset}`, splitFile(opts.dataDir, "train"));
   return splitTrainingSide(set, opts, dataMeta);
 }
