@@ -60,6 +60,10 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   const model = new SeedNet(presetConfig(opts.preset));
   model.to(device);
   const beats = tidy(() => Tensor.rand([opts.batch, 1, BEAT_LENGTH]).to(device));
+  // A rhythm preset's features: positive, around 1 (R-R seconds and ratios).
+  const features = model.config.rhythm ?? 0;
+  const rhythm =
+    features > 0 ? tidy(() => Tensor.rand([opts.batch, features]).add(0.5).to(device)) : undefined;
   const labels = tidy(() =>
     Tensor.int64(Array.from({ length: opts.batch }, (_, i) => i % model.config.classes)).to(device),
   );
@@ -73,7 +77,10 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
     step = () =>
       tidy(() => {
         optimizer.zeroGrad();
-        const loss = focalLoss(model.forward(beats), labels, { alpha: SEED_ALPHA, gamma: SEED_GAMMA });
+        const loss = focalLoss(model.forward(beats, rhythm), labels, {
+          alpha: SEED_ALPHA,
+          gamma: SEED_GAMMA,
+        });
         loss.backward();
         optimizer.step();
         return loss.detach();
@@ -82,7 +89,7 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
   } else {
     model.eval();
     if (opts.fold ?? true) foldBatchNorms(model);
-    step = () => tidy(() => noGrad(() => model.forward(beats).softmax(1)));
+    step = () => tidy(() => noGrad(() => model.forward(beats, rhythm).softmax(1)));
   }
   const steps = (n: number): void => {
     for (let i = 0; i < n; i++) {
@@ -102,6 +109,7 @@ export function prepareBench(opts: BenchOptions): PreparedBench {
       cleanup();
       model.dispose();
       beats.dispose();
+      rhythm?.dispose();
       labels.dispose();
     },
   };
