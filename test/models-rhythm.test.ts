@@ -128,6 +128,25 @@ describe("the rhythm preset", { skip: engineSkip }, () => {
     net.dispose();
   });
 
+  test("compact-rr-rel: compact-rr's network on patient-relative beats; the knob round-trips, the classifier says so", () => {
+    const config = presetConfig("compact-rr-rel");
+    assert.equal(config.relative, true);
+    assert.equal(presetOf(config), "compact-rr-rel");
+    const { relative: _relative, ...rest } = config;
+    assert.deepEqual(rest, presetConfig("compact-rr"), "the same network");
+    const net = new SeedNet(config);
+    const file = path.join(tmp, "compact-rr-rel.safetensors");
+    saveCheckpoint(file, net);
+    assert.deepEqual(readCheckpointInfo(file).config, config);
+    const c = loadClassifier(file);
+    assert.equal(c.relative, true);
+    c.dispose();
+    const plain = loadClassifier(path.join(tmp, "compact-rr.safetensors"));
+    assert.equal(plain.relative, false);
+    plain.dispose();
+    net.dispose();
+  });
+
   test("config knobs: rhythm must come with its width; absent or 0 is the seed's morphology-only model", () => {
     const base = presetConfig("compact");
     assert.deepEqual(normalizeConfig({ ...base, rhythm: 0 }), base);
@@ -135,6 +154,8 @@ describe("the rhythm preset", { skip: engineSkip }, () => {
     assert.throws(() => normalizeConfig({ ...base, rhythm: 8 }), /'rhythmWidth' must be a positive integer/);
     assert.throws(() => normalizeConfig({ ...base, rhythmWidth: 8 }), /without 'rhythm'/);
     assert.throws(() => normalizeConfig({ ...base, rhythm: 2.5, rhythmWidth: 8 }), /'rhythm' must be/);
+    assert.deepEqual(normalizeConfig({ ...base, relative: false }), base);
+    assert.throws(() => normalizeConfig({ ...base, relative: "yes" }), /'relative' must be true or false/);
   });
 
   test("every shipped checkpoint still loads, as a morphology-only model", () => {
@@ -150,7 +171,10 @@ describe("the rhythm preset", { skip: engineSkip }, () => {
         takes > 0 ? new Float32Array(2 * takes).fill(1) : undefined,
       );
       assert.equal(p.length, 10, f);
-      if (!f.startsWith("interpatient")) assert.equal(takes, 0, `${f} is a seed-family model`);
+      if (!f.startsWith("interpatient")) {
+        assert.equal(takes, 0, `${f} is a seed-family model`);
+        assert.equal(c.relative, false, `${f} takes beats as cut`);
+      }
       c.dispose();
     }
   });

@@ -19,14 +19,18 @@ export interface Evaluation {
   predicted: Uint8Array;
 }
 
-/** `rhythm`: the set's rhythm features, for a model that takes them (dataset/rhythm-input.ts). */
+/**
+ * `rhythm`: the set's rhythm features, for a model that takes them; `beats`: the beats as the model
+ * takes them, when not as cut (patient-relative: dataset/rhythm-input.ts, beatsInput).
+ */
 export function evaluateClassifier(
   classifier: BeatClassifier,
   set: BeatSet,
   rhythm?: Float32Array,
+  beats: Float32Array = set.x,
 ): Evaluation {
   const k = classifier.classes.length;
-  const probs = classifier.predictProba(set.x, set.count, rhythm);
+  const probs = classifier.predictProba(beats, set.count, rhythm);
   const predicted = argmaxRows(probs, k);
   const report = classificationReport(confusionMatrix(set.y, predicted, k), [...classifier.classes]);
   return { report, probs, predicted };

@@ -14,6 +14,11 @@ export interface BeatClassifier {
    */
   readonly rhythmFeatures: number;
   /**
+   * The model takes each beat minus its record's template (src/dataset/beat-template.ts:
+   * relativeBeats), not the beat as cut; false for the seed's models.
+   */
+  readonly relative: boolean;
+  /**
    * Softmax probabilities, count × classes, for count beats of BEAT_LENGTH samples each (row-major),
    * with count × rhythmFeatures rhythm features when the model takes them.
    */
@@ -33,6 +38,7 @@ export interface ClassifierOptions {
 export class SeedClassifier implements BeatClassifier {
   readonly classes: readonly string[];
   readonly rhythmFeatures: number;
+  readonly relative: boolean;
   private readonly device: Device;
   private readonly batchSize: number;
 
@@ -43,6 +49,7 @@ export class SeedClassifier implements BeatClassifier {
   ) {
     this.classes = classes;
     this.rhythmFeatures = model.config.rhythm ?? 0;
+    this.relative = model.config.relative ?? false;
     this.device = opts.device ?? "cpu";
     this.batchSize = opts.batchSize ?? 512;
     checkDevice(this.device);

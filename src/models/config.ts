@@ -22,6 +22,11 @@ export interface ModelConfig {
   rhythm?: number;
   /** Width of the rhythm branch's two hidden layers (with `rhythm` only). */
   rhythmWidth?: number;
+  /**
+   * The model takes each beat minus its record's template (src/dataset/beat-template.ts), not the beat
+   * itself; absent (false) for the seed's models.
+   */
+  relative?: boolean;
 }
 
 /** The rhythm branch's width in the rhythm presets. */
@@ -41,6 +46,18 @@ export const PRESETS = {
     classes: 5,
     rhythm: RHYTHM_FEATURE_COUNT,
     rhythmWidth: RHYTHM_WIDTH,
+  },
+  /** compact-rr on patient-relative beats (each beat minus its record's template): for new patients. */
+  "compact-rr-rel": {
+    dim: 8,
+    repeat: 1,
+    groups: 8,
+    floors: 1,
+    connection: true,
+    classes: 5,
+    rhythm: RHYTHM_FEATURE_COUNT,
+    rhythmWidth: RHYTHM_WIDTH,
+    relative: true,
   },
 } as const satisfies Record<string, ModelConfig>;
 
@@ -80,6 +97,9 @@ export function normalizeConfig(raw: unknown): ModelConfig {
   } else if (r["rhythmWidth"] !== undefined) {
     throw new Error("model config: 'rhythmWidth' without 'rhythm'");
   }
+  if (r["relative"] !== undefined && typeof r["relative"] !== "boolean")
+    throw new Error("model config: 'relative' must be true or false");
+  if (r["relative"] === true) config.relative = true;
   if ((2 * config.dim) % config.groups !== 0)
     throw new Error(`model config: groups ${config.groups} must divide 2·dim = ${2 * config.dim}`);
   return config;

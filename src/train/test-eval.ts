@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { loadSplit, splitFile } from "../dataset/beats.js";
-import { rhythmInput } from "../dataset/rhythm-input.js";
+import { beatsInput, rhythmInput } from "../dataset/rhythm-input.js";
 import type { Device } from "../engine/index.js";
 import { evaluateClassifier, misclassifiedBeats } from "../eval/evaluate.js";
 import type { ClassificationReport } from "../eval/metrics.js";
@@ -19,8 +19,10 @@ export function evaluateRunOnTest(
   const modelFile = path.join(runDir, BEST_CHECKPOINT);
   const classifier = loadClassifier(modelFile, opts);
   try {
-    const rhythm = rhythmInput(test, classifier.rhythmFeatures, modelFile, splitFile(dataDir, "test"));
-    const ev = evaluateClassifier(classifier, test, rhythm);
+    const testFile = splitFile(dataDir, "test");
+    const rhythm = rhythmInput(test, classifier.rhythmFeatures, modelFile, testFile);
+    const beats = beatsInput(test, classifier.relative, modelFile, testFile);
+    const ev = evaluateClassifier(classifier, test, rhythm, beats);
     writeFileSync(path.join(runDir, "test-eval.json"), `${JSON.stringify(ev.report, null, 2)}\n`);
     const wrong = misclassifiedBeats(test, ev, classifier.classes.length);
     writeFileSync(path.join(runDir, "misclassified.json"), `${JSON.stringify(wrong)}\n`);

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { subtractTemplates } from "../dataset/beat-template.js";
 import type { BeatSet } from "../dataset/beats.js";
 import { META_FILE } from "../dataset/dataset-dir.js";
 import {
@@ -103,21 +104,31 @@ interface DeviceSet {
   y: Tensor; // (n) int64
   hostX: Float32Array;
   hostR: Float32Array | undefined;
+  /** Each row's record template, for a model on relative beats (subtracted after augmenting). */
+  hostT: Float32Array | undefined;
   labels: Uint8Array;
   count: number;
 }
 
-function toDeviceSet(set: BeatSet, rows: Int32Array, device: Device, features: number): DeviceSet {
+function toDeviceSet(
+  set: BeatSet,
+  rows: Int32Array,
+  device: Device,
+  features: number,
+  templates: Float32Array | undefined,
+): DeviceSet {
   const x = new Float32Array(rows.length * BEAT_LENGTH);
   const r = features > 0 ? new Float32Array(rows.length * features) : undefined;
+  const t = templates ? new Float32Array(rows.length * BEAT_LENGTH) : undefined;
   const labels = new Uint8Array(rows.length);
   rows.forEach((row, i) => {
     x.set(set.x.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
     r?.set(set.rhythm!.subarray(row * features, (row + 1) * features), i * features);
+    t?.set(templates!.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
     labels[i] = set.y[row]!;
   });
   return tidy(() => {
-    let xt = Tensor.fromArray(x, [rows.length, 1, BEAT_LENGTH]);
+    let xt = Tensor.fromArray(t ? subtractTemplates(x, t) : x, [rows.length, 1, BEAT_LENGTH]);
     let rt = r ? Tensor.fromArray(r, [rows.length, features]) : undefined;
     let yt = Tensor.int64(labels);
     if (device !== "cpu") {
@@ -131,6 +142,7 @@ function toDeviceSet(set: BeatSet, rows: Int32Array, device: Device, features: n
       y: keep(yt),
       hostX: x,
       hostR: r,
+      hostT: t,
       labels,
       count: rows.length,
     };
@@ -155,12 +167,14 @@ function batchInputs(
   const features = set.hostR ? set.hostR.length / set.count : 0;
   const x = new Float32Array(n * BEAT_LENGTH);
   const r = set.hostR ? new Float32Array(n * features) : undefined;
+  const t = set.hostT ? new Float32Array(n * BEAT_LENGTH) : undefined;
   rows.forEach((row, i) => {
     x.set(set.hostX.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
     r?.set(set.hostR!.subarray(row * features, (row + 1) * features), i * features);
+    t?.set(set.hostT!.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
   });
   augmentBatch(x, n, r, batchRandom(opts.seed, epoch, batch), opts.augment);
-  let xt = Tensor.fromArray(x, [n, 1, BEAT_LENGTH]);
+  let xt = Tensor.fromArray(t ? subtractTemplates(x, t) : x, [n, 1, BEAT_LENGTH]);
   let rt = r ? Tensor.fromArray(r, [n, features]) : undefined;
   if (opts.device !== "cpu") {
     xt = xt.to(opts.device);
@@ -349,8 +363,8 @@ export async function trainOn(
   const configFile = path.join(opts.outDir, "config.json");
 
   const features = opts.model.rhythm ?? 0;
-  const trainSet = toDeviceSet(data.set, data.train, opts.device, features);
-  const valSet = toDeviceSet(data.set, data.val, opts.device, features);
+  const trainSet = toDeviceSet(data.set, data.train, opts.device, features, data.templates);
+  const valSet = toDeviceSet(data.set, data.val, opts.device, features, data.templates);
   const classes = opts.model.classes;
 
   manualSeed(opts.seed);

@@ -2,6 +2,7 @@
 // split into training and validation rows. Inter-patient data is split by record, whole patients held
 // out; other data (the kaggle split, an external CSV) by a stratified random draw of beats.
 
+import { rowTemplates } from "../dataset/beat-template.js";
 import { type BeatSet, loadSplit, splitFile } from "../dataset/beats.js";
 import { rhythmInput } from "../dataset/rhythm-input.js";
 import { stratifiedSplit } from "../dataset/split.js";
@@ -20,6 +21,11 @@ export interface TrainingData {
   /** With a record split: the records on each side. */
   trainRecords?: string[];
   valRecords?: string[];
+  /**
+   * For a model on patient-relative beats: each row's record template (count × BEAT_LENGTH), each
+   * record's from its own beats, so a held-out patient's template never mixes in training beats.
+   */
+  templates?: Float32Array;
 }
 
 /** The classes a record-wise validation set must hold beats of: the two the inter-patient task is judged on. */
@@ -80,6 +86,14 @@ export function splitTrainingSide(set: BeatSet, opts: TrainOptions, dataMeta: un
  */
 export function loadTrainingData(opts: TrainOptions, dataMeta: unknown): TrainingData {
   const set = loadSplit(opts.dataDir, "train");
-  rhythmInput(set, opts.model.rhythm ?? 0, `preset ${opts.preset}`, splitFile(opts.dataDir, "train"));
-  return splitTrainingSide(set, opts, dataMeta);
+  const file = splitFile(opts.dataDir, "train");
+  rhythmInput(set, opts.model.rhythm ?? 0, `preset ${opts.preset}`, file);
+  if (opts.model.relative && !set.records) {
+    throw new UserError(
+      `${displayPath(file)}: preset ${opts.preset} takes each beat minus its record's template, and these beats have no record (build the dataset with \`ecg data build\`)`,
+      file,
+    );
+  }
+  const data = splitTrainingSide(set, opts, dataMeta);
+  return opts.model.relative ? { ...data, templates: rowTemplates(set.x, set.count, set.records) } : data;
 }

@@ -1,7 +1,7 @@
 // `ecg eval`: scores a model on a labelled heartbeat CSV (Kaggle format) or a dataset directory's test side.
 import { existsSync, statSync } from "node:fs";
 import { loadBeatsFile, loadSplit, splitFile } from "../../dataset/beats.js";
-import { rhythmInput } from "../../dataset/rhythm-input.js";
+import { beatsInput, rhythmInput } from "../../dataset/rhythm-input.js";
 import { evaluateClassifier } from "../../eval/evaluate.js";
 import { formatReport } from "../../eval/metrics.js";
 import { boolOpt, requireString } from "../args.js";
@@ -32,13 +32,10 @@ export const command: Command = {
     const classifier = classifierFrom(args);
     try {
       const modelFile = String(args.values["model"]);
-      const rhythm = rhythmInput(
-        set,
-        classifier.rhythmFeatures,
-        modelFile,
-        isDir ? splitFile(data, "test") : data,
-      );
-      const { report } = evaluateClassifier(classifier, set, rhythm);
+      const dataFile = isDir ? splitFile(data, "test") : data;
+      const rhythm = rhythmInput(set, classifier.rhythmFeatures, modelFile, dataFile);
+      const beats = beatsInput(set, classifier.relative, modelFile, dataFile);
+      const { report } = evaluateClassifier(classifier, set, rhythm, beats);
       if (boolOpt(args, "json")) printJson(report);
       else {
         println(`${displayPath(data)} with ${displayPath(String(args.values["model"]))}`);

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../../atomic-file.js";
 import { loadBeatsFile } from "../../dataset/beats.js";
-import { rhythmInput } from "../../dataset/rhythm-input.js";
+import { beatsInput, rhythmInput } from "../../dataset/rhythm-input.js";
 import { argmaxRows, BEAT_LENGTH } from "../../vocabulary.js";
 import { requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
@@ -29,8 +29,10 @@ export const command: Command = {
     const set = loadBeatsFile(input, { labels: "optional" });
     const classifier = classifierFrom(args);
     try {
-      const rhythm = rhythmInput(set, classifier.rhythmFeatures, String(args.values["model"]), input);
-      const probs = classifier.predictProba(set.x, set.count, rhythm);
+      const modelFile = String(args.values["model"]);
+      const rhythm = rhythmInput(set, classifier.rhythmFeatures, modelFile, input);
+      const beats = beatsInput(set, classifier.relative, modelFile, input);
+      const probs = classifier.predictProba(beats, set.count, rhythm);
       const k = classifier.classes.length;
       const labels = argmaxRows(probs, k);
       const lines = [`index,label,${classifier.classes.map((c) => `p_${c}`).join(",")}`];
