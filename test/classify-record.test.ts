@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 
+import { DEFAULT_MODEL } from "../src/models/model-file.js";
 import { beatAnnotations } from "../src/record/annotations-out.js";
 import { beatsCsv, readBeatsCsvFile, readTestBeats } from "../src/record/beats-file.js";
 import { classifySignal } from "../src/record/classify.js";
@@ -97,8 +98,19 @@ test("a missing .dat, a wrong lead and a record too short are one-line errors na
   assert.equal(tooShortDetect.status, 1);
   assert.match(tooShortDetect.stderr, /record short: .* too short/);
 
-  const usage = ecg("classify", "--record", recordPath("100"));
-  assert.equal(usage.status, 2, "a missing --model is a usage error");
+  // No --model: the default model for new patients (issue 9), when it is installed; one line otherwise.
+  const noModel = ecg("classify", "--record", recordPath("100"));
+  if (existsSync(DEFAULT_MODEL)) {
+    assert.equal(noModel.status, 0, noModel.stderr);
+    assert.match(noModel.stdout, /^record 100: \d+ beats on MLII \(detected\)/);
+  } else {
+    assert.equal(noModel.status, 1);
+    assert.equal(noModel.stderr.trim().split("\n").length, 1);
+    assert.match(
+      noModel.stderr,
+      /interpatient\.safetensors: the default model for new patients is not installed; give one with --model FILE/,
+    );
+  }
 });
 
 test("ecg detect writes the CSV and ecg compare reads it back", { skip: mitdbSkip }, () => {
@@ -109,8 +121,22 @@ test("ecg detect writes the CSV and ecg compare reads it back", { skip: mitdbSki
   assert.ok(rows.sample.length > 2200);
   const c = ecg("compare", "--record", recordPath("100"), "--test", out, "--json");
   assert.equal(c.status, 0, c.stderr);
-  const j = JSON.parse(c.stdout) as { gross: { stats: { qrs: { se: { value: number } } } } };
+  type Out = {
+    protocol: { name: string; startSeconds: number };
+    gross: { stats: { qrs: { se: { value: number; den: number } } } };
+  };
+  const j = JSON.parse(c.stdout) as Out;
   assert.ok(j.gross.stats.qrs.se.value > 99.9);
+  // EC57's protocol by default (from 5 min); --whole-record compares every one of 100's 2,273 beats.
+  assert.deepEqual([j.protocol.name, j.protocol.startSeconds], ["bxb/EC57", 300]);
+  assert.ok(j.gross.stats.qrs.se.den < 2273 - 300);
+  const w = ecg("compare", "--record", recordPath("100"), "--test", out, "--whole-record", "--json");
+  assert.equal(w.status, 0, w.stderr);
+  const jw = JSON.parse(w.stdout) as Out;
+  assert.deepEqual([jw.protocol.name, jw.protocol.startSeconds], ["whole record", 0]);
+  assert.equal(jw.gross.stats.qrs.se.den, 2273);
+  const text = ecg("compare", "--record", recordPath("100"), "--test", out);
+  assert.match(text.stdout, /bxb\/EC57: match window 150 ms, from 300 s/);
 });
 
 const modelFile = path.join(repoRoot, "models", "compact-kaggle.safetensors");

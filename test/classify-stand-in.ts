@@ -1,6 +1,7 @@
 // A deterministic stand-in for a trained beat classifier, for tests of the whole-record pipeline
 // that must not depend on libtorch or on a trained model file.
 
+import { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES } from "../src/dataset/rhythm.js";
 import type { BeatProbabilities } from "../src/record/classify.js";
 import { BEAT_LENGTH, CLASS_NAMES } from "../src/vocabulary.js";
 
@@ -27,6 +28,30 @@ export const featureClassifier: BeatProbabilities = {
       const e = logits.map((l) => Math.exp(l - m));
       const z = e.reduce((a, v) => a + v, 0);
       for (let c = 0; c < 5; c++) out[i * 5 + c] = e[c]! / z;
+    }
+    return out;
+  },
+};
+
+/**
+ * The same stand-in for a model that takes rhythm features: a beat that comes early for its patient
+ * (preRRNorm, postRRNorm) leans towards S, so the labels depend on the features given.
+ */
+export const rhythmClassifier: BeatProbabilities = {
+  classes: CLASS_NAMES,
+  rhythmFeatures: RHYTHM_FEATURE_COUNT,
+  predictProba(beats: Float32Array, count: number, rhythm?: Float32Array): Float32Array {
+    if (rhythm === undefined || rhythm.length !== count * RHYTHM_FEATURE_COUNT)
+      throw new RangeError(`rhythmClassifier: ${rhythm?.length} rhythm values for ${count} beats`);
+    const out = featureClassifier.predictProba(beats, count);
+    const pre = RHYTHM_FEATURES.indexOf("preRRNorm");
+    const post = RHYTHM_FEATURES.indexOf("postRRNorm");
+    for (let i = 0; i < count; i++) {
+      const early = rhythm[i * RHYTHM_FEATURE_COUNT + post]! - rhythm[i * RHYTHM_FEATURE_COUNT + pre]!;
+      const p = out.subarray(i * 5, i * 5 + 5);
+      p[1] = p[1]! * Math.exp(4 * early);
+      const z = p.reduce((a, v) => a + v, 0);
+      for (let c = 0; c < 5; c++) p[c] = p[c]! / z;
     }
     return out;
   },

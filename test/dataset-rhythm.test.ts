@@ -11,6 +11,7 @@ import {
   RHYTHM_FEATURE_COUNT,
   RHYTHM_FEATURE_IS_SECONDS,
   RHYTHM_FEATURES,
+  type RhythmBeat,
   RhythmTracker,
   rhythmFeatures,
 } from "../src/dataset/rhythm.js";
@@ -168,4 +169,30 @@ test("irregularity: 0 in a regular rhythm around a premature beat, high in an ir
   assert.deepEqual(irr([1, 1, MAX_RR_SECONDS + 1, 1, 1]).at(-1), 0);
   // only double detections (mean 0): 0, not NaN
   assert.deepEqual(irr([0, 0, 0, 0]).at(-1), 0);
+});
+
+test("causal advance(): a beat with no next R peak within MAX_RR_SECONDS is decided then, as a later push would decide it", () => {
+  const fed = (t: RhythmTracker): RhythmBeat[] => [...t.push(0), ...t.push(100), ...t.push(180)];
+  const waiting = new RhythmTracker(100, { causal: true });
+  const early = fed(waiting);
+  assert.equal(early.length, 2);
+  // No R peak can come before 180 + 6 s: not yet decided.
+  assert.deepEqual(waiting.advance(180 + MAX_RR_SECONDS * 100), []);
+  // Past it: beat 2's postRR is a break whatever comes; it is decided now.
+  const now = waiting.advance(180 + MAX_RR_SECONDS * 100 + 1);
+  assert.equal(now.length, 1);
+  assert.equal(now[0]!.peak, 180);
+  // The same features as a tracker that saw the next R peak 7 s later, and nothing left twice.
+  const later = new RhythmTracker(100, { causal: true });
+  fed(later);
+  const pushed = later.push(180 + 700);
+  assert.deepEqual(Array.from(now[0]!.features), Array.from(pushed[0]!.features));
+  assert.deepEqual(
+    waiting.push(180 + 700).map((b) => b.peak),
+    [],
+  );
+  assert.deepEqual(
+    waiting.flush().map((b) => b.peak),
+    [880],
+  );
 });

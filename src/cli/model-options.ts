@@ -1,14 +1,12 @@
 // Options shared by the commands that load a model: --model, --device, --threads.
 
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { Device } from "../engine/index.js";
 import type { CheckpointInfo } from "../models/checkpoint.js";
 import { type BeatClassifier, loadClassifier } from "../models/classifier.js";
+import { existingModelFile } from "../models/model-file.js";
 import { choiceOpt, numberOpt, requireString } from "./args.js";
 import type { OptionSpec, ParsedArgs } from "./command.js";
-import { UserError } from "./errors.js";
-import { displayPath } from "./output.js";
 
 export const MODEL_OPTIONS: OptionSpec = {
   model: { type: "string" },
@@ -23,8 +21,7 @@ export const MODEL_OPTION_HELP: Record<string, string> = {
 };
 
 export function classifierFrom(args: ParsedArgs): BeatClassifier & { info: CheckpointInfo } {
-  const file = requireString(args, "model");
-  if (!existsSync(file)) throw new UserError(`${displayPath(file)}: no such model file`, file);
+  const file = existingModelFile(requireString(args, "model"));
   const device = choiceOpt<Device>(args, "device", ["cpu", "cuda"], "cpu");
   const threads = numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 });
   return loadClassifier(file, { device, threads });

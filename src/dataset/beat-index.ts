@@ -40,14 +40,14 @@ export function indexLine(r: IndexRow): string {
   return `${r.side},${r.row},${r.record},${r.sample},${r.symbol},${r.label}${features}\n`;
 }
 
-/** The shortest decimal that parses back to the same float32 as v. */
+/** The shortest decimal (of 6 to 9 significant digits) that parses back to the same float32 as v. */
 function float32Text(v: number): string {
   const f = Math.fround(v);
   for (let digits = 6; digits < 9; digits++) {
-    const text = String(Number(f.toPrecision(digits)));
-    if (Math.fround(Number(text)) === f) return text;
+    const text = f.toPrecision(digits);
+    if (Math.fround(+text) === f) return String(+text);
   }
-  return String(Number(f.toPrecision(9)));
+  return String(+f.toPrecision(9));
 }
 
 export interface BeatIndex {

@@ -29,7 +29,10 @@
 // Batch and streaming are one code path: rhythmFeatures() is the RhythmTracker run over every beat.
 // The non-causal tracker (the default, what training data is built with) decides beats at flush(),
 // when the record's average is known. The causal tracker uses a running average and looks one beat
-// ahead (postRR): a beat's features are decided when the next R peak arrives.
+// ahead (postRR): a beat's features are decided when the next R peak arrives, or, told by advance()
+// that no R peak can come before a given sample, once that is over MAX_RR_SECONDS after the beat
+// (its postRR is then a break whatever comes): its latency is at most MAX_RR_SECONDS plus the
+// detector's, and one R-R interval when the rhythm goes on.
 
 /** Feature names, in the order of each beat's row. */
 export const RHYTHM_FEATURES = [
@@ -115,11 +118,25 @@ export class RhythmTracker {
       if (this.recent.length > LOCAL_BEATS) this.recent.shift();
     }
     const decided: RhythmBeat[] = [];
+    // (the newest beat is already decided when advance() saw a break coming)
     if (this.open) {
       this.open.post = valid;
       this.settle(this.open, decided);
     }
     this.open = { peak, pre: valid, post: undefined, local: this.localMean(), irregularity };
+    return decided;
+  }
+
+  /**
+   * No R peak will be pushed before `sample` any more (a streaming detector's settled horizon): the
+   * newest beat is decided when that makes its postRR a break, exactly as push() would decide it then.
+   */
+  advance(sample: number): RhythmBeat[] {
+    const decided: RhythmBeat[] = [];
+    if (this.open && this.lastPeak !== undefined && (sample - this.lastPeak) / this.fs > MAX_RR_SECONDS) {
+      this.settle(this.open, decided);
+      this.open = undefined;
+    }
     return decided;
   }
 

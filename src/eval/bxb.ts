@@ -6,11 +6,12 @@
 //   are extra (FP);
 // - test beats inside reference-marked ventricular flutter/fibrillation ('[' ... ']') are not
 //   counted (bxb pairs them with a pseudo-label that no statistic uses);
-// - the comparison runs from `start` (bxb's -f; EC38 uses a 5-minute learning period, the default
-//   here is 0: nothing excluded) to the end of the record.
+// - the comparison runs from `start` (bxb's -f; by default EC57's 5-minute learning period, see
+//   bxb-protocol.ts; 0 for the whole record) to the end of the record.
 // The confusion matrix is over the AAMI classes N S V F Q, with a sixth row for test beats with no
 // reference beat and a sixth column for reference beats with no test beat.
 import { CLASS_NAMES, type ClassName, N_CLASSES } from "../vocabulary.js";
+import { LEARNING_PERIOD_SECONDS, MATCH_WINDOW_MS } from "./bxb-protocol.js";
 
 /** Index of the extra row / missed column in the (classes + 1)² matrix. */
 export const NONE = N_CLASSES;
@@ -29,10 +30,12 @@ export interface Interval {
 
 export interface BxbOptions {
   fs: number;
-  /** Match window (ms), 150 by default. */
+  /** Match window (ms), MATCH_WINDOW_MS (150) by default. */
   matchWindowMs?: number;
-  /** First sample compared (bxb -f); 0 by default. */
+  /** First sample compared (bxb -f); by default the end of EC57's learning period (5 min). */
   start?: number;
+  /** Samples from here on are not compared (bxb -t): the end of a recording cut short. */
+  end?: number;
   /** Intervals (reference VF episodes) whose extra test beats are not counted. */
   excluded?: readonly Interval[];
 }
@@ -54,8 +57,8 @@ export function emptyMatrix(): number[][] {
 
 /** Pairs reference and test beats as bxb does and counts the label pairs. */
 export function compareBeats(reference: BeatSeries, test: BeatSeries, options: BxbOptions): BxbComparison {
-  const window = Math.round(((options.matchWindowMs ?? 150) * options.fs) / 1000);
-  const start = options.start ?? 0;
+  const window = Math.round(((options.matchWindowMs ?? MATCH_WINDOW_MS) * options.fs) / 1000);
+  const start = options.start ?? Math.round(LEARNING_PERIOD_SECONDS * options.fs);
   const excluded = [...(options.excluded ?? [])].sort((a, b) => a.from - b.from);
   const R = reference.samples;
   const T = test.samples;
@@ -69,8 +72,10 @@ export function compareBeats(reference: BeatSeries, test: BeatSeries, options: B
   let j = 0;
   while (i < R.length && R[i]! < start) i++;
   while (j < T.length && T[j]! < start) j++;
-  const at = (s: ArrayLike<number>, k: number): number => (k < s.length ? s[k]! : Number.POSITIVE_INFINITY);
-  while (i < R.length || j < T.length) {
+  const end = options.end ?? Number.POSITIVE_INFINITY;
+  const at = (s: ArrayLike<number>, k: number): number =>
+    k < s.length && s[k]! < end ? s[k]! : Number.POSITIVE_INFINITY;
+  while (at(R, i) < end || at(T, j) < end) {
     const tr = at(R, i);
     const tt = at(T, j);
     if (tt < tr) {
@@ -189,4 +194,18 @@ export function averageStats(perRecord: readonly BxbStats[]): AverageStats {
     qrs: { se: avg(perRecord.map((s) => s.qrs.se.value)), ppv: avg(perRecord.map((s) => s.qrs.ppv.value)) },
     classes,
   };
+}
+
+/** Gross (summed matrix) and average (mean of per-record statistics) figures over several records. */
+export interface Pooled {
+  matrix: number[][];
+  gross: BxbStats;
+  average: AverageStats;
+}
+
+export function poolComparisons(
+  perRecord: readonly { matrix: readonly (readonly number[])[]; stats: BxbStats }[],
+): Pooled {
+  const matrix = sumMatrices(perRecord.map((r) => r.matrix));
+  return { matrix, gross: bxbStats(matrix), average: averageStats(perRecord.map((r) => r.stats)) };
 }

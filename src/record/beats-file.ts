@@ -25,6 +25,23 @@ export function writeTextAtomic(file: string, text: string): void {
   writeFileOrFail(file, text, "beats");
 }
 
+/** The header line of a labelled beat CSV: sample,time,label,p_N,p_S,p_V,p_F,p_Q. */
+export const LABELLED_BEATS_HEADER = ["sample", "time", "label", ...CLASS_NAMES.map((c) => `p_${c}`)].join(
+  ",",
+);
+
+/** One line of a labelled beat CSV (no newline); `proba`: the beat's N_CLASSES probabilities. */
+export function labelledBeatLine(
+  sample: number,
+  fs: number,
+  label: number,
+  proba?: ArrayLike<number>,
+): string {
+  const cells = [String(sample), (sample / fs).toFixed(3), CLASS_NAMES[label]!];
+  if (proba) for (let c = 0; c < CLASS_NAMES.length; c++) cells.push(proba[c]!.toFixed(6));
+  return cells.join(",");
+}
+
 /** CSV text: `sample`, or `sample,time,label,p_N,p_S,p_V,p_F,p_Q` when labelled. */
 export function beatsCsv(rows: BeatRows, fs: number): string {
   const lines: string[] = [];
@@ -32,13 +49,11 @@ export function beatsCsv(rows: BeatRows, fs: number): string {
     lines.push("sample");
     for (const s of rows.sample) lines.push(String(s));
   } else {
-    lines.push(["sample", "time", "label", ...CLASS_NAMES.map((c) => `p_${c}`)].join(","));
+    lines.push(LABELLED_BEATS_HEADER);
     const k = CLASS_NAMES.length;
     for (let i = 0; i < rows.sample.length; i++) {
-      const s = rows.sample[i]!;
-      const cells = [String(s), (s / fs).toFixed(3), CLASS_NAMES[rows.label[i]!]!];
-      if (rows.proba) for (let c = 0; c < k; c++) cells.push(rows.proba[i * k + c]!.toFixed(6));
-      lines.push(cells.join(","));
+      const p = rows.proba?.subarray(i * k, (i + 1) * k);
+      lines.push(labelledBeatLine(rows.sample[i]!, fs, rows.label[i]!, p));
     }
   }
   return `${lines.join("\n")}\n`;

@@ -1,7 +1,12 @@
-// Whole-record classification: R peaks (detected, or given), beats cut by the Kachuee pipeline,
-// class probabilities from a BeatClassifier in batches, one label per beat.
+// Whole-record classification: R peaks (detected, or given), beats cut by the Kachuee pipeline, the
+// rhythm features of each beat when the model takes them, class probabilities from a BeatClassifier
+// in batches, one label per beat.
 
 import { kachueeBeats } from "../dataset/kachuee.js";
+import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "../dataset/rhythm.js";
+import { checkRhythmFeatureCount } from "../dataset/rhythm-input.js";
+import { displayPath } from "../display-path.js";
+import { UserError } from "../errors.js";
 import type { BeatClassifier } from "../models/classifier.js";
 import { detectQrs } from "../qrs/detect.js";
 import type { PanTompkinsOptions } from "../qrs/pan-tompkins.js";
@@ -26,28 +31,45 @@ export interface ClassifySignalOptions {
   detector?: Partial<PanTompkinsOptions>;
   /** Beats per predictProba call (bounds the memory of one call). */
   batchSize?: number;
+  /**
+   * Rhythm features of the causal variant (what streaming computes) instead of the record-wide one
+   * (what the training data has); only for a model that takes them.
+   */
+  causal?: boolean;
 }
 
-/** Checks that a classifier speaks the five AAMI classes in the project's order. */
-export function checkClasses(classifier: BeatProbabilities, file: string): void {
+/**
+ * Refuses, in one line naming the file, a model this pipeline cannot feed: classes other than the
+ * five AAMI classes in the project's order, or a rhythm-feature count other than this version's.
+ */
+export function checkModel(classifier: BeatProbabilities, modelFile: string): void {
   const got = classifier.classes.join(",");
   if (got !== CLASS_NAMES.join(",")) {
-    throw new RangeError(`${file}: the model's classes are ${got}, not ${CLASS_NAMES.join(",")}`);
+    throw new UserError(
+      `${displayPath(modelFile)}: the model's classes are ${got}, not ${CLASS_NAMES.join(",")}`,
+      modelFile,
+    );
   }
+  checkRhythmFeatureCount(classifier.rhythmFeatures, modelFile);
 }
 
-/** Probabilities of count beats in batches, and the argmax label of each. */
+/** Probabilities of count beats (with their rhythm features, for a model that takes them) in batches, and the argmax label of each. */
 export function classifyBeats(
   classifier: BeatProbabilities,
   beats: Float32Array,
   count: number,
+  rhythm?: Float32Array,
   batchSize = 4096,
 ): { proba: Float32Array; label: Uint8Array } {
   const k = CLASS_NAMES.length;
   const proba = new Float32Array(count * k);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const p = classifier.predictProba(beats.subarray(start * BEAT_LENGTH, (start + n) * BEAT_LENGTH), n);
+    const p = classifier.predictProba(
+      beats.subarray(start * BEAT_LENGTH, (start + n) * BEAT_LENGTH),
+      n,
+      rhythm?.subarray(start * RHYTHM_FEATURE_COUNT, (start + n) * RHYTHM_FEATURE_COUNT),
+    );
     proba.set(p, start * k);
   }
   return { proba, label: argmaxRows(proba, k) };
@@ -60,9 +82,26 @@ export function classifySignal(
   classifier: BeatProbabilities,
   opts: ClassifySignalOptions = {},
 ): ClassifiedBeats {
-  const peaks = opts.peaks ?? detectQrs(signal, fs, opts.detector);
+  // In time order: the order rhythm features are computed in.
+  const peaks = opts.peaks
+    ? Float64Array.from(opts.peaks)
+        .filter((p) => Number.isFinite(p))
+        .sort()
+    : detectQrs(signal, fs, opts.detector);
   const cut = kachueeBeats(signal, fs, peaks);
-  const { proba, label } = classifyBeats(classifier, cut.beats, cut.count, opts.batchSize);
+  let rhythm: Float32Array | undefined;
+  if (classifier.rhythmFeatures > 0) {
+    const all = rhythmFeatures(peaks, fs, { causal: opts.causal ?? false });
+    rhythm = new Float32Array(cut.count * RHYTHM_FEATURE_COUNT);
+    for (let i = 0; i < cut.count; i++) {
+      const p = cut.peakIndex[i]!;
+      rhythm.set(
+        all.subarray(p * RHYTHM_FEATURE_COUNT, (p + 1) * RHYTHM_FEATURE_COUNT),
+        i * RHYTHM_FEATURE_COUNT,
+      );
+    }
+  }
+  const { proba, label } = classifyBeats(classifier, cut.beats, cut.count, rhythm, opts.batchSize);
   const sample = new Int32Array(cut.count);
   for (let i = 0; i < cut.count; i++) sample[i] = Math.round(peaks[cut.peakIndex[i]!]!);
   return { sample, label, proba, count: cut.count };

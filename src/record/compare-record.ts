@@ -1,7 +1,9 @@
-// A test beat series against a record's reference annotations, beat by beat (see eval/bxb.ts).
+// A test beat series against a record's reference annotations, beat by beat (see eval/bxb.ts), under
+// a scoring protocol (eval/bxb-protocol.ts: EC57's by default).
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { type BeatSeries, type BxbComparison, type BxbStats, bxbStats, compareBeats } from "../eval/bxb.js";
+import { EC57_PROTOCOL, type ScoringProtocol } from "../eval/bxb-protocol.js";
 import { referenceBeats } from "../eval/bxb-reference.js";
 import { readAnnotations } from "../wfdb/annotation.js";
 
@@ -9,10 +11,10 @@ export interface CompareOptions {
   fs: number;
   /** Reference annotator (file extension), "atr" by default. */
   reference?: string;
-  /** Match window in ms (150). */
-  matchWindowMs?: number;
-  /** Start of the comparison in seconds (0: nothing excluded). */
-  startSeconds?: number;
+  /** Match window and start of the comparison: EC57_PROTOCOL by default. */
+  protocol?: ScoringProtocol;
+  /** Samples from here on are not compared (a recording cut short); the whole record by default. */
+  end?: number;
 }
 
 export interface RecordComparison extends BxbComparison {
@@ -34,12 +36,14 @@ export function compareWithReference(
   test: BeatSeries,
   opts: CompareOptions,
 ): RecordComparison {
+  const protocol = opts.protocol ?? EC57_PROTOCOL;
   const ref = referenceBeats(readAnnotations(recordPath, opts.reference ?? "atr"));
   const cmp = compareBeats(ref, test, {
     fs: opts.fs,
-    matchWindowMs: opts.matchWindowMs ?? 150,
-    start: Math.round((opts.startSeconds ?? 0) * opts.fs),
+    matchWindowMs: protocol.matchWindowMs,
+    start: Math.round(protocol.startSeconds * opts.fs),
     excluded: ref.vf,
+    ...(opts.end !== undefined ? { end: opts.end } : {}),
   });
   return {
     ...cmp,

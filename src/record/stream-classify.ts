@@ -1,22 +1,23 @@
-// Whole-record classification over samples as they arrive: the streaming QRS detector, the
-// streaming resampler, and the Kachuee cut done window by window, so that over a whole record the
-// beats, and hence their labels, are exactly those of classifySignal().
+// Whole-record classification over samples as they arrive: the streaming QRS detector, the beat
+// cutter (src/dataset/kachuee.ts) and, for a model that takes them, the causal rhythm features
+// (src/dataset/rhythm.ts) — the very objects the batch pipeline runs over a whole record — so with a
+// morphology-only model the beats and labels are exactly classifySignal()'s, and with a rhythm model
+// exactly classifySignal(…, { causal: true })'s.
 //
 // Latency: a beat is cut once its 10 s window is complete, 1.5 s more of signal has arrived (a beat
 // may run past its window's end) and every R peak before the window's end is settled (about 0.5 s
-// after the next beat; without one, the detector's 5 s search-back horizon); then it waits for a
-// batch of `batchSize` beats. Measured with batchSize 1 and 0.1 s chunks on records 100, 203 and
-// 232: median 6.6 s, 99th percentile 11.5 s, worst 14 s after the R peak. The exception: a window
-// with fewer than two R-R intervals inside it takes the median R-R of the whole record in the batch
-// pipeline, which only the end of the stream knows, so its (at most one) beat is released at flush().
-// Memory: under 12 s of resampled signal, the detector's bounded state, the undecided beats, and
-// 8 bytes per beat for the record-wide R-R median that the fallback above needs.
+// after the next beat; without one, the detector's 5 s search-back horizon). Measured with 0.1 s
+// chunks on records 100, 203 and 232: median 6.6 s, 99th percentile 11.5 s, worst 14 s after the R
+// peak. Causal rhythm features are decided at the next R peak, or 6 s after the beat when none comes,
+// which a beat has almost always passed by the time it is cut. The exception: a window with fewer than
+// two R-R intervals takes the median R-R of the whole record, which only the end of the stream knows,
+// so its (at most one) beat is released at flush().
 
+import { KachueeCutter } from "../dataset/kachuee.js";
+import { RHYTHM_FEATURE_COUNT, RhythmTracker } from "../dataset/rhythm.js";
 import { PanTompkinsDetector, type PanTompkinsOptions } from "../qrs/pan-tompkins.js";
-import { median } from "../signal/median.js";
-import { BEAT_HZ, BEAT_LENGTH, N_CLASSES, WINDOW_SECONDS } from "../vocabulary.js";
+import { BEAT_LENGTH, N_CLASSES } from "../vocabulary.js";
 import { type BeatProbabilities, classifyBeats } from "./classify.js";
-import { StreamingResampler } from "./stream-resample.js";
 
 export interface StreamedBeat {
   /** R-peak sample at the input rate. */
@@ -27,211 +28,81 @@ export interface StreamedBeat {
   proba: Float32Array;
 }
 
-interface PendingPeak {
-  sample: number;
-  /** Position at 125 Hz (unrounded), as the batch pipeline computes it. */
-  at: number;
-}
-
-interface DeferredBeat {
-  sample: number;
-  start: number;
-  min: number;
-  span: number;
-  /** The BEAT_LENGTH resampled samples from the R peak on (fewer at the end of the record). */
-  raw: Float32Array;
-}
-
 export class StreamingRecordClassifier {
   readonly fs: number;
   private readonly detector: PanTompkinsDetector;
-  private readonly resampler: StreamingResampler;
+  private readonly cutter: KachueeCutter;
+  /** Causal rhythm features, for a model that takes them. */
+  private readonly rhythm: RhythmTracker | undefined;
   private readonly classifier: BeatProbabilities;
-  private readonly batchSize: number;
-  private readonly ratio: number;
-  private readonly windowLength = WINDOW_SECONDS * BEAT_HZ;
-
-  /** Resampled signal from absolute index xBase. */
-  private x: number[] = [];
-  private xBase = 0;
-  private xCount = 0;
-
-  private pending: PendingPeak[] = [];
-  private lastAt: number | undefined;
-  private readonly allRR: number[] = [];
-  private readonly rrByWindow = new Map<number, number[]>();
-  private nextWindow = 0;
-  private deferred: DeferredBeat[] = [];
-
-  private readySamples: number[] = [];
-  private readyBeats: Float32Array[] = [];
+  /** Rhythm features decided, by R-peak ordinal, until the beat's cut joins them. */
+  private readonly features = new Map<number, Float32Array>();
+  private rhythmOrdinal = 0;
+  /** Cut beats waiting for their rhythm features. */
+  private cutBeats: { ordinal: number; peak: number; beat: Float32Array }[] = [];
 
   constructor(
     fs: number,
     classifier: BeatProbabilities,
-    opts: { batchSize?: number; detector?: Partial<PanTompkinsOptions> } = {},
+    opts: { detector?: Partial<PanTompkinsOptions> } = {},
   ) {
     this.fs = fs;
     this.detector = new PanTompkinsDetector(fs, opts.detector);
-    this.resampler = new StreamingResampler(fs, BEAT_HZ);
+    this.cutter = new KachueeCutter(fs);
     this.classifier = classifier;
-    this.batchSize = opts.batchSize ?? 64;
-    this.ratio = BEAT_HZ / fs;
+    this.rhythm = classifier.rhythmFeatures > 0 ? new RhythmTracker(fs, { causal: true }) : undefined;
   }
 
   /** Feeds samples of the lead (physical units); returns the beats labelled meanwhile. */
   push(samples: ArrayLike<number>): StreamedBeat[] {
     this.addPeaks(this.detector.push(samples));
-    this.addSignal(this.resampler.push(samples));
-    this.finishWindows(false);
-    return this.classifyReady(false);
+    this.cutter.addSignal(samples);
+    const settled = this.detector.settledBefore;
+    if (this.rhythm) this.takeFeatures(this.rhythm.advance(settled));
+    this.cutBeats.push(...this.cutter.cut(settled));
+    return this.classifyReady();
   }
 
-  /** End of the signal: every remaining beat, the deferred ones last. */
+  /** End of the signal: every remaining beat, those that waited for the record's median R-R last. */
   flush(): StreamedBeat[] {
     this.addPeaks(this.detector.flush());
-    this.addSignal(this.resampler.flush());
-    this.finishWindows(true);
-    this.releaseDeferred();
-    return this.classifyReady(true);
+    if (this.rhythm) this.takeFeatures(this.rhythm.flush());
+    this.cutBeats.push(...this.cutter.flush());
+    return this.classifyReady();
   }
 
   private addPeaks(peaks: number[]): void {
-    for (const sample of peaks) {
-      const at = sample * this.ratio;
-      if (this.lastAt !== undefined) {
-        const rr = at - this.lastAt;
-        this.allRR.push(rr);
-        const w = Math.floor(this.lastAt / this.windowLength);
-        if (Math.floor(at / this.windowLength) === w) {
-          const list = this.rrByWindow.get(w);
-          if (list) list.push(rr);
-          else this.rrByWindow.set(w, [rr]);
-        }
-      }
-      this.lastAt = at;
-      this.pending.push({ sample, at });
-    }
+    this.cutter.addPeaks(peaks);
+    if (this.rhythm) for (const p of peaks) this.takeFeatures(this.rhythm.push(p));
   }
 
-  private addSignal(values: Float32Array): void {
-    for (let i = 0; i < values.length; i++) this.x.push(values[i]!);
-    this.xCount += values.length;
+  private takeFeatures(decided: { features: Float32Array }[]): void {
+    for (const d of decided) this.features.set(this.rhythmOrdinal++, d.features);
   }
 
-  private xAt(i: number): number {
-    return this.x[i - this.xBase]!;
-  }
-
-  private finishWindows(atEnd: boolean): void {
-    const L = this.windowLength;
-    const nWindows = Math.ceil(this.xCount / L);
-    for (;;) {
-      const w = this.nextWindow;
-      const end = (w + 1) * L;
-      if (atEnd) {
-        if (w >= nWindows) break;
-      } else if (this.xCount < end + BEAT_LENGTH || this.detector.settledBefore * this.ratio < end) {
-        break;
-      }
-      this.finishWindow(w, atEnd);
-      this.nextWindow++;
-      // Samples before the next window are no longer needed.
-      const drop = Math.min(end, this.xCount) - this.xBase;
-      if (drop > 0) {
-        this.x = this.x.slice(drop);
-        this.xBase += drop;
-      }
+  /** Labels the cut beats whose rhythm features (when the model takes them) are known. */
+  private classifyReady(): StreamedBeat[] {
+    const ready = this.rhythm ? this.cutBeats.filter((b) => this.features.has(b.ordinal)) : this.cutBeats;
+    if (ready.length === 0) return [];
+    this.cutBeats = this.rhythm ? this.cutBeats.filter((b) => !this.features.has(b.ordinal)) : [];
+    const beats = new Float32Array(ready.length * BEAT_LENGTH);
+    ready.forEach((b, i) => {
+      beats.set(b.beat, i * BEAT_LENGTH);
+    });
+    let rhythm: Float32Array | undefined;
+    if (this.rhythm) {
+      rhythm = new Float32Array(ready.length * RHYTHM_FEATURE_COUNT);
+      ready.forEach((b, i) => {
+        rhythm!.set(this.features.get(b.ordinal)!, i * RHYTHM_FEATURE_COUNT);
+        this.features.delete(b.ordinal);
+      });
     }
-  }
-
-  private finishWindow(w: number, atEnd: boolean): void {
-    const L = this.windowLength;
-    const n = this.xCount; // the record's length once atEnd; otherwise at least a beat past the window
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let i = w * L; i < Math.min(n, (w + 1) * L); i++) {
-      const v = this.xAt(i);
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    const span = max - min;
-    const rr = this.rrByWindow.get(w);
-    this.rrByWindow.delete(w);
-    const windowT = rr && rr.length > 0 ? median(rr) : undefined;
-    while (this.pending.length > 0) {
-      const p = this.pending[0]!;
-      const start = Math.round(p.at);
-      if (Math.floor(start / L) !== w && !(atEnd && start >= n)) break;
-      this.pending.shift();
-      if (start < 0 || start >= n) continue;
-      if (windowT === undefined) {
-        const raw = new Float32Array(Math.min(BEAT_LENGTH, n - start));
-        for (let j = 0; j < raw.length; j++) raw[j] = this.xAt(start + j);
-        this.deferred.push({ sample: p.sample, start, min, span, raw });
-        continue;
-      }
-      this.readySamples.push(p.sample);
-      this.readyBeats.push(
-        this.cut(
-          start,
-          Math.min(BEAT_LENGTH, Math.round(1.2 * windowT)),
-          min,
-          span,
-          (j) => this.xAt(start + j),
-          n,
-        ),
-      );
-    }
-  }
-
-  private cut(
-    start: number,
-    length: number,
-    min: number,
-    span: number,
-    value: (j: number) => number,
-    n: number,
-  ): Float32Array {
-    const beat = new Float32Array(BEAT_LENGTH);
-    const end = Math.min(length, n - start);
-    for (let j = 0; j < end; j++) {
-      const v = span > 0 ? (value(j) - min) / span : 0;
-      beat[j] = Math.min(1, Math.max(0, v));
-    }
-    return beat;
-  }
-
-  private releaseDeferred(): void {
-    const recordT = this.allRR.length > 0 ? median(this.allRR.slice()) : BEAT_LENGTH / 1.2;
-    const length = Math.min(BEAT_LENGTH, Math.round(1.2 * recordT));
-    for (const d of this.deferred) {
-      this.readySamples.push(d.sample);
-      this.readyBeats.push(
-        this.cut(d.start, length, d.min, d.span, (j) => d.raw[j]!, d.start + d.raw.length),
-      );
-    }
-    this.deferred = [];
-  }
-
-  private classifyReady(all: boolean): StreamedBeat[] {
-    const out: StreamedBeat[] = [];
-    while (this.readyBeats.length >= this.batchSize || (all && this.readyBeats.length > 0)) {
-      const count = Math.min(this.batchSize, this.readyBeats.length);
-      const beats = new Float32Array(count * BEAT_LENGTH);
-      for (let i = 0; i < count; i++) beats.set(this.readyBeats[i]!, i * BEAT_LENGTH);
-      const { proba, label } = classifyBeats(this.classifier, beats, count, count);
-      for (let i = 0; i < count; i++) {
-        out.push({
-          sample: this.readySamples[i]!,
-          label: label[i]!,
-          proba: proba.slice(i * N_CLASSES, (i + 1) * N_CLASSES),
-        });
-      }
-      this.readyBeats = this.readyBeats.slice(count);
-      this.readySamples = this.readySamples.slice(count);
-    }
-    return out;
+    const { proba, label } = classifyBeats(this.classifier, beats, ready.length, rhythm);
+    return ready.map((b, i) => ({
+      sample: Math.round(b.peak),
+      label: label[i]!,
+      proba: proba.slice(i * N_CLASSES, (i + 1) * N_CLASSES),
+    }));
   }
 }
 
@@ -240,7 +111,7 @@ export async function* classifyStream(
   chunks: AsyncIterable<ArrayLike<number>> | Iterable<ArrayLike<number>>,
   fs: number,
   classifier: BeatProbabilities,
-  opts: { batchSize?: number; detector?: Partial<PanTompkinsOptions> } = {},
+  opts: { detector?: Partial<PanTompkinsOptions> } = {},
 ): AsyncGenerator<StreamedBeat, void, undefined> {
   const c = new StreamingRecordClassifier(fs, classifier, opts);
   for await (const chunk of chunks) yield* c.push(chunk);

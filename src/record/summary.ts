@@ -1,78 +1,111 @@
-// What the record viewer shows of one record: the lead, the reference beats, and (with a model)
-// every beat detected and labelled, with the beat-by-beat comparison when a reference exists.
+// `ecg view` as a service: what the record viewer shows of one record — the lead, the reference
+// beats, and (with a model) every beat detected and labelled, with the beat-by-beat comparison
+// under a scoring protocol when a reference exists.
 import { existsSync } from "node:fs";
-
 import type { BxbStats } from "../eval/bxb.js";
-import { CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
+import { EC57_PROTOCOL, type ScoringProtocol } from "../eval/bxb-protocol.js";
+import { BEAT_LEADS, CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
 import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
+import type { RecordHeader } from "../wfdb/header.js";
+import { readHeader } from "../wfdb/header.js";
 import { type BeatProbabilities, classifySignal } from "./classify.js";
 import { compareWithReference } from "./compare-record.js";
-import { loadLead } from "./lead.js";
+import { type LoadedLead, loadLead } from "./lead.js";
 
 export interface SummaryBeat {
   sample: number;
   /** AAMI class letter (N S V F Q). */
   label: string;
-  /** N S V F Q probabilities. */
+  /** N S V F Q probabilities, to 4 decimals (what a page needs). */
   probs: number[];
 }
 
 export interface RecordSummary {
   record: string;
+  /** The record as given (path without extension), and its reference annotator. */
+  recordPath: string;
+  annotator: string;
+  header: RecordHeader;
   lead: string;
   signalIndex: number;
   fs: number;
   signal: Float32Array;
+  /** Why the lead shown is not the one asked for or the classifier's usual one. */
+  notes: string[];
   /** Reference beat annotations (MIT-BIH symbols), when the annotation file exists. */
   reference?: { sample: number; symbol: string }[];
   /** Detected and classified beats, when a classifier was given. */
   predicted?: SummaryBeat[];
   /** Beat-by-beat comparison of the prediction with the reference (bxb rules), when both exist. */
-  comparison?: { matrix: number[][]; stats: BxbStats };
+  comparison?: { matrix: number[][]; stats: BxbStats; protocol: ScoringProtocol };
   /** Seconds spent detecting and classifying. */
   seconds?: number;
 }
 
 /**
- * Loads a record for display. `classifier` is a loaded model (see models/classifier.ts
- * loadClassifier); the caller disposes of it.
+ * The named lead; by default the lead the classifier uses (MLII, else V5, as the heartbeat set does),
+ * and for a record with neither, signal 0 with a note: a viewer should show any record.
  */
+function chooseLead(recordPath: string, wanted: string | undefined, notes: string[]): LoadedLead {
+  if (wanted !== undefined) return loadLead(recordPath, { lead: wanted });
+  const names = readHeader(recordPath).signals.map((s) => s.description.trim().toUpperCase());
+  if (BEAT_LEADS.some((l) => names.includes(l))) return loadLead(recordPath);
+  const loaded = loadLead(recordPath, { lead: names[0] ?? "" });
+  notes.push(
+    `record ${loaded.name} has neither ${BEAT_LEADS.join(" nor ")}; showing signal 0 (${loaded.lead})`,
+  );
+  return loaded;
+}
+
+/** Loads a record for display: the lead and the reference beats (no model yet). */
 export function recordSummary(
   recordPath: string,
-  opts: { lead?: string; annotator?: string; classifier?: BeatProbabilities } = {},
+  opts: { lead?: string; annotator?: string } = {},
 ): RecordSummary {
   const annotator = opts.annotator ?? "atr";
-  const lead = loadLead(recordPath, opts.lead !== undefined ? { lead: opts.lead } : {});
+  const notes: string[] = [];
+  const lead = chooseLead(recordPath, opts.lead, notes);
   const summary: RecordSummary = {
     record: lead.name,
+    recordPath,
+    annotator,
+    header: lead.header,
     lead: lead.lead,
     signalIndex: lead.signalIndex,
     fs: lead.fs,
     signal: lead.signal,
+    notes,
   };
-  const hasReference = existsSync(`${recordPath}.${annotator}`);
-  if (hasReference) {
+  if (existsSync(`${recordPath}.${annotator}`)) {
     summary.reference = readAnnotations(recordPath, annotator)
       .filter((a) => isBeatSymbol(a.symbol))
       .map((a) => ({ sample: a.sample, symbol: a.symbol }));
   }
-  if (opts.classifier) {
-    const t0 = performance.now();
-    const r = classifySignal(lead.signal, lead.fs, opts.classifier);
-    summary.seconds = (performance.now() - t0) / 1000;
-    summary.predicted = Array.from(r.sample, (sample, i) => ({
-      sample,
-      label: CLASS_NAMES[r.label[i]!]!,
-      probs: Array.from(r.proba.subarray(i * N_CLASSES, (i + 1) * N_CLASSES)),
-    }));
-    if (hasReference) {
-      const cmp = compareWithReference(
-        recordPath,
-        { samples: r.sample, classes: r.label },
-        { fs: lead.fs, reference: annotator },
-      );
-      summary.comparison = { matrix: cmp.matrix, stats: cmp.stats };
-    }
-  }
   return summary;
+}
+
+/**
+ * Adds every beat detected and labelled by `classifier` (a loaded model: record/classify-records.ts
+ * loadRecordClassifier; the caller disposes of it), and the comparison with the reference when there is one.
+ */
+export function classifySummary(
+  summary: RecordSummary,
+  classifier: BeatProbabilities,
+  protocol: ScoringProtocol = EC57_PROTOCOL,
+): RecordSummary {
+  const t0 = performance.now();
+  const r = classifySignal(summary.signal, summary.fs, classifier);
+  const predicted = Array.from(r.sample, (sample, i) => ({
+    sample,
+    label: CLASS_NAMES[r.label[i]!]!,
+    probs: Array.from(r.proba.subarray(i * N_CLASSES, (i + 1) * N_CLASSES), (p) => Math.round(p * 1e4) / 1e4),
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  if (summary.reference === undefined) return { ...summary, predicted, seconds };
+  const cmp = compareWithReference(
+    summary.recordPath,
+    { samples: r.sample, classes: r.label },
+    { fs: summary.fs, reference: summary.annotator, protocol },
+  );
+  return { ...summary, predicted, seconds, comparison: { matrix: cmp.matrix, stats: cmp.stats, protocol } };
 }

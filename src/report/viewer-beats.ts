@@ -27,7 +27,8 @@ export function mergeBeats(
   const { pairs } = compareBeats(
     { samples: ref.map((r) => r.sample) },
     { samples: pred.map((p) => p.sample) },
-    { fs },
+    // Every beat is paired: the viewer shows the whole record, learning period included.
+    { fs, start: 0 },
   );
   const refUsed = new Uint8Array(ref.length);
   const predUsed = new Uint8Array(pred.length);

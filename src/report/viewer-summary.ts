@@ -14,6 +14,8 @@ export interface RecordFacts {
   /** Header comment lines (MIT-BIH: age, sex, medication). */
   comments?: string[];
   model?: string;
+  /** The beat-by-beat figures of the model against the reference, with the protocol they follow. */
+  scoring?: string;
 }
 
 function countLine(labels: (string | undefined)[]): string {
@@ -62,6 +64,7 @@ export function viewerSummary(facts: RecordFacts, beats: ViewerBeat[]): { label:
       label: "disagreements",
       value: `${kinds.mismatch + kinds.missed + kinds.extra} (label differs ${kinds.mismatch} · no prediction ${kinds.missed} · no reference beat ${kinds.extra})`,
     });
+    if (facts.scoring !== undefined) rows.push({ label: "beat by beat", value: facts.scoring });
   }
   return rows;
 }

@@ -1,6 +1,7 @@
-// Amplitude scaling of a window to [0, 1], as Kachuee et al. 2018 normalise each 10 s window.
+// Amplitude scaling to [0, 1], as Kachuee et al. 2018 normalise each 10 s window (the beat cutter,
+// src/dataset/kachuee.ts, scales each beat by the range of the window holding its R peak).
 
-/** Min and max of signal[start, end). */
+/** Min and max of signal[start, end) (NaN samples are skipped). */
 export function range(
   signal: ArrayLike<number>,
   start = 0,
@@ -16,9 +17,20 @@ export function range(
   return { min, max };
 }
 
-/** Maps signal[start, end) linearly onto [0, 1] in place; a flat window becomes all zeros. */
-export function scaleToUnit(signal: Float32Array, start = 0, end = signal.length): void {
-  const { min, max } = range(signal, start, end);
+/**
+ * Maps values[start, end) linearly from [min, max] onto [0, 1] in place, clipped to [0, 1] (a beat
+ * may run past the window whose range scales it); a flat range (max = min) gives zeros.
+ */
+export function scaleToUnit(
+  values: Float32Array,
+  min: number,
+  max: number,
+  start = 0,
+  end = values.length,
+): void {
   const span = max - min;
-  for (let i = start; i < end; i++) signal[i] = span > 0 ? (signal[i]! - min) / span : 0;
+  for (let i = start; i < end; i++) {
+    const v = span > 0 ? (values[i]! - min) / span : 0;
+    values[i] = Math.min(1, Math.max(0, v));
+  }
 }

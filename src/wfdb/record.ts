@@ -146,11 +146,16 @@ export function toPhysical(record: WfdbRecord, signalIndex: number): Float32Arra
       `${record.header.name}: no signal ${signalIndex} (the record has ${record.header.nSignals})`,
     );
   }
+  return digitalToPhysical(spec, d);
+}
+
+/** Digital samples of a signal in its physical units: (digital − baseline) / gain, invalid samples NaN. */
+export function digitalToPhysical(spec: SignalSpec, digital: ArrayLike<number>): Float32Array {
   const invalid = signalFormat(spec.format)?.invalidSample;
-  const out = new Float32Array(d.length);
+  const out = new Float32Array(digital.length);
   const { baseline, gain } = spec;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i]!;
+  for (let i = 0; i < digital.length; i++) {
+    const v = digital[i]!;
     out[i] = v === invalid ? Number.NaN : (v - baseline) / gain;
   }
   return out;

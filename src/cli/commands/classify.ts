@@ -1,143 +1,53 @@
-// `ecg classify`: every beat of one record or many, detected (or given), cut by the Kachuee
-// pipeline and labelled by a model; CSV or WFDB annotation output; the bxb comparison where a
-// reference exists (per record, and gross and average over several records).
-import { mkdirSync } from "node:fs";
+// `ecg classify`: every beat of one record or many (record/classify-records.ts), or of a recording as
+// it goes on (--follow: record/follow-classify.ts); this file parses the options and prints.
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-
-import { type AverageStats, averageStats, type BxbStats, bxbStats, sumMatrices } from "../../eval/bxb.js";
+import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
-import type { BeatClassifier } from "../../models/classifier.js";
-import { beatAnnotations } from "../../record/annotations-out.js";
-import { beatsCsv, readTestBeats, writeTextAtomic } from "../../record/beats-file.js";
-import { type ClassifiedBeats, checkClasses, classifySignal } from "../../record/classify.js";
-import { compareWithReference, hasReference, type RecordComparison } from "../../record/compare-record.js";
-import { type LoadedLead, loadLead } from "../../record/lead.js";
+import { DEFAULT_MODEL, modelFileOrDefault } from "../../models/model-file.js";
+import { LABELLED_BEATS_HEADER, labelledBeatLine } from "../../record/beats-file.js";
+import {
+  type ClassifyRun,
+  classifyRecords,
+  RECORD_PLACEHOLDER,
+  type RecordResult,
+} from "../../record/classify-records.js";
+import { classifyFollow, growingRecord, textStream } from "../../record/follow-classify.js";
 import { median } from "../../signal/median.js";
-import { CLASS_NAMES, classCounts, WINDOW_SECONDS } from "../../vocabulary.js";
-import { writeAnnotations } from "../../wfdb/annotation.js";
-import { choiceOpt, numberOpt, recordsOpt, requireString, stringOpt } from "../args.js";
-import type { Command } from "../command.js";
-import { UsageError, UserError } from "../errors.js";
+import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
+import { choiceOpt, numberOpt, recordsOpt, stringOpt } from "../args.js";
+import type { Command, ParsedArgs } from "../command.js";
+import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
+import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";
 
-/** Stands for the record's name in --output when several records are classified. */
-const RECORD_PLACEHOLDER = "{record}";
-
-interface RecordResult {
-  record: string;
-  lead: string;
-  fs: number;
-  result: ClassifiedBeats;
-  /** Reading the lead, detecting (unless given) and classifying, in seconds. */
-  seconds: number;
-  output?: string;
-  comparison?: RecordComparison;
-}
-
-interface ClassifyJob {
-  recordPath: string;
-  peaksFile: string | undefined;
-  output: string | undefined;
-  reference: string;
-}
-
-function countsByName(result: ClassifiedBeats): Record<string, number> {
-  const counts = classCounts(result.label);
+function countsByName(r: RecordResult): Record<string, number> {
+  const counts = classCounts(r.result.label);
   return Object.fromEntries(CLASS_NAMES.map((c, k) => [c, counts[k]!]));
 }
 
-/** A record's lead, read, with the seconds the reading took (counted in the record's time). */
-interface ReadLead {
-  lead: LoadedLead;
-  seconds: number;
-}
-
-function readLead(recordPath: string, lead: string | undefined): ReadLead {
-  const t0 = performance.now();
-  return {
-    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS }),
-    seconds: (performance.now() - t0) / 1000,
-  };
-}
-
-function classifyRecord(job: ClassifyJob, read: ReadLead, classifier: BeatClassifier): RecordResult {
-  const t0 = performance.now();
-  const { lead } = read;
-  const peaks = job.peaksFile !== undefined ? readTestBeats(job.peaksFile).samples : undefined;
-  const result = classifySignal(lead.signal, lead.fs, classifier, peaks !== undefined ? { peaks } : {});
-  const seconds = read.seconds + (performance.now() - t0) / 1000;
-  if (result.count === 0)
-    throw new UserError(`record ${lead.name}: no beats found on ${lead.lead}`, job.recordPath);
-
-  const output = job.output?.split(RECORD_PLACEHOLDER).join(lead.name);
-  if (output !== undefined) {
-    // out/{record}.atr: the folder is made, as a user running over a directory of records expects
-    if (job.output !== output) mkdirSync(path.dirname(output), { recursive: true });
-    if (output.toLowerCase().endsWith(".csv")) writeTextAtomic(output, beatsCsv(result, lead.fs));
-    else writeAnnotations(output, beatAnnotations(result.sample, result.label));
-  }
-  const comparison =
-    job.reference !== "none" && hasReference(job.recordPath, job.reference)
-      ? compareWithReference(
-          job.recordPath,
-          { samples: result.sample, classes: result.label },
-          { fs: lead.fs, reference: job.reference },
-        )
-      : undefined;
-  return {
-    record: lead.name,
-    lead: lead.lead,
-    fs: lead.fs,
-    result,
-    seconds,
-    ...(output !== undefined ? { output } : {}),
-    ...(comparison ? { comparison } : {}),
-  };
-}
-
-function printOne(r: RecordResult, given: boolean, reference: string): void {
-  const counts = countsByName(r.result);
+function printOne(r: RecordResult, given: boolean, reference: string, protocol: ScoringProtocol): void {
+  const counts = countsByName(r);
   println(
     `record ${r.record}: ${r.result.count} beats on ${r.lead} (${given ? "given" : "detected"}): ` +
       CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", "),
   );
   if (r.comparison) {
     println();
-    println(`beat-by-beat against ${r.record}.${reference} (match window 150 ms, whole record):`);
+    println(`beat-by-beat against ${r.record}.${reference} (${describeProtocol(protocol)}):`);
     println(formatMatrix(r.comparison.matrix));
     println();
     println(formatStats(r.comparison.stats, true));
   }
 }
 
-/** Gross and average bxb figures over the records that had reference annotations. */
-interface Pooled {
-  compared: RecordResult[];
-  matrix: number[][];
-  gross: BxbStats;
-  average: AverageStats;
-}
-
-function pooled(results: readonly RecordResult[]): Pooled | undefined {
-  const compared = results.filter((r) => r.comparison !== undefined);
-  if (compared.length === 0) return undefined;
-  const matrix = sumMatrices(compared.map((r) => r.comparison!.matrix));
-  return {
-    compared,
-    matrix,
-    gross: bxbStats(matrix),
-    average: averageStats(compared.map((r) => r.comparison!.stats)),
-  };
-}
-
-function printMany(results: readonly RecordResult[], pool: Pooled | undefined): void {
+function printMany(run: ClassifyRun, protocol: ScoringProtocol): void {
+  const pool = run.pooled;
   if (pool === undefined) {
     println("record  beats      N      S      V      F      Q  time s");
-    for (const r of results) {
-      const c = countsByName(r.result);
+    for (const r of run.results) {
+      const c = countsByName(r);
       println(
         `${r.record.padEnd(6)} ${String(r.result.count).padStart(6)} ` +
           CLASS_NAMES.map((k) => String(c[k]).padStart(6)).join(" ") +
@@ -148,14 +58,16 @@ function printMany(results: readonly RecordResult[], pool: Pooled | undefined): 
   }
   println(
     formatRecordTable(
-      pool.compared.map((r) => ({ record: r.record, stats: r.comparison!.stats, seconds: r.seconds })),
+      run.compared.map((r) => ({ record: r.record, stats: r.comparison!.stats, seconds: r.seconds })),
       pool.gross,
       pool.average,
       true,
     ),
   );
   println();
-  println(`gross over ${pool.compared.length} records with reference annotations, match window 150 ms:`);
+  println(
+    `gross over ${run.compared.length} records with reference annotations (${describeProtocol(protocol)}):`,
+  );
   println(formatMatrix(pool.matrix));
   println();
   println(formatStats(pool.gross, true));
@@ -167,7 +79,7 @@ function recordJson(r: RecordResult, given: boolean) {
     lead: r.lead,
     samplingFrequency: r.fs,
     beats: r.result.count,
-    counts: countsByName(r.result),
+    counts: countsByName(r),
     detected: !given,
     seconds: r.seconds,
     ...(r.output !== undefined ? { output: displayPath(r.output) } : {}),
@@ -178,7 +90,9 @@ function recordJson(r: RecordResult, given: boolean) {
 export const command: Command = {
   name: "classify",
   summary: "every beat of a record, detected and labelled (N S V F Q)",
-  usage: "classify --record PATH [--record PATH ...] --model FILE [--output CSV|ATR] [options]",
+  usage:
+    "classify --record PATH [--record PATH ...] [--model FILE] [--output CSV|ATR] [options]\n" +
+    "       ecg classify --follow --record PATH|- [--fs HZ] [--model FILE] [options]",
   options: {
     record: { type: "string", multiple: true },
     model: { type: "string" },
@@ -186,6 +100,10 @@ export const command: Command = {
     lead: { type: "string" },
     peaks: { type: "string" },
     reference: { type: "string" },
+    ...PROTOCOL_OPTIONS,
+    follow: { type: "boolean" },
+    fs: { type: "string" },
+    idle: { type: "string" },
     device: { type: "string" },
     threads: { type: "string" },
     json: { type: "boolean" },
@@ -193,76 +111,80 @@ export const command: Command = {
   optionHelp: {
     record:
       "record path without extension, e.g. data/mitdb/100; repeat it, or give a directory for all its records",
-    model: "a .safetensors checkpoint (e.g. models/compact-kaggle.safetensors)",
+    model: `a .safetensors checkpoint (default ${displayPath(DEFAULT_MODEL)}: the inter-patient model, for patients it has never seen)`,
     output:
       "out.csv (sample,time,label,p_N..p_Q) or a WFDB annotation file (out.atr, or any other extension); " +
       `with several records it must contain ${RECORD_PLACEHOLDER}, e.g. out/${RECORD_PLACEHOLDER}.atr`,
     lead: "signal to use (default MLII, else V5)",
     peaks: "use these beat positions (CSV 'sample' column or annotation file) instead of detecting them",
     reference: "reference annotator to compare with when present (default atr; 'none' to skip)",
+    ...PROTOCOL_OPTION_HELP,
+    follow:
+      "a recording still going on: --record PATH whose signal file (format 212 or 16, header first) grows, " +
+      "or --record - for text samples on stdin (one lead, mV, one or more per line) with --fs; beats are " +
+      "printed as CSV lines as they are decided: a beat waits for its 10 s window, 1.5 s more and the " +
+      "R peaks before the window's end (median 6.6 s, worst 14 s after its R peak); rhythm features are " +
+      "the causal ones (the next R peak, or 6 s, ahead)",
+    fs: "sampling rate of the samples on stdin (with --follow --record -)",
+    idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
     json: "print counts, timings and the comparison as JSON",
   },
   examples: [
-    "ecg classify --record data/mitdb/100 --model models/compact-kaggle.safetensors --output 100.csv",
+    "ecg classify --record data/mitdb/100",
     "ecg classify --record data/mitdb/208 --model models/compact-kaggle.safetensors --output 208.atr",
-    "ecg classify --record data/mitdb --model models/compact-kaggle.safetensors --output out/{record}.atr",
+    "ecg classify --record data/mitdb --output out/{record}.atr --whole-record",
+    "ecg classify --follow --record live/rec01 --output rec01.csv",
+    "my-logger | ecg classify --follow --record - --fs 250",
   ],
   async run(args) {
+    if (args.values["follow"] === true) return follow(args);
     const tStart = performance.now();
     const records = recordsOpt(args);
-    const modelFile = requireString(args, "model");
     const output = stringOpt(args, "output");
     const reference = stringOpt(args, "reference") ?? "atr";
-    const device = choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu");
-    // All cores by default: on 2 cores the compact model classifies 3,400 beats/s with 2 threads
-    // against 2,200 with 1 (ecg bench infer --batch 512), which is most of a record's time.
-    const threads = numberOpt(args, "threads", os.availableParallelism(), { integer: true, min: 1 });
+    const protocol = protocolFrom(args);
     const json = args.values["json"] === true;
     const peaksFile = stringOpt(args, "peaks");
-    const lead = stringOpt(args, "lead");
+    if (args.values["fs"] !== undefined || args.values["idle"] !== undefined)
+      throw new UsageError("--fs and --idle go with --follow");
     if (records.length > 1 && peaksFile !== undefined) throw new UsageError("--peaks takes one record");
     if (records.length > 1 && output !== undefined && !output.includes(RECORD_PLACEHOLDER))
       throw new UsageError(`with several records, --output must contain ${RECORD_PLACEHOLDER}`);
-
-    // The first record is read before the model so that a bad record fails fast, without the
-    // half-second libtorch load.
-    const first = readLead(records[0]!, lead);
-    const { loadClassifier } = await import("../../models/classifier.js");
-    const tLoad = performance.now();
-    const classifier = loadClassifier(modelFile, { device, threads });
-    const loadSeconds = (performance.now() - tLoad) / 1000;
-    const results: RecordResult[] = [];
+    const modelArg = stringOpt(args, "model");
     const bar = new ProgressBar({ label: "classify", total: records.length, unit: "records" });
+    let run: ClassifyRun;
     try {
-      try {
-        checkClasses(classifier, modelFile);
-      } catch (e) {
-        throw new UserError((e as Error).message, modelFile);
-      }
-      for (const [i, recordPath] of records.entries()) {
-        const read = i === 0 ? first : readLead(recordPath, lead);
-        results.push(classifyRecord({ recordPath, peaksFile, output, reference }, read, classifier));
-        bar.tick(1);
-      }
+      run = await classifyRecords({
+        records,
+        ...(modelArg !== undefined ? { modelFile: modelArg } : {}),
+        classifier: classifierOptions(args),
+        ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
+        ...(peaksFile !== undefined ? { peaksFile } : {}),
+        ...(output !== undefined ? { output } : {}),
+        reference,
+        protocol,
+        onRecord: () => bar.tick(1),
+      });
     } finally {
       bar.finish();
-      classifier.dispose();
     }
     const given = peaksFile !== undefined;
     const totalSeconds = (performance.now() - tStart) / 1000;
+    const loadSeconds = run.modelLoadSeconds;
 
-    if (results.length === 1) {
-      const r = results[0]!;
+    if (run.results.length === 1) {
+      const r = run.results[0]!;
       if (json) {
         printJson({
           ...recordJson(r, given),
+          ...(r.comparison ? { protocol: protocolJson(protocol) } : {}),
           seconds: { modelLoad: loadSeconds, detectAndClassify: r.seconds },
         });
         return;
       }
-      printOne(r, given, reference);
+      printOne(r, given, reference, protocol);
       info(
         `${given ? "" : "detection + "}classification: ${r.seconds.toFixed(2)} s ` +
           `(model load ${loadSeconds.toFixed(2)} s, command ${totalSeconds.toFixed(2)} s)` +
@@ -271,7 +193,7 @@ export const command: Command = {
       return;
     }
 
-    const perRecord = results.map((r) => r.seconds);
+    const perRecord = run.results.map((r) => r.seconds);
     const timing = {
       modelLoad: loadSeconds,
       records: perRecord.reduce((a, b) => a + b, 0),
@@ -279,21 +201,105 @@ export const command: Command = {
       maxRecord: Math.max(...perRecord),
       command: totalSeconds,
     };
-    const pool = pooled(results);
+    const pool = run.pooled;
     if (json) {
       printJson({
-        records: results.map((r) => recordJson(r, given)),
-        ...(pool ? { gross: { matrix: pool.matrix, stats: pool.gross }, average: pool.average } : {}),
+        records: run.results.map((r) => recordJson(r, given)),
+        ...(pool
+          ? {
+              protocol: protocolJson(protocol),
+              gross: { matrix: pool.matrix, stats: pool.gross },
+              average: pool.average,
+            }
+          : {}),
         seconds: timing,
       });
       return;
     }
-    printMany(results, pool);
-    const slowest = results.find((r) => r.seconds === timing.maxRecord)!;
+    printMany(run, protocol);
+    const slowest = run.results.find((r) => r.seconds === timing.maxRecord)!;
     info(
-      `${results.length} records, ${given ? "" : "detection + "}classification ${timing.records.toFixed(2)} s ` +
+      `${run.results.length} records, ${given ? "" : "detection + "}classification ${timing.records.toFixed(2)} s ` +
         `(median ${timing.medianRecord.toFixed(2)} s, slowest ${slowest.record} ${timing.maxRecord.toFixed(2)} s); ` +
         `model load ${loadSeconds.toFixed(2)} s, command ${totalSeconds.toFixed(2)} s`,
     );
   },
 };
+
+function classifierOptions(args: ParsedArgs) {
+  return {
+    device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
+    // All cores by default: on 2 cores the compact model classifies 3,400 beats/s with 2 threads
+    // against 2,200 with 1 (ecg bench infer --batch 512), which is most of a record's time.
+    threads: numberOpt(args, "threads", os.availableParallelism(), { integer: true, min: 1 }),
+  };
+}
+
+/** --follow: beats printed as CSV lines as they are decided; at the end, the summary (and comparison). */
+async function follow(args: ParsedArgs): Promise<void> {
+  const raw = args.values["record"];
+  const given = (Array.isArray(raw) ? raw : []).filter((v): v is string => typeof v === "string");
+  if (given.length !== 1)
+    throw new UsageError("--follow takes one --record (a growing record, or - for stdin)");
+  if (args.values["peaks"] !== undefined) throw new UsageError("--peaks does not go with --follow");
+  const fromStdin = given[0] === "-";
+  const fsArg = stringOpt(args, "fs");
+  if (fromStdin && fsArg === undefined)
+    throw new UsageError("--follow --record - needs --fs (the samples' rate in Hz)");
+  if (!fromStdin && fsArg !== undefined)
+    throw new UsageError("--fs is for --record -; a record's header gives its rate");
+  if (fromStdin && args.values["idle"] !== undefined)
+    throw new UsageError("--idle is for a growing record; stdin ends at its end");
+  const json = args.values["json"] === true;
+  const output = stringOpt(args, "output");
+  const reference = stringOpt(args, "reference") ?? "atr";
+  const protocol = protocolFrom(args);
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  const source = fromStdin
+    ? textStream(process.stdin, numberOpt(args, "fs", 0, { min: 1 }))
+    : growingRecord(given[0]!.replace(/\.(hea|dat)$/i, ""), stringOpt(args, "lead"), {
+        idleSeconds: numberOpt(args, "idle", 10, { min: 0 }),
+        abort: stop.signal,
+      });
+  // Refused now, before a recording is waited for.
+  const modelFile = modelFileOrDefault(stringOpt(args, "model"));
+  if (!json) println(LABELLED_BEATS_HEADER);
+  process.once("SIGINT", onSigint);
+  let done: Awaited<ReturnType<typeof classifyFollow>>;
+  try {
+    done = await classifyFollow(source, {
+      modelFile,
+      classifier: classifierOptions(args),
+      ...(output !== undefined ? { output } : {}),
+      reference,
+      protocol,
+      abort: stop.signal,
+      onBeat: (b) => {
+        if (!json) println(labelledBeatLine(b.sample, source.fs, b.label, b.proba));
+      },
+    });
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+  const r = done.record;
+  if (json) {
+    printJson({
+      ...recordJson(r, false),
+      ...(r.comparison ? { protocol: protocolJson(protocol) } : {}),
+      seconds: { modelLoad: done.modelLoadSeconds, stream: r.seconds },
+    });
+  } else {
+    const counts = countsByName(r);
+    info(
+      `${r.record}: ${r.result.count} beats on ${r.lead}: ${CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", ")}` +
+        (r.output !== undefined ? ` → ${displayPath(r.output)}` : ""),
+    );
+    if (r.comparison) {
+      info(`beat-by-beat against ${r.record}.${reference} (${describeProtocol(protocol)}):`);
+      info(formatStats(r.comparison.stats, true));
+    }
+  }
+  // Ctrl-C ended the recording: the beats so far are out; exit as an interrupted command does (130).
+  if (stop.signal.aborted) process.kill(process.pid, "SIGINT");
+}

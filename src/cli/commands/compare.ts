@@ -1,19 +1,17 @@
-// `ecg compare`: beat-by-beat comparison with the reference annotations (AAMI EC38/EC57, as bxb).
-import { performance } from "node:perf_hooks";
-import type { BeatSeries } from "../../eval/bxb.js";
-import { averageStats, bxbStats, NONE, sumMatrices } from "../../eval/bxb.js";
+// `ecg compare`: beat-by-beat comparison with the reference annotations (AAMI EC57, as bxb does;
+// record/compare-records.ts); this file parses the options and prints.
+
+import { NONE } from "../../eval/bxb.js";
+import { describeProtocol, protocolJson } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
-import { detectQrs } from "../../qrs/detect.js";
-import { readTestBeats } from "../../record/beats-file.js";
-import { compareWithReference, type RecordComparison } from "../../record/compare-record.js";
-import { loadLead } from "../../record/lead.js";
+import { compareRecords, type TestBeats } from "../../record/compare-records.js";
 import { CLASS_NAMES } from "../../vocabulary.js";
-import { readHeader } from "../../wfdb/header.js";
-import { numberOpt, recordsOpt, stringOpt } from "../args.js";
+import { recordsOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UsageError } from "../errors.js";
 import { info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
+import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";
 
 export const command: Command = {
   name: "compare",
@@ -26,8 +24,7 @@ export const command: Command = {
     detect: { type: "boolean" },
     lead: { type: "string" },
     reference: { type: "string" },
-    start: { type: "string" },
-    window: { type: "string" },
+    ...PROTOCOL_OPTIONS,
     json: { type: "boolean" },
   },
   optionHelp: {
@@ -39,13 +36,12 @@ export const command: Command = {
     detect: "compare the built-in QRS detector (Pan-Tompkins) instead of a test file",
     lead: "lead for --detect (default MLII, else V5)",
     reference: "reference annotator extension (default atr)",
-    start: "start of the comparison in seconds (default 0; EC38's learning period is 300)",
-    window: "match window in ms (default 150)",
+    ...PROTOCOL_OPTION_HELP,
     json: "print the results as JSON",
   },
   examples: [
     "ecg compare --record data/mitdb/100 --test peaks.csv",
-    "ecg compare --record data/mitdb/100 --test out.atr",
+    "ecg compare --record data/mitdb/100 --test out.atr --whole-record",
     "ecg compare --record data/mitdb --detect          # the per-record table over every record",
   ],
   async run(args) {
@@ -59,42 +55,28 @@ export const command: Command = {
     if (testFile !== undefined && records.length > 1)
       throw new UsageError("--test takes one record; use --test-annotator for several");
     const lead = stringOpt(args, "lead");
+    const test: TestBeats =
+      testFile !== undefined
+        ? { file: testFile }
+        : testAnnotator !== undefined
+          ? { annotator: testAnnotator }
+          : { detect: true, ...(lead !== undefined ? { lead } : {}) };
     const reference = stringOpt(args, "reference") ?? "atr";
-    const startSeconds = numberOpt(args, "start", 0, { min: 0 });
-    const matchWindowMs = numberOpt(args, "window", 150, { min: 1 });
+    const protocol = protocolFrom(args);
     const json = args.values["json"] === true;
 
-    const results: RecordComparison[] = [];
     const bar = new ProgressBar({ label: "compare", total: records.length, unit: "records" });
-    let detectSeconds = 0;
-    for (const recordPath of records) {
-      let test: BeatSeries;
-      let fs: number;
-      if (detect) {
-        const l = loadLead(recordPath, { lead, minSeconds: 2 });
-        fs = l.fs;
-        const t0 = performance.now();
-        test = { samples: detectQrs(l.signal, l.fs) };
-        detectSeconds += (performance.now() - t0) / 1000;
-      } else {
-        fs = readHeader(recordPath).samplingFrequency;
-        test = readTestBeats(testFile ?? `${recordPath}.${testAnnotator}`);
-      }
-      results.push(compareWithReference(recordPath, test, { fs, reference, matchWindowMs, startSeconds }));
-      bar.tick(1);
+    let run: ReturnType<typeof compareRecords>;
+    try {
+      run = compareRecords({ records, test, reference, protocol, onRecord: () => bar.tick(1) });
+    } finally {
+      bar.finish();
     }
-    bar.finish();
-
-    const classified = results.every((r) => r.classified);
-    const grossMatrix = sumMatrices(results.map((r) => r.matrix));
-    const gross = bxbStats(grossMatrix);
-    const average = averageStats(results.map((r) => r.stats));
+    const { results, classified, gross } = run;
     if (json) {
       printJson({
-        matchWindowMs,
-        startSeconds,
+        protocol: protocolJson(protocol),
         reference,
-        excluded: "test beats inside reference ventricular flutter/fibrillation episodes ([ ... ])",
         classified,
         records: results.map((r) => ({
           record: r.record,
@@ -103,42 +85,39 @@ export const command: Command = {
           matrix: r.matrix,
           stats: r.stats,
         })),
-        gross: { matrix: grossMatrix, stats: gross },
-        average,
-        ...(detect ? { detectSeconds } : {}),
+        gross: { matrix: run.matrix, stats: gross },
+        average: run.average,
+        ...(run.detectSeconds !== undefined ? { detectSeconds: run.detectSeconds } : {}),
       });
       return;
     }
     if (results.length === 1) {
       const r = results[0]!;
-      println(
-        `record ${r.record}: ${r.referenceCount} reference beats, match window ${matchWindowMs} ms, from ${startSeconds} s`,
-      );
+      println(`record ${r.record}: ${r.referenceCount} reference beats; ${describeProtocol(protocol)}`);
     } else {
       println(
         formatRecordTable(
           results.map((r) => ({ record: r.record, stats: r.stats })),
           gross,
-          average,
+          run.average,
           classified,
         ),
       );
       println();
-      println(
-        `gross over ${results.length} records, match window ${matchWindowMs} ms, from ${startSeconds} s:`,
-      );
+      println(`gross over ${results.length} records (${describeProtocol(protocol)}):`);
     }
     if (classified) {
-      println(formatMatrix(grossMatrix));
+      println(formatMatrix(run.matrix));
       println();
     } else {
-      const missed = CLASS_NAMES.map((c, k) => `${c} ${grossMatrix[k]![NONE]}`).join(", ");
+      const missed = CLASS_NAMES.map((c, k) => `${c} ${run.matrix[k]![NONE]}`).join(", ");
       println(`missed reference beats by class: ${missed}; extra test beats: ${gross.qrs.fp}`);
     }
     println(formatStats(gross, classified));
     const excluded = results.reduce((a, r) => a + r.excludedTest, 0);
     if (excluded > 0)
       info(`(${excluded} test beats inside reference VF episodes were not counted, as bxb does)`);
-    if (detect) info(`detection: ${detectSeconds.toFixed(2)} s for ${results.length} record(s)`);
+    if (run.detectSeconds !== undefined)
+      info(`detection: ${run.detectSeconds.toFixed(2)} s for ${results.length} record(s)`);
   },
 };

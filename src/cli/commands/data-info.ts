@@ -26,6 +26,8 @@ interface FileInfo {
   file: string;
   count: number;
   labelled: boolean;
+  /** Rhythm features per beat (from the directory's index), 0 when the file has none. */
+  rhythmFeatures: number;
   classes?: Record<string, number>;
   beats: ShownBeat[];
 }
@@ -73,6 +75,7 @@ function describe(csv: string, perClass: number): { info: FileInfo; set: BeatSet
     file: displayPath(csv),
     count: set.count,
     labelled,
+    rhythmFeatures: set.rhythm ? set.rhythm.length / Math.max(1, set.count) : 0,
     beats: rows.map((i) => ({
       row: i + 1,
       label: labelled ? CLASS_NAMES[set.y[i]!]! : "?",
@@ -88,7 +91,8 @@ function describe(csv: string, perClass: number): { info: FileInfo; set: BeatSet
 
 function printInfo(info: FileInfo, set: BeatSet, rows: number[]): void {
   println(
-    `${info.file}: ${info.count.toLocaleString("en-US")} beats × ${BEAT_LENGTH} samples${info.labelled ? "" : " (no labels)"}`,
+    `${info.file}: ${info.count.toLocaleString("en-US")} beats × ${BEAT_LENGTH} samples${info.labelled ? "" : " (no labels)"}` +
+      (info.rhythmFeatures > 0 ? `, ${info.rhythmFeatures} rhythm features each` : ""),
   );
   if (info.classes) {
     println("  class      beats   share");

@@ -1,38 +1,47 @@
 // `ecg view --record PATH [--model FILE]`: the record viewer, written as one self-contained HTML page (or
 // served on 127.0.0.1): the strip with zoom and pan, reference/predicted labels, disagreements, summary.
-import { existsSync } from "node:fs";
+// What the page shows comes from record/summary.ts; this file parses, assembles the page and writes it.
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
-import { type LoadedLead, loadLead } from "../../record/lead.js";
+import type { BxbStats } from "../../eval/bxb.js";
+import { describeProtocol } from "../../eval/bxb-protocol.js";
+import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
+import { classifySummary, recordSummary } from "../../record/summary.js";
 import { buildViewerHtml } from "../../report/viewer.js";
-import { mergeBeats, type PredictedBeat, type ReferenceBeat } from "../../report/viewer-beats.js";
+import { mergeBeats } from "../../report/viewer-beats.js";
 import { viewerSummary } from "../../report/viewer-summary.js";
-import { isBeatSymbol, readAnnotations } from "../../wfdb/annotation.js";
-import { readHeader } from "../../wfdb/header.js";
 import { boolOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
+import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";
+
+/** --model none: the reference labels only. */
+const NO_MODEL = "none";
 
 export const command: Command = {
   name: "view",
   summary: "the record viewer: one HTML page with the ECG strip, beat labels and disagreements",
-  usage: "view --record PATH [--model FILE] [--lead L] [--output FILE | --serve [--port N]]",
+  usage: "view --record PATH [--model FILE|none] [--lead L] [--output FILE | --serve [--port N]]",
   options: {
     record: { type: "string" },
     model: { type: "string" },
     lead: { type: "string" },
     annotator: { type: "string" },
+    ...PROTOCOL_OPTIONS,
     output: { type: "string", short: "o" },
     serve: { type: "boolean" },
     port: { type: "string" },
   },
   optionHelp: {
     record: "WFDB record, path without extension (data/mitdb/100)",
-    model: "a .safetensors checkpoint: label every beat and show where it disagrees with the reference",
+    model:
+      `a .safetensors checkpoint: label every beat and show where it disagrees with the reference (default ` +
+      `${displayPath(DEFAULT_MODEL)}, the inter-patient model, when installed; '${NO_MODEL}': reference labels only)`,
     lead: "signal to show, by name (default MLII, else V5, else signal 0)",
     annotator: "reference annotation file extension (default atr)",
+    ...PROTOCOL_OPTION_HELP,
     output: "where to write the page (default <record>-view.html in the current directory)",
     serve: "serve the page on http://127.0.0.1 instead of writing a file",
     port: "port for --serve (default: any free port)",
@@ -40,90 +49,93 @@ export const command: Command = {
   examples: [
     "ecg view --record data/mitdb/100",
     "ecg view --record data/mitdb/208 --model runs/compact/best.safetensors",
+    "ecg view --record data/mitdb/100 --model none",
   ],
   async run(args) {
     const recordPath = requireString(args, "record");
-    const modelFile = stringOpt(args, "model");
+    const modelArg = stringOpt(args, "model");
     const annotator = stringOpt(args, "annotator") ?? "atr";
     const serve = boolOpt(args, "serve");
     const port = numberOpt(args, "port", 0, { integer: true, min: 0, max: 65535 });
-    if (modelFile !== undefined && !existsSync(modelFile))
-      throw new UserError(`${modelFile}: no such model file`, modelFile);
-
-    const loaded = chooseLead(recordPath, stringOpt(args, "lead"));
-    const { fs, signal, lead, header } = loaded;
-    const annotationFile = `${recordPath}.${annotator}`;
-    let reference: ReferenceBeat[] = [];
-    if (existsSync(annotationFile)) {
-      reference = readAnnotations(recordPath, annotator)
-        .filter((a) => isBeatSymbol(a.symbol))
-        .map((a) => ({ sample: a.sample, symbol: a.symbol }));
-    } else {
-      info(`note: no ${displayPath(annotationFile)}; showing the signal without reference labels`);
+    const protocol = protocolFrom(args);
+    let s = recordSummary(recordPath, {
+      ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
+      annotator,
+    });
+    // The model after the record: a bad record is the first thing to say.
+    const modelFile = chooseModel(modelArg);
+    if (modelFile !== undefined) {
+      // Loaded here, not at the top: only a model needs libtorch.
+      const { loadRecordClassifier } = await import("../../record/classify-records.js");
+      const classifier = await loadRecordClassifier(modelFile);
+      try {
+        s = classifySummary(s, classifier, protocol);
+      } finally {
+        classifier.dispose();
+      }
     }
-    const predicted = modelFile !== undefined ? await classifyRecord(loaded, modelFile) : undefined;
-    const beats = mergeBeats(reference, predicted, fs);
-    const name = loaded.name;
+    for (const note of s.notes) info(`note: ${note}`);
+    if (s.reference === undefined)
+      info(
+        `note: no ${displayPath(`${recordPath}.${annotator}`)}; showing the signal without reference labels`,
+      );
+    const beats = mergeBeats(s.reference ?? [], s.predicted, s.fs);
     const summary = viewerSummary(
       {
         record: displayPath(path.resolve(recordPath)),
-        lead,
-        signalIndex: loaded.signalIndex,
-        nSignals: header.nSignals,
-        fs,
-        nSamples: signal.length,
-        comments: header.comments,
+        lead: s.lead,
+        signalIndex: s.signalIndex,
+        nSignals: s.header.nSignals,
+        fs: s.fs,
+        nSamples: s.signal.length,
+        comments: s.header.comments,
         ...(modelFile !== undefined && { model: displayPath(path.resolve(modelFile)) }),
+        ...(s.comparison && {
+          scoring: scoringLine(s.comparison.stats, describeProtocol(s.comparison.protocol)),
+        }),
       },
       beats,
     );
-    const html = buildViewerHtml({ record: name, fs, lead, signal, beats, summary });
+    const html = buildViewerHtml({
+      record: s.record,
+      fs: s.fs,
+      lead: s.lead,
+      signal: s.signal,
+      beats,
+      summary,
+    });
 
     if (serve) {
       await servePage(html, port);
       return;
     }
-    const output = path.resolve(stringOpt(args, "output") ?? `${name}-view.html`);
+    const output = path.resolve(stringOpt(args, "output") ?? `${s.record}-view.html`);
     writeFileOrFail(output, html, "page", displayPath(output));
     println(displayPath(output));
   },
 };
 
-/**
- * The named lead; by default the lead the classifier uses (MLII, else V5, as the heartbeat set does), and for
- * a record with neither, signal 0 with a note: a viewer should show any record.
- */
-function chooseLead(recordPath: string, wanted: string | undefined): LoadedLead {
-  if (wanted !== undefined) return loadLead(recordPath, { lead: wanted });
-  const names = readHeader(recordPath).signals.map((s) => s.description.trim().toUpperCase());
-  if (names.includes("MLII") || names.includes("V5")) return loadLead(recordPath);
-  const loaded = loadLead(recordPath, { lead: names[0] ?? "" });
-  info(`note: record ${loaded.name} has neither MLII nor V5; showing signal 0 (${loaded.lead})`);
-  return loaded;
+/** The model to label beats with: the one given, none, or the default one when it is installed. */
+function chooseModel(given: string | undefined): string | undefined {
+  if (given === NO_MODEL) return undefined;
+  if (given !== undefined) return existingModelFile(given);
+  try {
+    return existingModelFile(DEFAULT_MODEL);
+  } catch {
+    info(
+      `note: the default model ${displayPath(DEFAULT_MODEL)} is not installed; showing the reference labels only (give --model FILE)`,
+    );
+    return undefined;
+  }
 }
 
-/** Per-beat predictions of a checkpoint over the whole record, as `ecg classify` makes them. */
-async function classifyRecord(lead: LoadedLead, modelFile: string): Promise<PredictedBeat[]> {
-  // Loaded here, not at the top: only --model needs libtorch.
-  const { loadClassifier } = await import("../../models/classifier.js");
-  const { checkClasses, classifySignal } = await import("../../record/classify.js");
-  const classifier = loadClassifier(modelFile);
-  try {
-    try {
-      checkClasses(classifier, modelFile);
-    } catch (e) {
-      throw new UserError((e as Error).message, modelFile);
-    }
-    const result = classifySignal(lead.signal, lead.fs, classifier);
-    const k = classifier.classes.length;
-    return Array.from({ length: result.count }, (_, i) => ({
-      sample: result.sample[i]!,
-      label: classifier.classes[result.label[i]!] ?? String(result.label[i]),
-      probs: Array.from(result.proba.subarray(i * k, (i + 1) * k), (p) => Math.round(p * 1e4) / 1e4),
-    }));
-  } finally {
-    classifier.dispose();
-  }
+function scoringLine(stats: BxbStats, protocol: string): string {
+  const pct = (v: number | null): string => (v === null ? "–" : `${v.toFixed(1)} %`);
+  const c = stats.classes;
+  return (
+    `QRS Se ${pct(stats.qrs.se.value)} +P ${pct(stats.qrs.ppv.value)} · VEB Se ${pct(c.V.se.value)} +P ${pct(c.V.ppv.value)}` +
+    ` · SVEB Se ${pct(c.S.se.value)} +P ${pct(c.S.ppv.value)} (${protocol})`
+  );
 }
 
 /** Serves the page on 127.0.0.1 until interrupted. */
