@@ -12,6 +12,7 @@ import { BEAT_LENGTH, CLASS_NAMES } from "../src/vocabulary.js";
 export const featureClassifier: BeatProbabilities = {
   classes: CLASS_NAMES,
   rhythmFeatures: 0,
+  relative: false,
   predictProba(beats: Float32Array, count: number): Float32Array {
     const out = new Float32Array(count * 5);
     for (let i = 0; i < count; i++) {
@@ -40,6 +41,7 @@ export const featureClassifier: BeatProbabilities = {
 export const rhythmClassifier: BeatProbabilities = {
   classes: CLASS_NAMES,
   rhythmFeatures: RHYTHM_FEATURE_COUNT,
+  relative: false,
   predictProba(beats: Float32Array, count: number, rhythm?: Float32Array): Float32Array {
     if (rhythm === undefined || rhythm.length !== count * RHYTHM_FEATURE_COUNT)
       throw new RangeError(`rhythmClassifier: ${rhythm?.length} rhythm values for ${count} beats`);
@@ -56,3 +58,6 @@ export const rhythmClassifier: BeatProbabilities = {
     return out;
   },
 };
+
+/** The morphology stand-in for a model on patient-relative beats (each beat minus its record's template). */
+export const relativeClassifier: BeatProbabilities = { ...featureClassifier, relative: true };

@@ -22,7 +22,7 @@ import { type StreamedBeat, StreamingRecordClassifier } from "../src/record/stre
 import { classifySummary, recordSummary } from "../src/record/summary.js";
 import { resample, StreamingResampler } from "../src/signal/resample.js";
 import { readRecord, signalChecksum } from "../src/wfdb/record.js";
-import { featureClassifier, rhythmClassifier } from "./classify-stand-in.js";
+import { featureClassifier, relativeClassifier, rhythmClassifier } from "./classify-stand-in.js";
 import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-stream-"));
@@ -86,6 +86,23 @@ test("a rhythm model streamed over record 207 gets the causal features: exactly 
   const whole = classifySignal(signal, fs, rhythmClassifier);
   assert.deepEqual(Array.from(whole.sample), Array.from(causal.sample));
   assert.notDeepEqual(Array.from(whole.proba), Array.from(causal.proba));
+});
+
+test("a patient-relative model streamed over record 100 gets the causal template: exactly the batch result with causal: true", {
+  skip: mitdbSkip,
+}, () => {
+  const { signal, fs } = loadLead(recordPath("100"));
+  const c = new StreamingRecordClassifier(fs, relativeClassifier);
+  const out: StreamedBeat[] = [];
+  for (const chunk of oddChunks(signal)) out.push(...c.push(chunk));
+  out.push(...c.flush());
+  const causal = classifySignal(signal, fs, relativeClassifier, { causal: true });
+  assertSameAsBatch(out, causal, "record 100, causal template");
+  // The record's template (batch's default) and the beats as cut label beats otherwise.
+  const whole = classifySignal(signal, fs, relativeClassifier);
+  assert.notDeepEqual(Array.from(whole.proba), Array.from(causal.proba));
+  const cut = classifySignal(signal, fs, featureClassifier);
+  assert.notDeepEqual(Array.from(whole.proba), Array.from(cut.proba));
 });
 
 test("a long pause (windows without R-R intervals) still gives the batch result; latency stays bounded", {

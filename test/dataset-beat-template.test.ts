@@ -5,9 +5,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   beatTemplate,
+  causalRelativeBeats,
   relativeBeats,
   rowTemplates,
   subtractTemplates,
+  TEMPLATE_BEATS,
+  TEMPLATE_REFRESH,
+  TemplateTracker,
 } from "../src/dataset/beat-template.js";
 import { beatsInput } from "../src/dataset/rhythm-input.js";
 import { BEAT_LENGTH } from "../src/vocabulary.js";
@@ -71,4 +75,32 @@ test("beatsInput: as cut for a model on cut beats; relative by record; refused w
     /d\.csv: no record beside these beats, and m\.safetensors takes each beat minus its record's template/,
   );
   assert.equal(beatsInput({ x, y: new Uint8Array(3), count: 3 }, false, "m.safetensors", "d.csv"), x);
+});
+
+test("the causal template: the median of the beats so far, then of the last TEMPLATE_BEATS, refreshed every TEMPLATE_REFRESH", () => {
+  const flat = (v: number) => new Float32Array(BEAT_LENGTH).fill(v);
+  const t = new TemplateTracker();
+  // while forming, every beat: median(0.2) = 0.2, median(0.2, 0.4) = 0.3, median(0.2, 0.4, 0.9) = 0.4
+  assert.ok(Math.abs(t.push(flat(0.2))[0]! - 0) < 1e-6);
+  assert.ok(Math.abs(t.push(flat(0.4))[7]! - 0.1) < 1e-6);
+  assert.ok(Math.abs(t.push(flat(0.9))[100]! - 0.5) < 1e-6);
+  assert.deepEqual([TEMPLATE_BEATS, TEMPLATE_REFRESH], [128, 8]);
+  // a patient whose beats change from 0.2 to 0.6: after TEMPLATE_BEATS beats of 0.6 the template is 0.6
+  const u = new TemplateTracker();
+  for (let i = 0; i < 200; i++) u.push(flat(0.2));
+  let last = 0;
+  for (let i = 0; i < TEMPLATE_BEATS; i++) last = u.push(flat(0.6))[0]!;
+  assert.ok(Math.abs(last) < 1e-6, `${last}`);
+  // causalRelativeBeats is the tracker over the beats in order; with one record it differs from the
+  // record-wide template only through what the early beats have not seen yet
+  const x = beats(20, (i) => (i % 5 === 4 ? 0.9 : 0.3));
+  const causal = causalRelativeBeats(x, 20);
+  const tracker = new TemplateTracker();
+  for (let i = 0; i < 20; i++)
+    assert.deepEqual(
+      causal.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH),
+      tracker.push(x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH)),
+    );
+  assert.ok(Math.abs(causal[19 * BEAT_LENGTH]! - 0.6) < 1e-6, "the ectopic beat stands out");
+  assert.throws(() => t.push(new Float32Array(3)), /a beat has 187 samples/);
 });
