@@ -125,7 +125,7 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
 export const command: Command = {
   name: "train",
   summary: "train a model; writes a run directory (checkpoints, metrics log, config)",
-  usage: "train --data DIR --preset compact|seed|seed-resnext [options]",
+  usage: `train --data DIR --preset ${PRESET_NAMES.join("|")} [options]`,
   options: {
     data: { type: "string" },
     preset: { type: "string" },
@@ -164,7 +164,7 @@ export const command: Command = {
   optionHelp: {
     data: "dataset directory (ecg data build, or Kaggle's mitbih_train.csv/mitbih_test.csv)",
     preset:
-      "compact (CPU), compact-rr (compact + R-R features: for new patients), seed, seed-resnext (default compact)",
+      "compact (CPU), compact-rr (+ R-R features), compact-rr-rel (+ beats relative to the patient's template: for new patients), seed, seed-resnext (default compact)",
     epochs: "epochs (default 20 for compact, 200 for the seed presets)",
     batch: "batch size (default 128)",
     lr: "learning rate (default 1e-3)",
@@ -206,7 +206,7 @@ export const command: Command = {
     "ecg train --data data/kaggle --preset compact --epochs 14 --out runs/compact-kaggle",
     "ecg train --data data/kaggle --preset seed --device cuda --epochs 1 --out runs/seed",
     "ecg train --data data/kaggle --preset compact --out runs/compact-kaggle --resume",
-    "ecg train --data data/interpatient --preset compact-rr --balance 0.5 --augment --select sv-f1 --out runs/rr",
+    "ecg train --data data/interpatient --preset compact-rr-rel --balance 0.5 --augment --select sv-f1 --out runs/rr",
   ],
   async run(args) {
     const opts = trainOptionsFrom(args);
