@@ -32,33 +32,17 @@ export interface ModelConfig {
 /** The rhythm branch's width in the rhythm presets. */
 const RHYTHM_WIDTH = 32;
 
+const COMPACT = { dim: 8, repeat: 1, groups: 8, floors: 1, connection: true, classes: 5 } as const;
+/** compact + the rhythm branch. */
+const COMPACT_RR = { ...COMPACT, rhythm: RHYTHM_FEATURE_COUNT, rhythmWidth: RHYTHM_WIDTH } as const;
+
 export const PRESETS = {
   seed: { dim: 64, repeat: 3, groups: 32, floors: 4, connection: true, classes: 5 },
   "seed-resnext": { dim: 64, repeat: 3, groups: 32, floors: 4, connection: false, classes: 5 },
-  compact: { dim: 8, repeat: 1, groups: 8, floors: 1, connection: true, classes: 5 },
-  /** compact + the rhythm branch: the inter-patient model for CPUs. */
-  "compact-rr": {
-    dim: 8,
-    repeat: 1,
-    groups: 8,
-    floors: 1,
-    connection: true,
-    classes: 5,
-    rhythm: RHYTHM_FEATURE_COUNT,
-    rhythmWidth: RHYTHM_WIDTH,
-  },
+  compact: COMPACT,
+  "compact-rr": COMPACT_RR,
   /** compact-rr on patient-relative beats (each beat minus its record's template): for new patients. */
-  "compact-rr-rel": {
-    dim: 8,
-    repeat: 1,
-    groups: 8,
-    floors: 1,
-    connection: true,
-    classes: 5,
-    rhythm: RHYTHM_FEATURE_COUNT,
-    rhythmWidth: RHYTHM_WIDTH,
-    relative: true,
-  },
+  "compact-rr-rel": { ...COMPACT_RR, relative: true },
 } as const satisfies Record<string, ModelConfig>;
 
 export type PresetName = keyof typeof PRESETS;

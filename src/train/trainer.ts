@@ -36,6 +36,12 @@ export const LAST_CHECKPOINT = "last.safetensors";
 export const BEST_CHECKPOINT = "best.safetensors";
 const OPTIM_PREFIX = "__optim__.";
 
+/** Sensitivity and positive predictivity of one class. */
+export interface SePpv {
+  se: number;
+  ppv: number;
+}
+
 export interface EpochMetrics {
   epoch: number;
   trainLoss: number;
@@ -46,8 +52,8 @@ export interface EpochMetrics {
   /** What selects the best epoch (opts.select); equal to valMacroF1 by default. */
   valScore: number;
   /** Validation sensitivity and +P of S and V (the inter-patient task's figures). */
-  valS: { se: number; ppv: number };
-  valV: { se: number; ppv: number };
+  valS: SePpv;
+  valV: SePpv;
   lr: number;
   seconds: number;
   samplesPerSec: number;
@@ -281,8 +287,8 @@ interface Validation {
   acc: number;
   macroF1: number;
   score: number;
-  s: { se: number; ppv: number };
-  v: { se: number; ppv: number };
+  s: SePpv;
+  v: SePpv;
 }
 
 /** Validation pass: mean loss, accuracy, macro-F1, the selection score (eval mode, no autograd). */
