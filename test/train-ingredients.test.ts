@@ -3,8 +3,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Random } from "../src/dataset/random.js";
-import { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURE_IS_SECONDS } from "../src/dataset/rhythm.js";
-import { augmentBatch, batchRandom, isAugmenting, NO_AUGMENT } from "../src/train/augment.js";
+import {
+  LOCAL_BEATS,
+  RHYTHM_FEATURE_COUNT,
+  RHYTHM_FEATURE_IS_SECONDS,
+  RHYTHM_FEATURES,
+} from "../src/dataset/rhythm.js";
+import {
+  augmentBatch,
+  batchRandom,
+  isAugmenting,
+  NO_AUGMENT,
+  PREMATURE_RANGE,
+} from "../src/train/augment.js";
 import { balancedOrder, shuffledOrder } from "../src/train/epoch-order.js";
 import {
   chooseValidationRecords,
@@ -94,7 +105,7 @@ function batch(): { x: Float32Array; r: Float32Array } {
 }
 
 test("augmentBatch: seeded (same draws, same beats), bounded, the padding left zero, only durations rescaled", () => {
-  const opts = { stretch: 0.1, amplitude: 0.2, wander: 0.1, noise: 0.02, rate: 0.25 };
+  const opts = { stretch: 0.1, amplitude: 0.2, wander: 0.1, noise: 0.02, rate: 0.25, premature: 0 };
   assert.ok(isAugmenting(opts) && !isAugmenting(NO_AUGMENT));
   const a = batch();
   const b = batch();
@@ -187,4 +198,46 @@ test("chooseValidationRecords: S and V from several patients, about the fraction
     assert.ok(withV >= MIN_VALIDATION_PATIENTS, `seed ${seed}: ${chosen}`);
     assert.ok(withS * 40 <= 0.3 * 600 && withV * 30 <= 0.3 * 450, `seed ${seed}: at most 1.5 × the fraction`);
   }
+});
+
+test("premature synthesis: regular N beats given a premature beat's R-R features become S; nothing else changes", () => {
+  const R = RHYTHM_FEATURE_COUNT;
+  const F = Object.fromEntries(RHYTHM_FEATURES.map((n, k) => [n, k])) as Record<string, number>;
+  // 4 beats: regular N, irregular N (atrial fibrillation), regular V, regular N already early
+  const row = (pre: number, post: number, irregularity: number) =>
+    [pre, post, 0.8, 0.8, pre / 0.8, post / 0.8, 1, irregularity] as number[];
+  const rhythm = Float32Array.from([
+    ...row(0.8, 0.8, 0.02),
+    ...row(0.8, 0.8, 0.3),
+    ...row(0.8, 0.8, 0.02),
+    ...row(0.6, 1.0, 0.02),
+  ]);
+  const labels = Uint8Array.from([0, 0, 2, 0]);
+  const x = new Float32Array(4 * BEAT_LENGTH).fill(0.5);
+  const opts = { ...NO_AUGMENT, premature: 1 };
+  const before = Float32Array.from(rhythm);
+  augmentBatch(x, 4, rhythm, batchRandom(1, 1, 1), opts, labels);
+  assert.deepEqual([...labels], [1, 0, 2, 0], "only the regular N beat becomes S");
+  assert.deepEqual(rhythm.subarray(R), before.subarray(R), "the others' features untouched");
+  assert.ok(
+    x.every((v) => v === 0.5),
+    "the waveform is the N beat's own",
+  );
+  const r = rhythm.subarray(0, R);
+  const f = r[F.preRR]! / 0.8;
+  assert.ok(f >= PREMATURE_RANGE[0] && f <= PREMATURE_RANGE[1], `prematurity ${f}`);
+  assert.ok(r[F.postRR]! >= 0.8 - 1e-6 && r[F.postRR]! <= (2 - f) * 0.8 + 1e-6, `post ${r[F.postRR]}`);
+  assert.ok(Math.abs(r[F.localRR]! - (0.8 + (r[F.preRR]! - 0.8) / LOCAL_BEATS)) < 1e-6);
+  assert.equal(r[F.recordRR], before[F.recordRR]);
+  assert.equal(r[F.irregularity], before[F.irregularity]);
+  for (const k of ["preRR", "postRR", "localRR"])
+    assert.ok(Math.abs(r[F[`${k}Norm`]!]! - r[F[k]!]! / 0.8) < 1e-6, `${k}Norm`);
+  // probability 0 draws nothing: the same batch as without labels
+  const a = batch();
+  const b = batch();
+  const y = Uint8Array.from([0, 0]);
+  augmentBatch(a.x, 2, a.r, batchRandom(3, 1, 1), { ...NO_AUGMENT, noise: 0.02 }, y);
+  augmentBatch(b.x, 2, b.r, batchRandom(3, 1, 1), { ...NO_AUGMENT, noise: 0.02 });
+  assert.deepEqual(a, b);
+  assert.deepEqual([...y], [0, 0]);
 });

@@ -45,7 +45,7 @@ function options(extra: Partial<TrainOptions>): TrainOptions {
     valSplit: "auto",
     valRecords: undefined,
     balance: { power: 0.5, maxRepeat: 20 },
-    augment: { stretch: 0.1, amplitude: 0.2, wander: 0.1, noise: 0.02, rate: 0.25 },
+    augment: { stretch: 0.1, amplitude: 0.2, wander: 0.1, noise: 0.02, rate: 0.25, premature: 0.05 },
     select: "sv-f1",
     seed: 1,
     device: "cpu",

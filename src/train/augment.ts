@@ -3,10 +3,14 @@
 // between patients), an amplitude scale (lead placement, gain), baseline wander (breathing, electrode
 // motion) and white noise (muscle, mains residue); and a heart-rate scale on the rhythm features that
 // are durations, leaving the ratios alone (a patient at 50 or 90 beats per minute with the same rhythm).
+// Optionally, premature beats synthesised from normal ones: an atrial premature beat is, by definition,
+// a beat of the patient's usual (supraventricular) conduction that comes early; DS1 has S beats of 15
+// patients, its N beats come from all 22. An N beat in a regular rhythm, given the R-R features of a
+// beat 15-45 % early (and the pause after it), is labelled S: premature beats in every patient's shape.
 // Every draw comes from a Random seeded by (seed, epoch, batch): reruns and resumed runs are identical.
 import { Random } from "../dataset/random.js";
-import { RHYTHM_FEATURE_IS_SECONDS } from "../dataset/rhythm.js";
-import { BEAT_HZ, BEAT_LENGTH } from "../vocabulary.js";
+import { LOCAL_BEATS, RHYTHM_FEATURE_IS_SECONDS, RHYTHM_FEATURES } from "../dataset/rhythm.js";
+import { BEAT_HZ, BEAT_LENGTH, CLASS_NAMES } from "../vocabulary.js";
 
 export interface AugmentOptions {
   /** Time stretch: factor drawn from [1 − stretch, 1 + stretch]. */
@@ -19,9 +23,31 @@ export interface AugmentOptions {
   noise: number;
   /** Heart rate: the rhythm features in seconds times a factor drawn log-uniformly from [1/(1+r), 1+r]. */
   rate: number;
+  /** Probability that an N beat in a regular rhythm becomes a synthetic premature (S) beat. */
+  premature: number;
 }
 
-export const NO_AUGMENT: AugmentOptions = { stretch: 0, amplitude: 0, wander: 0, noise: 0, rate: 0 };
+export const NO_AUGMENT: AugmentOptions = {
+  stretch: 0,
+  amplitude: 0,
+  wander: 0,
+  noise: 0,
+  rate: 0,
+  premature: 0,
+};
+
+/** Prematurity of a synthetic S beat: its preRR over the local mean, drawn from this range. */
+export const PREMATURE_RANGE = [0.55, 0.85] as const;
+/** Only N beats this regular become premature: irregularity below, preRR and postRR ≥ 0.9 of the mean. */
+const REGULAR_IRREGULARITY = 0.1;
+const REGULAR_RATIO = 0.9;
+
+const N_CLASS = CLASS_NAMES.indexOf("N");
+const S_CLASS = CLASS_NAMES.indexOf("S");
+const F = Object.fromEntries(RHYTHM_FEATURES.map((name, k) => [name, k])) as Record<
+  (typeof RHYTHM_FEATURES)[number],
+  number
+>;
 
 /** Slowest and fastest baseline wander (Hz): breathing is about 0.15-0.4 Hz. */
 const WANDER_HZ = [0.1, 0.6] as const;
@@ -49,8 +75,9 @@ function gaussian(rng: Random): number {
 
 /**
  * Augments, in place, `count` beats (count × BEAT_LENGTH) and, when given, their rhythm features
- * (count × features). A beat is its samples up to the last non-zero one (the Kachuee cut zero-pads
- * after 1.2 R-R); the padding stays zero, so a model still sees where the beat ends.
+ * (count × features) and labels (for synthetic premature beats). A beat is its samples up to the last
+ * non-zero one (the Kachuee cut zero-pads after 1.2 R-R); the padding stays zero, so a model still sees
+ * where the beat ends.
  */
 export function augmentBatch(
   x: Float32Array,
@@ -58,6 +85,7 @@ export function augmentBatch(
   rhythm: Float32Array | undefined,
   rng: Random,
   opts: AugmentOptions,
+  labels?: Uint8Array,
 ): void {
   const src = new Float32Array(BEAT_LENGTH);
   const features = rhythm ? rhythm.length / count : 0;
@@ -96,5 +124,41 @@ export function augmentBatch(
       const row = rhythm.subarray(b * features, (b + 1) * features);
       for (let k = 0; k < features; k++) if (RHYTHM_FEATURE_IS_SECONDS[k]) row[k] = row[k]! * factor;
     }
+    if (rhythm && labels && opts.premature > 0 && labels[b] === N_CLASS) {
+      const row = rhythm.subarray(b * features, (b + 1) * features);
+      if (isRegular(row) && rng.next() < opts.premature) {
+        makePremature(row, rng);
+        labels[b] = S_CLASS;
+      }
+    }
   }
+}
+
+/** A beat of a regular rhythm, neither early nor late. */
+function isRegular(row: Float32Array): boolean {
+  return (
+    row[F.irregularity]! < REGULAR_IRREGULARITY &&
+    row[F.preRRNorm]! >= REGULAR_RATIO &&
+    row[F.postRRNorm]! >= REGULAR_RATIO
+  );
+}
+
+/**
+ * The R-R features of the same beat come early: preRR a fraction of the local mean, postRR between the
+ * local mean and a full compensatory pause, the local mean with this interval replaced; the record's
+ * mean and the irregularity before the beat unchanged.
+ */
+function makePremature(row: Float32Array, rng: Random): void {
+  const local = row[F.localRR]!;
+  const record = row[F.recordRR]!;
+  const f = uniform(rng, PREMATURE_RANGE[0], PREMATURE_RANGE[1]);
+  const pre = f * local;
+  const post = local * uniform(rng, 1, 2 - f);
+  const newLocal = local + (pre - row[F.preRR]!) / LOCAL_BEATS;
+  row[F.preRR] = pre;
+  row[F.postRR] = post;
+  row[F.localRR] = newLocal;
+  row[F.preRRNorm] = pre / record;
+  row[F.postRRNorm] = post / record;
+  row[F.localRRNorm] = newLocal / record;
 }

@@ -163,30 +163,33 @@ function batchInputs(
   epoch: number,
   batch: number,
 ): { x: Tensor; r: Tensor | undefined; y: Tensor } {
-  let idx = Tensor.int64(rows);
-  if (opts.device !== "cpu") idx = idx.to(opts.device);
-  const y = set.y.indexSelect(0, idx);
   if (!isAugmenting(opts.augment)) {
-    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y };
+    let idx = Tensor.int64(rows);
+    if (opts.device !== "cpu") idx = idx.to(opts.device);
+    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx) };
   }
   const n = rows.length;
   const features = set.hostR ? set.hostR.length / set.count : 0;
   const x = new Float32Array(n * BEAT_LENGTH);
   const r = set.hostR ? new Float32Array(n * features) : undefined;
   const t = set.hostT ? new Float32Array(n * BEAT_LENGTH) : undefined;
+  const labels = new Uint8Array(n);
   rows.forEach((row, i) => {
+    labels[i] = set.labels[row]!;
     x.set(set.hostX.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
     r?.set(set.hostR!.subarray(row * features, (row + 1) * features), i * features);
     t?.set(set.hostT!.subarray(row * BEAT_LENGTH, (row + 1) * BEAT_LENGTH), i * BEAT_LENGTH);
   });
-  augmentBatch(x, n, r, batchRandom(opts.seed, epoch, batch), opts.augment);
+  augmentBatch(x, n, r, batchRandom(opts.seed, epoch, batch), opts.augment, labels);
   let xt = Tensor.fromArray(t ? subtractTemplates(x, t) : x, [n, 1, BEAT_LENGTH]);
   let rt = r ? Tensor.fromArray(r, [n, features]) : undefined;
+  let yt = Tensor.int64(labels);
   if (opts.device !== "cpu") {
     xt = xt.to(opts.device);
     rt = rt?.to(opts.device);
+    yt = yt.to(opts.device);
   }
-  return { x: xt, r: rt, y };
+  return { x: xt, r: rt, y: yt };
 }
 
 /** The epoch's order of training rows (src/train/epoch-order.ts). */

@@ -45,6 +45,7 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
   wander: 0.1,
   noise: 0.02,
   rate: 0.25,
+  premature: 0,
 };
 
 const AUGMENT_FLAGS = {
@@ -53,6 +54,7 @@ const AUGMENT_FLAGS = {
   wander: "aug-wander",
   noise: "aug-noise",
   rate: "aug-rate",
+  premature: "aug-premature",
 } as const satisfies Record<keyof AugmentOptions, string>;
 
 function augmentFrom(args: ParsedArgs): AugmentOptions {
@@ -61,7 +63,7 @@ function augmentFrom(args: ParsedArgs): AugmentOptions {
   const base = on ? DEFAULT_AUGMENT : NO_AUGMENT;
   const out = { ...base };
   for (const [k, flag] of Object.entries(AUGMENT_FLAGS) as [keyof AugmentOptions, string][]) {
-    out[k] = numberOpt(args, flag, base[k], { min: 0, max: k === "rate" ? 1 : 0.5 });
+    out[k] = numberOpt(args, flag, base[k], { min: 0, max: k === "rate" || k === "premature" ? 1 : 0.5 });
   }
   return out;
 }
@@ -152,6 +154,7 @@ export const command: Command = {
     "aug-wander": { type: "string" },
     "aug-noise": { type: "string" },
     "aug-rate": { type: "string" },
+    "aug-premature": { type: "string" },
     select: { type: "string" },
     seed: { type: "string" },
     device: { type: "string" },
@@ -193,6 +196,8 @@ export const command: Command = {
     "aug-wander": "baseline wander amplitude, at most (turns --augment on)",
     "aug-noise": "white-noise standard deviation, at most (turns --augment on)",
     "aug-rate": "heart-rate scale of the R-R durations, ±fraction (turns --augment on)",
+    "aug-premature":
+      "probability that an N beat in a regular rhythm gets the R-R features of a premature beat and the label S (turns --augment on; default 0)",
     select: "what picks the best epoch: macro-f1 (default) or sv-f1 (mean F1 of S and V)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
