@@ -4,8 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  beatTemplate,
-  causalRelativeBeats,
+  medianBeat,
   relativeBeats,
   rowTemplates,
   subtractTemplates,
@@ -27,7 +26,8 @@ test("the template is the per-sample median; two ectopic beats in five do not mo
   // beats 0, 2, 4 are the patient's normal beat (j/187), beats 1 and 3 an ectopic one (0.9 everywhere)
   const normal = (j: number) => j / BEAT_LENGTH;
   const x = beats(5, (i, j) => (i % 2 === 1 ? 0.9 : normal(j) + 0.01 * i));
-  const t = beatTemplate(x, [0, 1, 2, 3, 4]);
+  const row = (i: number) => x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH);
+  const t = medianBeat([0, 1, 2, 3, 4].map(row));
   for (let j = 0; j < BEAT_LENGTH; j++) {
     // at sample j the values are normal+0, +0.02, +0.04 and 0.9, 0.9: the middle one is normal+0.04
     // while that is below 0.9, else 0.9
@@ -35,9 +35,17 @@ test("the template is the per-sample median; two ectopic beats in five do not mo
     assert.ok(Math.abs(t[j]! - sorted[2]!) < 1e-6, `sample ${j}`);
   }
   assert.ok(Math.abs(t[10]! - (normal(10) + 0.04)) < 1e-6, "a normal beat, not the ectopic 0.9");
-  assert.throws(() => beatTemplate(x, []), /template of no beats/);
+  assert.throws(() => medianBeat([]), /template of no beats/);
   // an even count: the mean of the two middle values
-  assert.ok(Math.abs(beatTemplate(x, [0, 2])[5]! - (normal(5) + 0.01)) < 1e-6);
+  assert.ok(Math.abs(medianBeat([row(0), row(2)])[5]! - (normal(5) + 0.01)) < 1e-6);
+  // the non-causal tracker: nothing before flush(), then every beat against the record's median
+  const tracker = new TemplateTracker();
+  for (let i = 0; i < 5; i++) assert.deepEqual(tracker.push(row(i)), []);
+  const all = tracker.flush();
+  assert.equal(all.length, 5);
+  assert.deepEqual(tracker.template, t);
+  assert.ok(Math.abs(all[1]![10]! - (0.9 - t[10]!)) < 1e-6);
+  assert.deepEqual(tracker.flush(), [], "flushed once");
 });
 
 test("relative beats: each record minus its own template; without records, one template for all", () => {
@@ -79,27 +87,32 @@ test("beatsInput: as cut for a model on cut beats; relative by record; refused w
 
 test("the causal template: the median of the beats so far, then of the last TEMPLATE_BEATS, refreshed every TEMPLATE_REFRESH", () => {
   const flat = (v: number) => new Float32Array(BEAT_LENGTH).fill(v);
-  const t = new TemplateTracker();
+  const t = new TemplateTracker({ causal: true });
+  const one = (beat: Float32Array): Float32Array => {
+    const got = t.push(beat);
+    assert.equal(got.length, 1, "a causal beat is decided when pushed");
+    return got[0]!;
+  };
   // while forming, every beat: median(0.2) = 0.2, median(0.2, 0.4) = 0.3, median(0.2, 0.4, 0.9) = 0.4
-  assert.ok(Math.abs(t.push(flat(0.2))[0]! - 0) < 1e-6);
-  assert.ok(Math.abs(t.push(flat(0.4))[7]! - 0.1) < 1e-6);
-  assert.ok(Math.abs(t.push(flat(0.9))[100]! - 0.5) < 1e-6);
+  assert.ok(Math.abs(one(flat(0.2))[0]! - 0) < 1e-6);
+  assert.ok(Math.abs(one(flat(0.4))[7]! - 0.1) < 1e-6);
+  assert.ok(Math.abs(one(flat(0.9))[100]! - 0.5) < 1e-6);
+  assert.deepEqual(t.flush(), [], "nothing waits in the causal tracker");
   assert.deepEqual([TEMPLATE_BEATS, TEMPLATE_REFRESH], [128, 8]);
   // a patient whose beats change from 0.2 to 0.6: after TEMPLATE_BEATS beats of 0.6 the template is 0.6
-  const u = new TemplateTracker();
+  const u = new TemplateTracker({ causal: true });
   for (let i = 0; i < 200; i++) u.push(flat(0.2));
   let last = 0;
-  for (let i = 0; i < TEMPLATE_BEATS; i++) last = u.push(flat(0.6))[0]!;
+  for (let i = 0; i < TEMPLATE_BEATS; i++) last = u.push(flat(0.6))[0]![0]!;
   assert.ok(Math.abs(last) < 1e-6, `${last}`);
-  // causalRelativeBeats is the tracker over the beats in order; with one record it differs from the
-  // record-wide template only through what the early beats have not seen yet
+  // relativeBeats with causal: true is the causal tracker over the beats in order
   const x = beats(20, (i) => (i % 5 === 4 ? 0.9 : 0.3));
-  const causal = causalRelativeBeats(x, 20);
-  const tracker = new TemplateTracker();
+  const causal = relativeBeats(x, 20, undefined, { causal: true });
+  const tracker = new TemplateTracker({ causal: true });
   for (let i = 0; i < 20; i++)
     assert.deepEqual(
       causal.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH),
-      tracker.push(x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH)),
+      tracker.push(x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH))[0],
     );
   assert.ok(Math.abs(causal[19 * BEAT_LENGTH]! - 0.6) < 1e-6, "the ectopic beat stands out");
   assert.throws(() => t.push(new Float32Array(3)), /a beat has 187 samples/);

@@ -3,7 +3,7 @@
 // the model takes patient-relative beats, class probabilities from a BeatClassifier in batches, one
 // label per beat.
 
-import { causalRelativeBeats, relativeBeats } from "../dataset/beat-template.js";
+import { relativeBeats } from "../dataset/beat-template.js";
 import { kachueeBeats } from "../dataset/kachuee.js";
 import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "../dataset/rhythm.js";
 import { checkRhythmFeatureCount } from "../dataset/rhythm-input.js";
@@ -106,11 +106,9 @@ export function classifySignal(
       );
     }
   }
-  const beats = !classifier.relative
-    ? cut.beats
-    : opts.causal
-      ? causalRelativeBeats(cut.beats, cut.count)
-      : relativeBeats(cut.beats, cut.count);
+  const beats = classifier.relative
+    ? relativeBeats(cut.beats, cut.count, undefined, { causal: opts.causal ?? false })
+    : cut.beats;
   const { proba, label } = classifyBeats(classifier, beats, cut.count, rhythm, opts.batchSize);
   const sample = new Int32Array(cut.count);
   for (let i = 0; i < cut.count; i++) sample[i] = Math.round(peaks[cut.peakIndex[i]!]!);

@@ -56,7 +56,7 @@ export class StreamingRecordClassifier {
     this.cutter = new KachueeCutter(fs);
     this.classifier = classifier;
     this.rhythm = classifier.rhythmFeatures > 0 ? new RhythmTracker(fs, { causal: true }) : undefined;
-    this.template = classifier.relative ? new TemplateTracker() : undefined;
+    this.template = classifier.relative ? new TemplateTracker({ causal: true }) : undefined;
   }
 
   /** Feeds samples of the lead (physical units); returns the beats labelled meanwhile. */
@@ -84,7 +84,9 @@ export class StreamingRecordClassifier {
 
   /** Beats as cut, in cut order; minus the causal template for a patient-relative model. */
   private takeBeats(cut: { ordinal: number; peak: number; beat: Float32Array }[]): void {
-    for (const b of cut) this.cutBeats.push(this.template ? { ...b, beat: this.template.push(b.beat) } : b);
+    // The causal tracker decides each beat as it is pushed.
+    for (const b of cut)
+      this.cutBeats.push(this.template ? { ...b, beat: this.template.push(b.beat)[0]! } : b);
   }
 
   private takeFeatures(decided: { features: Float32Array }[]): void {
