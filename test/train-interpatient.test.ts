@@ -46,6 +46,7 @@ function options(extra: Partial<TrainOptions>): TrainOptions {
     valRecords: undefined,
     balance: { power: 0.5, maxRepeat: 20 },
     augment: { stretch: 0.1, amplitude: 0.2, wander: 0.1, noise: 0.02, rate: 0.25, premature: 0.05 },
+    adversary: 0,
     select: "sv-f1",
     seed: 1,
     device: "cpu",
@@ -114,7 +115,7 @@ describe("inter-patient training never sees DS2", { skip: engineSkip || mitdbSki
       train: named.train.filter((_, k) => k % 40 === 0),
       val: named.val.filter((_, k) => k % 40 === 0),
     };
-    const result = await trainOn(small, meta, options({ valRecords: named.valRecords }));
+    const result = await trainOn(small, meta, options({ valRecords: named.valRecords, adversary: 0.1 }));
     assert.equal(result.epochsDone, 1);
     const config = JSON.parse(readFileSync(path.join(tmp, "run", "config.json"), "utf8"));
     assert.equal(config.data.valSplit, "records");
@@ -124,6 +125,7 @@ describe("inter-patient training never sees DS2", { skip: engineSkip || mitdbSki
     }
     assert.deepEqual(config.sampler, { name: "balanced", power: 0.5, maxRepeat: 20 });
     assert.equal(config.select, "sv-f1");
+    assert.equal(config.adversary, 0.1, "subject-adversarial: patients of DS1's training records only");
   });
 
   test("a Kaggle-format CSV without rhythm features is refused for a rhythm model, before training", () => {

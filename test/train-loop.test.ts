@@ -65,6 +65,7 @@ function options(out: string, epochs: number): TrainOptions {
     valRecords: undefined,
     balance: undefined,
     augment: NO_AUGMENT,
+    adversary: 0,
     select: "macro-f1",
     seed: 5,
     device: "cpu",

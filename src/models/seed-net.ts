@@ -173,6 +173,11 @@ export class SeedNet extends Module {
    * when the model takes them.
    */
   forward(x0: Tensor, rhythm?: Tensor): Tensor {
+    return this.forwardWithFeatures(x0, rhythm).logits;
+  }
+
+  /** The logits and the pooled CNN features (B, 32·dim) behind them (for a training-only head). */
+  forwardWithFeatures(x0: Tensor, rhythm?: Tensor): { logits: Tensor; pooled: Tensor } {
     if (this.rhythm && !rhythm)
       throw new RangeError(`this model takes ${this.config.rhythm} rhythm features per beat; none given`);
     let x = this.stage0.forward(x0);
@@ -190,10 +195,12 @@ export class SeedNet extends Module {
       }
       if (stage.path) x = stage.path.forward(x);
     }
-    x = this.stage4.forward(x).mean([2]);
-    if (this.rhythm && rhythm) {
-      x = Tensor.cat([x, this.rhythm.forward(rhythm.clamp(RHYTHM_LOG_FLOOR, null).log())], 1);
-    }
-    return this.fc2.forward(this.dropout.forward(this.fc1.forward(x)).leakyRelu(SLOPE));
+    const pooled = this.stage4.forward(x).mean([2]);
+    const joint =
+      this.rhythm && rhythm
+        ? Tensor.cat([pooled, this.rhythm.forward(rhythm.clamp(RHYTHM_LOG_FLOOR, null).log())], 1)
+        : pooled;
+    const logits = this.fc2.forward(this.dropout.forward(this.fc1.forward(joint)).leakyRelu(SLOPE));
+    return { logits, pooled };
   }
 }

@@ -42,6 +42,8 @@ export interface TrainOptions {
   /** Class-balanced epochs; undefined: every beat once per epoch, shuffled. */
   balance: BalanceOptions | undefined;
   augment: AugmentOptions;
+  /** Subject-adversarial loss weight (src/train/adversary.ts); 0: off. */
+  adversary: number;
   select: SelectName;
   seed: number;
   device: Device;

@@ -27,6 +27,7 @@ import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/
 import type { SafeTensor } from "../nn/safetensors.js";
 import { PROJECT_VERSION } from "../version.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
+import { ADVERSARY_PREFIX, patientIds, SubjectAdversary } from "./adversary.js";
 import { augmentBatch, batchRandom, isAugmenting } from "./augment.js";
 import { balancedOrder, shuffledOrder } from "./epoch-order.js";
 import type { SelectName, TrainOptions } from "./options.js";
@@ -112,6 +113,9 @@ interface DeviceSet {
   hostR: Float32Array | undefined;
   /** Each row's record template, for a model on relative beats (subtracted after augmenting). */
   hostT: Float32Array | undefined;
+  /** Each row's patient (int64 on the device, and on the host), for subject-adversarial training. */
+  patients: Tensor | undefined;
+  hostP: Int32Array | undefined;
   labels: Uint8Array;
   count: number;
 }
@@ -122,6 +126,7 @@ function toDeviceSet(
   device: Device,
   features: number,
   templates: Float32Array | undefined,
+  patients?: Int32Array,
 ): DeviceSet {
   const x = new Float32Array(rows.length * BEAT_LENGTH);
   const r = features > 0 ? new Float32Array(rows.length * features) : undefined;
@@ -137,10 +142,12 @@ function toDeviceSet(
     let xt = Tensor.fromArray(t ? subtractTemplates(x, t) : x, [rows.length, 1, BEAT_LENGTH]);
     let rt = r ? Tensor.fromArray(r, [rows.length, features]) : undefined;
     let yt = Tensor.int64(labels);
+    let pt = patients ? Tensor.int64(patients) : undefined;
     if (device !== "cpu") {
       xt = xt.to(device);
       rt = rt?.to(device);
       yt = yt.to(device);
+      pt = pt?.to(device);
     }
     return {
       x: keep(xt),
@@ -149,6 +156,8 @@ function toDeviceSet(
       hostX: x,
       hostR: r,
       hostT: t,
+      patients: pt ? keep(pt) : undefined,
+      hostP: patients,
       labels,
       count: rows.length,
     };
@@ -162,11 +171,12 @@ function batchInputs(
   opts: TrainOptions,
   epoch: number,
   batch: number,
-): { x: Tensor; r: Tensor | undefined; y: Tensor } {
+): { x: Tensor; r: Tensor | undefined; y: Tensor; p: Tensor | undefined } {
+  let idx = Tensor.int64(rows);
+  if (opts.device !== "cpu") idx = idx.to(opts.device);
+  const p = set.patients?.indexSelect(0, idx);
   if (!isAugmenting(opts.augment)) {
-    let idx = Tensor.int64(rows);
-    if (opts.device !== "cpu") idx = idx.to(opts.device);
-    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx) };
+    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx), p };
   }
   const n = rows.length;
   const features = set.hostR ? set.hostR.length / set.count : 0;
@@ -189,7 +199,7 @@ function batchInputs(
     rt = rt?.to(opts.device);
     yt = yt.to(opts.device);
   }
-  return { x: xt, r: rt, y: yt };
+  return { x: xt, r: rt, y: yt, p };
 }
 
 /** The epoch's order of training rows (src/train/epoch-order.ts). */
@@ -199,8 +209,8 @@ function epochOrder(set: DeviceSet, opts: TrainOptions, epoch: number): Int32Arr
     : shuffledOrder(set.count, epoch, opts.seed);
 }
 
-function makeOptimizer(opts: TrainOptions, model: SeedNet): Optimizer {
-  const params = model.parameters();
+function makeOptimizer(opts: TrainOptions, model: SeedNet, adversary?: SubjectAdversary): Optimizer {
+  const params = [...model.parameters(), ...(adversary?.parameters() ?? [])];
   switch (opts.optimizer) {
     case "adabound":
     case "amsbound":
@@ -264,6 +274,7 @@ function runConfig(
         : { name: "ce" },
     sampler: opts.balance ? { name: "balanced", ...opts.balance } : { name: "shuffle" },
     augment: opts.augment,
+    adversary: opts.adversary,
     select: opts.select,
     epochs: opts.epochs,
     batch: opts.batch,
@@ -343,9 +354,11 @@ function saveLast(
   optimizer: Optimizer,
   state: LoopState,
   provenance: Record<string, unknown>,
+  adversary: SubjectAdversary | undefined,
 ): void {
   const extras = new Map<string, SafeTensor>();
   for (const [k, t] of optimizer.stateDict()) extras.set(OPTIM_PREFIX + k, safeFromTensor(t));
+  for (const [k, t] of adversary?.stateDict() ?? []) extras.set(ADVERSARY_PREFIX + k, safeFromTensor(t));
   saveCheckpoint(file, model, { provenance: { ...provenance, loop: state }, extras });
 }
 
@@ -372,14 +385,20 @@ export async function trainOn(
   const configFile = path.join(opts.outDir, "config.json");
 
   const features = opts.model.rhythm ?? 0;
-  const trainSet = toDeviceSet(data.set, data.train, opts.device, features, data.templates);
+  // Subject-adversarial training needs each training beat's patient (loadTrainingData refuses data without).
+  if (opts.adversary > 0 && !data.set.records)
+    throw new RangeError("subject-adversarial training needs each beat's record");
+  const patients = opts.adversary > 0 ? patientIds(data.set.records!, data.train) : undefined;
+  const trainSet = toDeviceSet(data.set, data.train, opts.device, features, data.templates, patients?.ids);
   const valSet = toDeviceSet(data.set, data.val, opts.device, features, data.templates);
   const classes = opts.model.classes;
 
   manualSeed(opts.seed);
   let model = new SeedNet(opts.model);
   if (opts.device !== "cpu") model.to(opts.device);
-  let optimizer = makeOptimizer(opts, model);
+  const adversary = patients ? new SubjectAdversary(32 * opts.model.dim, patients.count) : undefined;
+  if (adversary && opts.device !== "cpu") adversary.to(opts.device);
+  let optimizer = makeOptimizer(opts, model, adversary);
   const loss = lossFn(opts);
   // A balanced epoch has as many draws as beats, less what the repeat cap leaves out: ask for its size.
   const epochSize = epochOrder(trainSet, opts, 1).length;
@@ -398,14 +417,19 @@ export async function trainOn(
     model = loaded.model;
     if (opts.device !== "cpu") model.to(opts.device);
     optimizer.dispose();
-    optimizer = makeOptimizer(opts, model);
+    optimizer = makeOptimizer(opts, model, adversary);
     const loop = (loaded.info.provenance?.["loop"] ?? undefined) as LoopState | undefined;
     if (!loop) throw new Error(`${lastFile}: no loop state to resume from`);
     state = loop;
     tidy(() => {
       const optimState = new Map<string, Tensor>();
-      for (const [k, v] of loaded.info.extras)
+      const adversaryState = new Map<string, Tensor>();
+      for (const [k, v] of loaded.info.extras) {
         if (k.startsWith(OPTIM_PREFIX)) optimState.set(k.slice(OPTIM_PREFIX.length), tensorFromSafe(v));
+        if (k.startsWith(ADVERSARY_PREFIX))
+          adversaryState.set(k.slice(ADVERSARY_PREFIX.length), tensorFromSafe(v));
+      }
+      adversary?.loadStateDict(adversaryState, { source: lastFile });
       optimizer.loadStateDict(optimState, state.step, state.lr);
     });
     if (existsSync(metricsFile)) {
@@ -462,11 +486,14 @@ export async function trainOn(
       const rows = order.subarray(b * opts.batch, Math.min(order.length, (b + 1) * opts.batch));
       optimizer.lr = scheduledLr(opts.lr, state.step, schedule);
       const [l, c] = tidy(() => {
-        const { x: xb, r: rb, y: yb } = batchInputs(trainSet, rows, opts, epoch, b);
+        const { x: xb, r: rb, y: yb, p: pb } = batchInputs(trainSet, rows, opts, epoch, b);
         optimizer.zeroGrad();
-        const logits = model.forward(xb, rb);
+        const { logits, pooled } = model.forwardWithFeatures(xb, rb);
         const lv = loss(logits, yb);
-        lv.backward();
+        // The class loss, plus the adversary's patient loss whose gradient reaches the network reversed.
+        const total =
+          adversary && pb ? lv.add(crossEntropy(adversary.forward(pooled), pb).mul(opts.adversary)) : lv;
+        total.backward();
         optimizer.step();
         return [lv.item(), logits.argmax(1).eq(yb).sum().item()];
       });
@@ -519,7 +546,7 @@ export async function trainOn(
       metrics: { valAcc: val.acc, valMacroF1: val.macroF1, valScore: val.score, valLoss: val.loss },
     };
     if (isBest) saveCheckpoint(bestFile, model, { provenance: metricsProvenance });
-    saveLast(lastFile, model, optimizer, state, metricsProvenance);
+    saveLast(lastFile, model, optimizer, state, metricsProvenance, adversary);
     writeFileSync(metricsFile, `${JSON.stringify(m)}\n`, { flag: "a" });
     hooks.onEpoch?.(m, isBest);
     if (
@@ -532,11 +559,13 @@ export async function trainOn(
   }
 
   model.dispose();
+  adversary?.dispose();
   optimizer.dispose();
   for (const s of [trainSet, valSet]) {
     s.x.dispose();
     s.r?.dispose();
     s.y.dispose();
+    s.patients?.dispose();
   }
   return {
     epochsDone: state.epoch,

@@ -115,6 +115,7 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
             maxRepeat: numberOpt(args, "max-repeat", MAX_REPEAT, { min: 1 }),
           },
     augment: augmentFrom(args),
+    adversary: numberOpt(args, "adversary", 0, { min: 0 }),
     select: choiceOpt<SelectName>(args, "select", ["macro-f1", "sv-f1"], "macro-f1"),
     seed: numberOpt(args, "seed", 1, { integer: true, min: 0 }),
     device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
@@ -155,6 +156,7 @@ export const command: Command = {
     "aug-noise": { type: "string" },
     "aug-rate": { type: "string" },
     "aug-premature": { type: "string" },
+    adversary: { type: "string" },
     select: { type: "string" },
     seed: { type: "string" },
     device: { type: "string" },
@@ -198,6 +200,8 @@ export const command: Command = {
     "aug-rate": "heart-rate scale of the R-R durations, ±fraction (turns --augment on)",
     "aug-premature":
       "probability that an N beat in a regular rhythm gets the R-R features of a premature beat and the label S (turns --augment on; default 0)",
+    adversary:
+      "subject-adversarial weight: a head learns each training beat's patient from the CNN features, its gradient reversed into the network (default 0: off)",
     select: "what picks the best epoch: macro-f1 (default) or sv-f1 (mean F1 of S and V)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
