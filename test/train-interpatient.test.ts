@@ -11,6 +11,8 @@ import { buildDataset } from "../src/dataset/build.js";
 import { META_FILE } from "../src/dataset/dataset-dir.js";
 import { DS1, DS2 } from "../src/dataset/split.js";
 import { presetConfig } from "../src/models/config.js";
+import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
+import { ADVERSARY_PREFIX } from "../src/train/adversary.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { trainOn } from "../src/train/trainer.js";
 import { loadTrainingData, type TrainingData } from "../src/train/training-data.js";
@@ -126,6 +128,24 @@ describe("inter-patient training never sees DS2", { skip: engineSkip || mitdbSki
     assert.deepEqual(config.sampler, { name: "balanced", power: 0.5, maxRepeat: 20 });
     assert.equal(config.select, "sv-f1");
     assert.equal(config.adversary, 0.1, "subject-adversarial: patients of DS1's training records only");
+
+    // The adversary is training-only: not in the model's checkpoint, kept in the last one, and a run
+    // stopped after epoch 1 and resumed ends bit for bit where a straight 2-epoch run does.
+    const best = readSafetensors(path.join(tmp, "run", "best.safetensors")).tensors;
+    assert.ok(![...best.keys()].some((k) => k.startsWith(ADVERSARY_PREFIX)));
+    assert.ok(
+      [...readSafetensors(path.join(tmp, "run", "last.safetensors")).tensors.keys()].some((k) =>
+        k.startsWith(ADVERSARY_PREFIX),
+      ),
+    );
+    const two = { valRecords: named.valRecords, adversary: 0.1, epochs: 2 };
+    await trainOn(small, meta, options({ ...two, outDir: path.join(tmp, "straight") }));
+    await trainOn(small, meta, options({ ...two, outDir: path.join(tmp, "run"), resume: true }));
+    const weights = (dir: string) =>
+      [...readSafetensors(path.join(tmp, dir, "last.safetensors")).tensors.entries()]
+        .filter(([k]) => !k.startsWith("__"))
+        .map(([k, t]) => [k, Array.from(toFloat32Array(t))] as const);
+    assert.deepEqual(weights("run"), weights("straight"));
   });
 
   test("a Kaggle-format CSV without rhythm features is refused for a rhythm model, before training", () => {
