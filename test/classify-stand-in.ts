@@ -13,6 +13,7 @@ import { BEAT_LENGTH, CLASS_NAMES } from "../src/vocabulary.js";
 export const featureClassifier: BeatProbabilities = {
   classes: CLASS_NAMES,
   rhythmFeatures: 0,
+  relative: false,
   predictProba(beats: Float32Array, count: number): Float32Array {
     const out = new Float32Array(count * 5);
     for (let i = 0; i < count; i++) {
@@ -41,6 +42,7 @@ export const featureClassifier: BeatProbabilities = {
 export const rhythmClassifier: BeatProbabilities = {
   classes: CLASS_NAMES,
   rhythmFeatures: RHYTHM_FEATURE_COUNT,
+  relative: false,
   predictProba(beats: Float32Array, count: number, opts: PredictOptions = {}): Float32Array {
     const rhythm = opts.rhythm;
     if (rhythm === undefined || rhythm.length !== count * RHYTHM_FEATURE_COUNT)
@@ -58,3 +60,6 @@ export const rhythmClassifier: BeatProbabilities = {
     return out;
   },
 };
+
+/** The morphology stand-in for a model on patient-relative beats (each beat minus its record's template). */
+export const relativeClassifier: BeatProbabilities = { ...featureClassifier, relative: true };

@@ -16,13 +16,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { readBeatsCsvFile } from "../src/record/beats-file.js";
-import { classifySignal } from "../src/record/classify.js";
+import { type BeatProbabilities, classifySignal } from "../src/record/classify.js";
 import { loadLead } from "../src/record/lead.js";
 import { type StreamedBeat, StreamingRecordClassifier } from "../src/record/stream-classify.js";
 import { classifySummary, recordSummary } from "../src/record/summary.js";
 import { resample, StreamingResampler } from "../src/signal/resample.js";
 import { readRecord, signalChecksum } from "../src/wfdb/record.js";
-import { featureClassifier, rhythmClassifier } from "./classify-stand-in.js";
+import { featureClassifier, relativeClassifier, rhythmClassifier } from "./classify-stand-in.js";
 import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "ecg-stream-"));
@@ -72,20 +72,40 @@ test("the streaming resampler is bit-for-bit the batch resampler, whatever the c
   assert.deepEqual(parts, Array.from(resample(x, 360, 125)));
 });
 
+/** A record streamed in odd chunks through the streaming classifier, to the end. */
+function streamAll(signal: Float32Array, fs: number, model: BeatProbabilities): StreamedBeat[] {
+  const c = new StreamingRecordClassifier(fs, model);
+  const out: StreamedBeat[] = [];
+  for (const chunk of oddChunks(signal)) out.push(...c.push(chunk));
+  out.push(...c.flush());
+  return out;
+}
+
 test("a rhythm model streamed over record 207 gets the causal features: exactly the batch result with causal: true", {
   skip: mitdbSkip,
 }, () => {
   const { signal, fs } = loadLead(recordPath("207"));
-  const c = new StreamingRecordClassifier(fs, rhythmClassifier);
-  const out: StreamedBeat[] = [];
-  for (const chunk of oddChunks(signal)) out.push(...c.push(chunk));
-  out.push(...c.flush());
+  const out = streamAll(signal, fs, rhythmClassifier);
   const causal = classifySignal(signal, fs, rhythmClassifier, { causal: true });
   assertSameAsBatch(out, causal, "record 207, causal");
   // The record-wide features (batch's default) label some beats otherwise: the features reach the model.
   const whole = classifySignal(signal, fs, rhythmClassifier);
   assert.deepEqual(Array.from(whole.sample), Array.from(causal.sample));
   assert.notDeepEqual(Array.from(whole.proba), Array.from(causal.proba));
+});
+
+test("a patient-relative model streamed over record 100 gets the causal template: exactly the batch result with causal: true", {
+  skip: mitdbSkip,
+}, () => {
+  const { signal, fs } = loadLead(recordPath("100"));
+  const out = streamAll(signal, fs, relativeClassifier);
+  const causal = classifySignal(signal, fs, relativeClassifier, { causal: true });
+  assertSameAsBatch(out, causal, "record 100, causal template");
+  // The record's template (batch's default) and the beats as cut label beats otherwise.
+  const whole = classifySignal(signal, fs, relativeClassifier);
+  assert.notDeepEqual(Array.from(whole.proba), Array.from(causal.proba));
+  const cut = classifySignal(signal, fs, featureClassifier);
+  assert.notDeepEqual(Array.from(whole.proba), Array.from(cut.proba));
 });
 
 test("a long pause (windows without R-R intervals) still gives the batch result; latency stays bounded", {

@@ -4,10 +4,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  IRREGULARITY_MIN_INTERVALS,
   LOCAL_BEATS,
   MAX_RR_SECONDS,
   NOMINAL_RR_SECONDS,
   RHYTHM_FEATURE_COUNT,
+  RHYTHM_FEATURE_IS_SECONDS,
   RHYTHM_FEATURES,
   type RhythmBeat,
   RhythmTracker,
@@ -34,13 +36,13 @@ test("the features of a short rhythm with a premature beat, by hand", () => {
   const r = rows(rhythmFeatures([0, 100, 200, 250, 400], 100));
   assert.equal(r.length, 5);
   // first beat: no preRR → recordRR; no interval before it → localRR = recordRR
-  close(r[0]!, [1, 1, 1, 1, 1, 1, 1], "beat 0");
-  close(r[1]!, [1, 1, 1, 1, 1, 1, 1], "beat 1");
-  close(r[2]!, [1, 0.5, 1, 1, 1, 0.5, 1], "beat 2");
-  // the premature beat: local = mean(1, 1, 0.5)
-  close(r[3]!, [0.5, 1.5, 2.5 / 3, 1, 0.5, 1.5, 2.5 / 3], "beat 3");
-  // last beat: no postRR → recordRR
-  close(r[4]!, [1.5, 1, 1, 1, 1.5, 1, 1], "beat 4");
+  close(r[0]!, [1, 1, 1, 1, 1, 1, 1, 0], "beat 0");
+  close(r[1]!, [1, 1, 1, 1, 1, 1, 1, 0], "beat 1");
+  close(r[2]!, [1, 0.5, 1, 1, 1, 0.5, 1, 0], "beat 2");
+  // the premature beat: local = mean(1, 1, 0.5); irregularity needs 3 intervals before its own: 0
+  close(r[3]!, [0.5, 1.5, 2.5 / 3, 1, 0.5, 1.5, 2.5 / 3, 0], "beat 3");
+  // last beat: no postRR → recordRR; irregularity of (1, 1, 0.5): mean |step| 0.25 over mean 2.5/3
+  close(r[4]!, [1.5, 1, 1, 1, 1.5, 1, 1, 0.25 / (2.5 / 3)], "beat 4");
 });
 
 test("localRR averages the last LOCAL_BEATS intervals; normalised values divide by the record's mean", () => {
@@ -52,10 +54,15 @@ test("localRR averages the last LOCAL_BEATS intervals; normalised values divide 
   const mean = rr.reduce((a, b) => a + b, 0) / rr.length;
   // beat 13 (the 0.4 s one): its last 10 intervals are nine 0.8 and the 0.4
   const local13 = (9 * 0.8 + 0.4) / LOCAL_BEATS;
-  close(r[13]!, [0.4, 1.2, local13, mean, 0.4 / mean, 1.2 / mean, local13 / mean], "beat 13");
+  // the ten intervals before its own are all 0.8: a regular rhythm, irregularity 0
+  close(r[13]!, [0.4, 1.2, local13, mean, 0.4 / mean, 1.2 / mean, local13 / mean, 0], "beat 13");
+  // beat 14: nine 0.8 then the 0.4 before it: one step of 0.4 in 9, over the mean 7.6/10
+  const local14 = (8 * 0.8 + 0.4 + 1.2) / LOCAL_BEATS;
+  close(r[14]!, [1.2, 1.2, local14, mean, 1.2 / mean, 1.2 / mean, local14 / mean, 0.4 / 9 / 0.76], "beat 14");
   // beat 16 (last): intervals 7..16 = six 0.8, the 0.4, three 1.2
   const local16 = (6 * 0.8 + 0.4 + 3 * 1.2) / LOCAL_BEATS;
-  close(r[16]!, [1.2, mean, local16, mean, 1.2 / mean, 1, local16 / mean], "beat 16");
+  // before its own interval: seven 0.8, the 0.4, two 1.2: steps 0.4 + 0.8 over 9, mean 8.4/10
+  close(r[16]!, [1.2, mean, local16, mean, 1.2 / mean, 1, local16 / mean, 1.2 / 9 / 0.84], "beat 16");
 });
 
 test("an interval over MAX_RR_SECONDS is a break: no preRR/postRR across it, left out of the averages", () => {
@@ -64,19 +71,19 @@ test("an interval over MAX_RR_SECONDS is a break: no preRR/postRR across it, lef
   const r = rows(rhythmFeatures([0, 10, 20, 20 + gap, 20 + gap + 5], fs));
   // valid intervals: 1, 1, 0.5 → record mean 2.5/3
   const m = 2.5 / 3;
-  close(r[2]!, [1, m, 1, m, 1 / m, 1, 1 / m], "before the break");
+  close(r[2]!, [1, m, 1, m, 1 / m, 1, 1 / m, 0], "before the break");
   // after the break: preRR missing → record mean; local still the intervals before the break
-  close(r[3]!, [m, 0.5, 1, m, 1, 0.5 / m, 1 / m], "after the break");
-  close(r[4]!, [0.5, m, 2.5 / 3, m, 0.5 / m, 1, 1], "last");
+  close(r[3]!, [m, 0.5, 1, m, 1, 0.5 / m, 1 / m, 0], "after the break");
+  close(r[4]!, [0.5, m, 2.5 / 3, m, 0.5 / m, 1, 1, 0], "last");
 });
 
 test("one beat, no beats, and equal positions", () => {
-  close(rows(rhythmFeatures([42], 360))[0]!, [0.8, 0.8, 0.8, 0.8, 1, 1, 1], "one beat");
+  close(rows(rhythmFeatures([42], 360))[0]!, [0.8, 0.8, 0.8, 0.8, 1, 1, 1, 0], "one beat");
   assert.equal(NOMINAL_RR_SECONDS, 0.8);
   assert.equal(rhythmFeatures([], 360).length, 0);
   // a double detection (zero interval) is an interval of 0 s, not an error
   const r = rows(rhythmFeatures([0, 0, 100], 100));
-  close(r[1]!, [0, 1, 0, 0.5, 0, 2, 0], "zero interval");
+  close(r[1]!, [0, 1, 0, 0.5, 0, 2, 0, 0], "zero interval");
   assert.throws(() => rhythmFeatures([100, 50], 100), /must not decrease/);
   assert.throws(() => rhythmFeatures([0, Number.NaN], 100), /not a number/);
   assert.throws(() => new RhythmTracker(0), /sampling rate/);
@@ -87,13 +94,13 @@ test("causal: a running record average up to postRR, each beat decided when the 
   assert.deepEqual(t.push(0), []);
   const b0 = t.push(100); // RR 1.0 → beat 0 decided, record mean so far 1.0
   assert.equal(b0.length, 1);
-  close(Array.from(b0[0]!.features), [1, 1, 1, 1, 1, 1, 1], "beat 0");
+  close(Array.from(b0[0]!.features), [1, 1, 1, 1, 1, 1, 1, 0], "beat 0");
   const b1 = t.push(150); // RR 0.5 → beat 1: pre 1, post 0.5, local 1, record mean(1, 0.5) = 0.75
-  close(Array.from(b1[0]!.features), [1, 0.5, 1, 0.75, 1 / 0.75, 0.5 / 0.75, 1 / 0.75], "beat 1");
+  close(Array.from(b1[0]!.features), [1, 0.5, 1, 0.75, 1 / 0.75, 0.5 / 0.75, 1 / 0.75, 0], "beat 1");
   const last = t.flush(); // beat 2: pre 0.5, no post → record 0.75; local mean(1, 0.5)
   assert.equal(last.length, 1);
   assert.equal(last[0]!.peak, 150);
-  close(Array.from(last[0]!.features), [0.5, 0.75, 0.75, 0.75, 0.5 / 0.75, 1, 1], "beat 2");
+  close(Array.from(last[0]!.features), [0.5, 0.75, 0.75, 0.75, 0.5 / 0.75, 1, 1, 0], "beat 2");
 });
 
 test("streaming equals batch: the tracker fed beat by beat gives rhythmFeatures' rows, both variants", () => {
@@ -128,11 +135,40 @@ test("streaming equals batch: the tracker fed beat by beat gives rhythmFeatures'
   for (let i = 1; i + 1 < peaks.length; i++) {
     if (breakAfter.has(i) || breakAfter.has(i - 1)) continue;
     assert.deepEqual(c[i]!.slice(0, 3), a[i]!.slice(0, 3), `beat ${i}`);
+    assert.equal(c[i]![7], a[i]![7], `beat ${i}: irregularity looks only backwards`);
     compared++;
   }
   assert.ok(compared > 180 && breakAfter.size > 0);
   // at the end of the record the running average is the record's average
   assert.equal(c.at(-1)![3], a.at(-1)![3]);
+});
+
+test("irregularity: 0 in a regular rhythm around a premature beat, high in an irregular one, breaks left out", () => {
+  assert.deepEqual(RHYTHM_FEATURES.at(-1), "irregularity");
+  assert.deepEqual(
+    RHYTHM_FEATURE_IS_SECONDS,
+    [true, true, true, true, false, false, false, false],
+    "the four RR are seconds, the rest ratios",
+  );
+  const irr = (rr: number[], fs = 100): number[] => {
+    const peaks = [0];
+    for (const v of rr) peaks.push(peaks.at(-1)! + Math.round(v * fs));
+    return rows(rhythmFeatures(peaks, fs)).map((r) => r[7]!);
+  };
+  // regular at 1 s, a premature beat (0.6 s) then its compensatory pause (1.4 s)
+  const regular = irr([1, 1, 1, 1, 0.6, 1.4, 1, 1]);
+  assert.equal(regular[5], 0, "the premature beat itself: the rhythm before it was regular");
+  // the beat after it sees (1, 1, 1, 1, 0.6) before its 1.4: steps 0.4 in 4, mean 4.6/5
+  assert.ok(Math.abs(regular[6]! - 0.4 / 4 / (4.6 / 5)) < 1e-6);
+  assert.equal(IRREGULARITY_MIN_INTERVALS, 3);
+  assert.deepEqual(regular.slice(0, 4), [0, 0, 0, 0], "fewer than 3 intervals before: 0");
+  // alternating 0.5 / 1.0 (an irregular rhythm): steps of 0.5 over a mean of 0.75
+  const alternating = irr([0.5, 1, 0.5, 1, 0.5, 1, 0.5, 1, 0.5, 1, 0.5, 1, 0.5]);
+  assert.ok(Math.abs(alternating.at(-1)! - 0.5 / 0.75) < 1e-6);
+  // a break (> MAX_RR_SECONDS) is not an interval: (1, 1, break, 1) reads as three regular intervals
+  assert.deepEqual(irr([1, 1, MAX_RR_SECONDS + 1, 1, 1]).at(-1), 0);
+  // only double detections (mean 0): 0, not NaN
+  assert.deepEqual(irr([0, 0, 0, 0]).at(-1), 0);
 });
 
 test("causal advance(): a beat with no next R peak within MAX_RR_SECONDS is decided then, as a later push would decide it", () => {

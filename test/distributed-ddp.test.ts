@@ -21,7 +21,7 @@ import { presetConfig } from "../src/models/config.js";
 import { SeedNet } from "../src/models/seed-net.js";
 import { crossEntropy } from "../src/nn/losses.js";
 import { gradientBuckets, perRankBatch } from "../src/train/ddp.js";
-import { epochOrder, rankShard, shardLength } from "../src/train/sampler.js";
+import { rankShard, shardLength, shuffledOrder } from "../src/train/sampler.js";
 import { ddpTestBatch, flatGrads } from "./helpers/ddp-batch.js";
 import { engineSkip, maxAbsDiff } from "./helpers/engine.js";
 import { repoRoot } from "./helpers/mitdb.js";
@@ -48,13 +48,13 @@ function singleProcessGrads(rows: number[]): Float32Array {
 
 describe("DistributedSampler semantics", () => {
   test("every rank gets an equal share of the epoch's order; together they cover it, padded from its head", () => {
-    const order = epochOrder(10, 3, 2);
+    const order = shuffledOrder(10, 3, 2);
     assert.deepEqual(
       [...order].sort((a, b) => a - b),
       [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
     );
-    assert.notDeepEqual([...order], [...epochOrder(10, 3, 3)], "another epoch, another order");
-    assert.deepEqual([...order], [...epochOrder(10, 3, 2)], "the same epoch, the same order");
+    assert.notDeepEqual([...order], [...shuffledOrder(10, 3, 3)], "another epoch, another order");
+    assert.deepEqual([...order], [...shuffledOrder(10, 3, 2)], "the same epoch, the same order");
     const shards = [0, 1, 2].map((r) => rankShard(order, r, 3));
     for (const s of shards) assert.equal(s.length, shardLength(10, 3));
     assert.equal(shardLength(10, 3), 4);

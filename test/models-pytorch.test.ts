@@ -29,24 +29,37 @@ function fixture(preset: string, extra: string[]): string {
 describe("PyTorch ↔ ecg-beats checkpoints", { skip }, () => {
   for (const [preset, args] of [
     ["compact", ["--batch", "8"]],
+    ["compact-rr", ["--batch", "8"]],
     ["seed", ["--batch", "2", "--train-steps", "1", "--train-batch", "2"]],
   ] as const) {
     test(`a PyTorch-written ${preset} checkpoint gives PyTorch's probabilities (max |Δ| < 1e-4), plain and BN-folded`, () => {
       const file = fixture(preset, [...args]);
       const { tensors } = readSafetensors(file);
       const input = tensors.get("__fixture__.input")!;
+      const rhythm = tensors.get("__fixture__.rhythm");
+      assert.equal(rhythm !== undefined, preset === "compact-rr", "rhythm features in the fixture");
       const expected = toFloat32Array(tensors.get("__fixture__.probs")!);
-      const { model } = loadCheckpoint(file);
+      const { model, info } = loadCheckpoint(file);
+      assert.deepEqual(info.config, presetConfig(preset), "PyTorch writes the same config JSON");
       model.eval();
       const probs = tidy(() =>
-        noGrad(() => model.forward(tensorFromSafe(input)).softmax(1).toFloat32Array()),
+        noGrad(() =>
+          model
+            .forward(tensorFromSafe(input), rhythm ? tensorFromSafe(rhythm) : undefined)
+            .softmax(1)
+            .toFloat32Array(),
+        ),
       );
       model.dispose();
       const d = maxAbsDiff(probs, expected);
       console.log(`${preset}: max |Δp| plain ${d.toExponential(2)}`);
       assert.ok(d < 1e-4, `max |Δp| = ${d}`);
       const c = loadClassifier(file);
-      const folded = c.predictProba(toFloat32Array(input), input.shape[0]!);
+      const folded = c.predictProba(
+        toFloat32Array(input),
+        input.shape[0]!,
+        rhythm ? { rhythm: toFloat32Array(rhythm) } : {},
+      );
       c.dispose();
       const df = maxAbsDiff(folded, expected);
       console.log(`${preset}: max |Δp| folded ${df.toExponential(2)}`);
@@ -71,6 +84,24 @@ describe("PyTorch ↔ ecg-beats checkpoints", { skip }, () => {
       allowFailure: true,
     });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    // the rhythm preset too, its features beside the beats
+    const rr = new SeedNet(presetConfig("compact-rr"));
+    const rhythm = Tensor.rand([16, 8]).add(0.2);
+    for (let i = 0; i < 3; i++) rr.forward(Tensor.rand([16, 1, 187]), rhythm);
+    rr.eval();
+    const rrFile = path.join(tmp, "from-ts-rr.safetensors");
+    const r6 = rhythm.narrow(0, 0, 6);
+    saveCheckpoint(rrFile, rr, {
+      extras: new Map([
+        ["__fixture__.input", safeFromTensor(x)],
+        ["__fixture__.rhythm", safeFromTensor(r6)],
+        ["__fixture__.probs", safeFromTensor(noGrad(() => rr.forward(x, r6).softmax(1)))],
+      ]),
+    });
+    const rrOk = runPytorchTool("check_checkpoint.py", ["--checkpoint", rrFile, "--atol", "1e-5"], {
+      allowFailure: true,
+    });
+    assert.equal(rrOk.status, 0, rrOk.stdout + rrOk.stderr);
     // and a wrong one is caught
     const wrong = path.join(tmp, "wrong.safetensors");
     saveCheckpoint(wrong, net, {

@@ -313,6 +313,14 @@ BINARY(Eq, at::eq(a, b), at::eq(a, s))
 UNARY(Neg, at::neg)
 UNARY(Sqrt, at::sqrt)
 UNARY(Exp, at::exp)
+UNARY(Log, at::log)
+// clamp(t, min|null, max|null): a new tensor, scalar bounds.
+OP(Clamp)
+  c10::optional<at::Scalar> lo, hi;
+  if (info[1].IsNumber()) lo = Num(info, 1);
+  if (info[2].IsNumber()) hi = Num(info, 2);
+  return W(env, at::clamp(T(info, 0), lo, hi));
+END_OP
 
 
 // ---------------------------------------------------------------- reductions
@@ -513,6 +521,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("neg", Neg);
   EXPORT("sqrt", Sqrt);
   EXPORT("exp", Exp);
+  EXPORT("log", Log);
+  EXPORT("clamp", Clamp);
   EXPORT("sum", Sum);
   EXPORT("mean", Mean);
   EXPORT("argmax", Argmax);

@@ -72,6 +72,9 @@ export function prepareBench(opts: BenchOptions, group?: ProcessGroup): Prepared
   const rows = group ? perRankBatch(opts.batch, group.size) : opts.batch;
   if (group) manualSeed(1 + group.rank);
   const beats = tidy(() => Tensor.rand([rows, 1, BEAT_LENGTH]).to(device));
+  // A rhythm preset's features: positive, around 1 (R-R seconds and ratios).
+  const features = model.config.rhythm ?? 0;
+  const rhythm = features > 0 ? tidy(() => Tensor.rand([rows, features]).add(0.5).to(device)) : undefined;
   const labels = tidy(() =>
     Tensor.int64(Array.from({ length: rows }, (_, i) => i % model.config.classes)).to(device),
   );
@@ -90,7 +93,10 @@ export function prepareBench(opts: BenchOptions, group?: ProcessGroup): Prepared
       tidy(() => {
         optimizer.zeroGrad();
         ddp?.beforeForward();
-        const loss = focalLoss(model.forward(beats), labels, { alpha: SEED_ALPHA, gamma: SEED_GAMMA });
+        const loss = focalLoss(model.forward(beats, rhythm), labels, {
+          alpha: SEED_ALPHA,
+          gamma: SEED_GAMMA,
+        });
         loss.backward();
         ddp?.afterBackward();
         optimizer.step();
@@ -103,7 +109,7 @@ export function prepareBench(opts: BenchOptions, group?: ProcessGroup): Prepared
   } else {
     model.eval();
     if (opts.fold ?? true) foldBatchNorms(model);
-    step = () => tidy(() => noGrad(() => model.forward(beats).softmax(1)));
+    step = () => tidy(() => noGrad(() => model.forward(beats, rhythm).softmax(1)));
   }
   const steps = (n: number): void => {
     for (let i = 0; i < n; i++) {
@@ -125,6 +131,7 @@ export function prepareBench(opts: BenchOptions, group?: ProcessGroup): Prepared
       cleanup();
       model.dispose();
       beats.dispose();
+      rhythm?.dispose();
       labels.dispose();
     },
   };

@@ -9,6 +9,10 @@
 //   localRR    mean of the last LOCAL_BEATS valid intervals, up to and including preRR
 //   recordRR   mean of every valid interval of the record (non-causal), or of those up to postRR (causal)
 //   preRRNorm, postRRNorm, localRRNorm: the first three divided by recordRR.
+//   irregularity  mean |RR_i − RR_{i−1}| over the last LOCAL_BEATS valid intervals BEFORE preRR, divided
+//              by their mean: how irregular the rhythm leading up to the beat is, not counting the beat's
+//              own interval. An isolated premature beat in a regular rhythm reads ≈ 0; a beat inside
+//              atrial fibrillation (short intervals that are normal there) reads high. Causal as it stands.
 // Edge cases, defined once here:
 //   - every beat position counts, labelled or not (as for the Kachuee cut's R-R median);
 //   - an interval longer than MAX_RR_SECONDS is a break in the record (a signal-quality skip, an
@@ -18,6 +22,8 @@
 //     as "nothing unusual" (normalised value 1); a beat with no valid interval before it takes recordRR
 //     as its localRR;
 //   - with no valid interval at all (a one-beat record), recordRR is NOMINAL_RR_SECONDS;
+//   - irregularity needs IRREGULARITY_MIN_INTERVALS valid intervals before preRR, else it is 0 (regular);
+//     so are intervals whose mean is 0 (double detections only);
 //   - paced records need no special case: their beats get the same features (a pacemaker's fixed rate
 //     shows as regular intervals); the inter-patient split leaves them out, as de Chazal does.
 // Batch and streaming are one code path: rhythmFeatures() is the RhythmTracker run over every beat.
@@ -37,8 +43,14 @@ export const RHYTHM_FEATURES = [
   "preRRNorm",
   "postRRNorm",
   "localRRNorm",
+  "irregularity",
 ] as const;
 export const RHYTHM_FEATURE_COUNT = RHYTHM_FEATURES.length;
+/**
+ * Which features are durations in seconds (they scale with the heart rate) and which are ratios (the
+ * same at any rate): what a heart-rate augmentation may scale.
+ */
+export const RHYTHM_FEATURE_IS_SECONDS: readonly boolean[] = RHYTHM_FEATURES.map((f) => f.endsWith("RR"));
 
 /** Intervals averaged for localRR ("about the last 10 beats"). */
 export const LOCAL_BEATS = 10;
@@ -46,6 +58,8 @@ export const LOCAL_BEATS = 10;
 export const MAX_RR_SECONDS = 6;
 /** recordRR when a record has no valid interval at all (75 beats per minute). */
 export const NOMINAL_RR_SECONDS = 0.8;
+/** Fewest intervals (two successive differences) irregularity is computed from. */
+export const IRREGULARITY_MIN_INTERVALS = 3;
 
 export interface RhythmOptions {
   /** Running record average and one beat of look-ahead, for streaming (default false). */
@@ -65,6 +79,7 @@ interface PendingBeat {
   pre: number | undefined;
   post: number | undefined;
   local: number | undefined;
+  irregularity: number;
 }
 
 export class RhythmTracker {
@@ -94,6 +109,8 @@ export class RhythmTracker {
     const rr = this.lastPeak === undefined ? undefined : (peak - this.lastPeak) / this.fs;
     const valid = rr !== undefined && rr <= MAX_RR_SECONDS ? rr : undefined;
     this.lastPeak = peak;
+    // Before this beat's own interval joins the recent ones.
+    const irregularity = this.irregularity();
     if (valid !== undefined) {
       this.validSum += valid;
       this.validCount++;
@@ -106,7 +123,7 @@ export class RhythmTracker {
       this.open.post = valid;
       this.settle(this.open, decided);
     }
-    this.open = { peak, pre: valid, post: undefined, local: this.localMean() };
+    this.open = { peak, pre: valid, post: undefined, local: this.localMean(), irregularity };
     return decided;
   }
 
@@ -148,6 +165,18 @@ export class RhythmTracker {
     return s / this.recent.length;
   }
 
+  private irregularity(): number {
+    const r = this.recent;
+    if (r.length < IRREGULARITY_MIN_INTERVALS) return 0;
+    let steps = 0;
+    let sum = r[0]!;
+    for (let i = 1; i < r.length; i++) {
+      steps += Math.abs(r[i]! - r[i - 1]!);
+      sum += r[i]!;
+    }
+    return sum > 0 ? steps / (r.length - 1) / (sum / r.length) : 0;
+  }
+
   private recordMean(): number {
     return this.validCount > 0 ? this.validSum / this.validCount : NOMINAL_RR_SECONDS;
   }
@@ -159,7 +188,16 @@ function featuresOf(b: PendingBeat, record: number): RhythmBeat {
   const local = b.local ?? record;
   return {
     peak: b.peak,
-    features: Float32Array.of(pre, post, local, record, pre / record, post / record, local / record),
+    features: Float32Array.of(
+      pre,
+      post,
+      local,
+      record,
+      pre / record,
+      post / record,
+      local / record,
+      b.irregularity,
+    ),
   };
 }
 

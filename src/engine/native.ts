@@ -90,6 +90,8 @@ export interface NativeBinding {
   neg(a: H): H;
   sqrt(a: H): H;
   exp(a: H): H;
+  log(a: H): H;
+  clamp(t: H, min: number | null, max: number | null): H;
   sum(t: H, dims?: number[], keepdim?: boolean): H;
   mean(t: H, dims?: number[], keepdim?: boolean): H;
   argmax(t: H, dim: number, keepdim: boolean): H;

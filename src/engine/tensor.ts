@@ -421,6 +421,15 @@ export class Tensor implements Disposable {
     return new Tensor(native().exp(this.handle));
   }
 
+  log(): Tensor {
+    return new Tensor(native().log(this.handle));
+  }
+
+  /** Values bounded below by min and above by max (null: unbounded on that side). */
+  clamp(min: number | null, max: number | null): Tensor {
+    return new Tensor(native().clamp(this.handle, min, max));
+  }
+
   // ------------------------------------------------------------------ reductions
 
   sum(dims?: readonly number[], keepdim = false): Tensor {

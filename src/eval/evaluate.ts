@@ -12,14 +12,23 @@ export interface Evaluation {
   predicted: Uint8Array;
 }
 
+export interface EvaluateOptions extends PredictOptions {
+  /**
+   * The beats as the model takes them, when not as cut (patient-relative: dataset/rhythm-input.ts,
+   * modelInput); `set.x` when absent.
+   */
+  beats?: Float32Array;
+}
+
 /** `opts.rhythm`: the set's rhythm features, for a model that takes them (dataset/rhythm-input.ts). */
 export function evaluateClassifier(
   classifier: BeatClassifier,
   set: BeatSet,
-  opts: PredictOptions = {},
+  opts: EvaluateOptions = {},
 ): Evaluation {
   const k = classifier.classes.length;
-  const probs = classifier.predictProba(set.x, set.count, opts);
+  const { beats = set.x, ...predict } = opts;
+  const probs = classifier.predictProba(beats, set.count, predict);
   const predicted = argmaxRows(probs, k);
   const report = classificationReport(confusionMatrix(set.y, predicted, k), [...classifier.classes]);
   return { report, probs, predicted };

@@ -107,7 +107,7 @@ function inferConfig(file: string, tensors: ReadonlyMap<string, SafeTensor>): Mo
   throw new CheckpointError(
     file,
     "bad-header",
-    "no metadata, and its tensors match no preset (seed, seed-resnext, compact)",
+    `no metadata, and its tensors match no preset (${PRESET_NAMES.join(", ")})`,
   );
 }
 

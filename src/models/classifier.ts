@@ -15,6 +15,11 @@ export interface BeatClassifier {
    */
   readonly rhythmFeatures: number;
   /**
+   * The model takes each beat minus its record's template (src/dataset/beat-template.ts:
+   * relativeBeats), not the beat as cut; false for the seed's models.
+   */
+  readonly relative: boolean;
+  /**
    * Softmax probabilities, count × classes, for count beats of BEAT_LENGTH samples each (row-major),
    * with count × rhythmFeatures rhythm features (opts.rhythm) when the model takes them.
    */
@@ -44,7 +49,8 @@ export interface ClassifierOptions {
 
 export class SeedClassifier implements BeatClassifier {
   readonly classes: readonly string[];
-  readonly rhythmFeatures = 0;
+  readonly rhythmFeatures: number;
+  readonly relative: boolean;
   private readonly device: Device;
   private readonly batchSize: number;
   private readonly source: string;
@@ -55,6 +61,8 @@ export class SeedClassifier implements BeatClassifier {
     opts: ClassifierOptions = {},
   ) {
     this.classes = classes;
+    this.rhythmFeatures = model.config.rhythm ?? 0;
+    this.relative = model.config.relative ?? false;
     this.device = opts.device ?? "cpu";
     this.batchSize = opts.batchSize ?? 512;
     this.source = opts.source ?? "the model";
@@ -71,6 +79,13 @@ export class SeedClassifier implements BeatClassifier {
   predictProba(beats: Float32Array, count: number, opts: PredictOptions = {}): Float32Array {
     if (beats.length !== count * BEAT_LENGTH) {
       throw new RangeError(`predictProba: ${beats.length} values is not ${count} beats of ${BEAT_LENGTH}`);
+    }
+    const r = this.rhythmFeatures;
+    const rhythm = opts.rhythm;
+    if (r > 0 && rhythm?.length !== count * r) {
+      throw new RangeError(
+        `predictProba: the model takes ${r} rhythm features per beat; got ${rhythm ? `${rhythm.length} values for ${count} beats` : "none"}`,
+      );
     }
     const bad = firstNonFinite(beats);
     if (bad >= 0) {
@@ -92,8 +107,15 @@ export class SeedClassifier implements BeatClassifier {
             1,
             BEAT_LENGTH,
           ]);
-          if (this.device !== "cpu") x = x.to(this.device);
-          return this.model.forward(x).softmax(1).toFloat32Array();
+          let features =
+            r > 0 && rhythm
+              ? Tensor.fromArray(rhythm.subarray(start * r, (start + n) * r), [n, r])
+              : undefined;
+          if (this.device !== "cpu") {
+            x = x.to(this.device);
+            features = features?.to(this.device);
+          }
+          return this.model.forward(x, features).softmax(1).toFloat32Array();
         });
         out.set(probs, start * k);
         opts.onProgress?.(start + n);

@@ -1,6 +1,11 @@
 // The seed's network (../shared/spec/seed-model.md): a 1-D ResNeXt whose stages 1-3 concatenate,
 // along the length axis, a "proposed connection" from the raw input after every floor.
 // Names of parameters and buffers are the PyTorch original's, so state dicts move both ways.
+// With config.rhythm (the rhythm presets), each beat's R-R features go through a small branch
+// (`rhythm`) whose output is concatenated with the pooled CNN features before fc1: an S beat is a
+// normal QRS that comes early, a conjunction of "shape" and "timing" that the head's MLP expresses
+// directly on the joint vector. (FiLM, rhythm scaling the CNN's channels, would suit timing that
+// changes which shapes matter; here timing is evidence of its own.)
 import { Tensor } from "../engine/index.js";
 import { xavierUniform_ } from "../nn/init.js";
 import {
@@ -17,6 +22,23 @@ import { Module } from "../nn/module.js";
 import type { ModelConfig } from "./config.js";
 
 const SLOPE = 0.01;
+/**
+ * Rhythm features are positive durations and ratios whose effects are multiplicative (a beat 30 %
+ * early is ×0.7 at any heart rate): the branch takes their logarithm, floored here (a double
+ * detection's 0 s interval, a regular rhythm's irregularity 0), then standardises it with BatchNorm.
+ */
+export const RHYTHM_LOG_FLOOR = 0.01;
+
+/** The rhythm branch: BatchNorm of the log features, then two LeakyReLU layers of `width`. */
+export function rhythmBranch(features: number, width: number): Sequential {
+  return new Sequential(
+    new BatchNorm1d(features),
+    new Linear(features, width),
+    new LeakyReLU(SLOPE),
+    new Linear(width, width),
+    new LeakyReLU(SLOPE),
+  );
+}
 
 /** ResNeXt bottleneck with a projection shortcut: LeakyReLU(block(x) + resize(x)). */
 export class Block extends Module {
@@ -101,6 +123,7 @@ export class SeedNet extends Module {
   readonly stage0: Sequential;
   readonly stages: Stage[] = [];
   readonly stage4: Sequential;
+  readonly rhythm: Sequential | undefined;
   readonly fc1: Linear;
   readonly dropout: Dropout;
   readonly fc2: Linear;
@@ -134,15 +157,24 @@ export class SeedNet extends Module {
       cin = cout;
     }
     this.stage4 = this.registerModule("stage4", floor(repeat, 16 * dim, 16 * dim, 32 * dim, 2, groups));
-    this.fc1 = this.registerModule("fc1", new Linear(32 * dim, 32));
+    const rhythmWidth = config.rhythm ? config.rhythmWidth! : 0;
+    this.rhythm = config.rhythm
+      ? this.registerModule("rhythm", rhythmBranch(config.rhythm, rhythmWidth))
+      : undefined;
+    this.fc1 = this.registerModule("fc1", new Linear(32 * dim + rhythmWidth, 32));
     this.dropout = this.registerModule("dropout", new Dropout(0.3));
     this.fc2 = this.registerModule("fc2", new Linear(32, classes));
     xavierUniform_(this.fc1.weight);
     xavierUniform_(this.fc2.weight);
   }
 
-  /** Logits (B, classes) for beats (B, 1, BEAT_LENGTH). */
-  forward(x0: Tensor): Tensor {
+  /**
+   * Logits (B, classes) for beats (B, 1, BEAT_LENGTH), with their rhythm features (B, config.rhythm)
+   * when the model takes them.
+   */
+  forward(x0: Tensor, rhythm?: Tensor): Tensor {
+    if (this.rhythm && !rhythm)
+      throw new RangeError(`this model takes ${this.config.rhythm} rhythm features per beat; none given`);
     let x = this.stage0.forward(x0);
     for (const stage of this.stages) {
       // In eval mode the shortcut's output is the same at every floor: compute it once.
@@ -158,7 +190,11 @@ export class SeedNet extends Module {
       }
       if (stage.path) x = stage.path.forward(x);
     }
-    x = this.stage4.forward(x).mean([2]);
-    return this.fc2.forward(this.dropout.forward(this.fc1.forward(x)).leakyRelu(SLOPE));
+    const pooled = this.stage4.forward(x).mean([2]);
+    const joint =
+      this.rhythm && rhythm
+        ? Tensor.cat([pooled, this.rhythm.forward(rhythm.clamp(RHYTHM_LOG_FLOOR, null).log())], 1)
+        : pooled;
+    return this.fc2.forward(this.dropout.forward(this.fc1.forward(joint)).leakyRelu(SLOPE));
   }
 }

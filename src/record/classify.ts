@@ -1,7 +1,9 @@
 // Whole-record classification: R peaks (detected, or given), beats cut by the Kachuee pipeline, the
-// rhythm features of each beat when the model takes them, class probabilities from a BeatClassifier
-// in batches, one label per beat.
+// rhythm features of each beat when the model takes them, each beat minus the record's template when
+// the model takes patient-relative beats, class probabilities from a BeatClassifier in batches, one
+// label per beat.
 
+import { relativeBeats } from "../dataset/beat-template.js";
 import { kachueeBeats } from "../dataset/kachuee.js";
 import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "../dataset/rhythm.js";
 import { checkRhythmFeatureCount } from "../dataset/rhythm-input.js";
@@ -13,7 +15,10 @@ import type { PanTompkinsOptions } from "../qrs/pan-tompkins.js";
 import { argmaxRows, BEAT_LENGTH, CLASS_NAMES } from "../vocabulary.js";
 
 /** The part of a classifier this pipeline needs (a BeatClassifier, or a stand-in in tests). */
-export type BeatProbabilities = Pick<BeatClassifier, "classes" | "rhythmFeatures" | "predictProba">;
+export type BeatProbabilities = Pick<
+  BeatClassifier,
+  "classes" | "rhythmFeatures" | "relative" | "predictProba"
+>;
 
 export interface ClassifiedBeats {
   /** R-peak samples at the record's rate, increasing. */
@@ -32,8 +37,8 @@ export interface ClassifySignalOptions {
   /** Beats per predictProba call (bounds the memory of one call). */
   batchSize?: number;
   /**
-   * Rhythm features of the causal variant (what streaming computes) instead of the record-wide one
-   * (what the training data has); only for a model that takes them.
+   * Rhythm features and templates of the causal variant (what streaming computes) instead of the
+   * record-wide one (what the training data has); only for a model that takes them.
    */
   causal?: boolean;
 }
@@ -101,7 +106,10 @@ export function classifySignal(
       );
     }
   }
-  const { proba, label } = classifyBeats(classifier, cut.beats, cut.count, rhythm, opts.batchSize);
+  const beats = classifier.relative
+    ? relativeBeats(cut.beats, cut.count, undefined, { causal: opts.causal ?? false })
+    : cut.beats;
+  const { proba, label } = classifyBeats(classifier, beats, cut.count, rhythm, opts.batchSize);
   const sample = new Int32Array(cut.count);
   for (let i = 0; i < cut.count; i++) sample[i] = Math.round(peaks[cut.peakIndex[i]!]!);
   return { sample, label, proba, count: cut.count };

@@ -1,8 +1,9 @@
 // Whole-record classification over samples as they arrive: the streaming QRS detector, the beat
 // cutter (src/dataset/kachuee.ts) and, for a model that takes them, the causal rhythm features
-// (src/dataset/rhythm.ts) — the very objects the batch pipeline runs over a whole record — so with a
-// morphology-only model the beats and labels are exactly classifySignal()'s, and with a rhythm model
-// exactly classifySignal(…, { causal: true })'s.
+// (src/dataset/rhythm.ts) and the causal template (src/dataset/beat-template.ts) — the very objects the
+// batch pipeline runs over a whole record — so with a morphology-only model the beats and labels are
+// exactly classifySignal()'s, and with a rhythm or patient-relative model exactly
+// classifySignal(…, { causal: true })'s.
 //
 // Latency: a beat is cut once its 10 s window is complete, 1.5 s more of signal has arrived (a beat
 // may run past its window's end) and every R peak before the window's end is settled (about 0.5 s
@@ -11,8 +12,10 @@
 // peak. Causal rhythm features are decided at the next R peak, or 6 s after the beat when none comes,
 // which a beat has almost always passed by the time it is cut. The exception: a window with fewer than
 // two R-R intervals takes the median R-R of the whole record, which only the end of the stream knows,
-// so its (at most one) beat is released at flush().
+// so its (at most one) beat is released at flush(); for a patient-relative model that beat joins the
+// causal template then, not in its time order as in the batch causal variant (the one difference).
 
+import { TemplateTracker } from "../dataset/beat-template.js";
 import { KachueeCutter } from "../dataset/kachuee.js";
 import { RHYTHM_FEATURE_COUNT, RhythmTracker } from "../dataset/rhythm.js";
 import { PanTompkinsDetector, type PanTompkinsOptions } from "../qrs/pan-tompkins.js";
@@ -34,6 +37,8 @@ export class StreamingRecordClassifier {
   private readonly cutter: KachueeCutter;
   /** Causal rhythm features, for a model that takes them. */
   private readonly rhythm: RhythmTracker | undefined;
+  /** The causal template, for a model on patient-relative beats. */
+  private readonly template: TemplateTracker | undefined;
   private readonly classifier: BeatProbabilities;
   /** Rhythm features decided, by R-peak ordinal, until the beat's cut joins them. */
   private readonly features = new Map<number, Float32Array>();
@@ -51,6 +56,7 @@ export class StreamingRecordClassifier {
     this.cutter = new KachueeCutter(fs);
     this.classifier = classifier;
     this.rhythm = classifier.rhythmFeatures > 0 ? new RhythmTracker(fs, { causal: true }) : undefined;
+    this.template = classifier.relative ? new TemplateTracker({ causal: true }) : undefined;
   }
 
   /** Feeds samples of the lead (physical units); returns the beats labelled meanwhile. */
@@ -59,7 +65,7 @@ export class StreamingRecordClassifier {
     this.cutter.addSignal(samples);
     const settled = this.detector.settledBefore;
     if (this.rhythm) this.takeFeatures(this.rhythm.advance(settled));
-    this.cutBeats.push(...this.cutter.cut(settled));
+    this.takeBeats(this.cutter.cut(settled));
     return this.classifyReady();
   }
 
@@ -67,13 +73,20 @@ export class StreamingRecordClassifier {
   flush(): StreamedBeat[] {
     this.addPeaks(this.detector.flush());
     if (this.rhythm) this.takeFeatures(this.rhythm.flush());
-    this.cutBeats.push(...this.cutter.flush());
+    this.takeBeats(this.cutter.flush());
     return this.classifyReady();
   }
 
   private addPeaks(peaks: number[]): void {
     this.cutter.addPeaks(peaks);
     if (this.rhythm) for (const p of peaks) this.takeFeatures(this.rhythm.push(p));
+  }
+
+  /** Beats as cut, in cut order; minus the causal template for a patient-relative model. */
+  private takeBeats(cut: { ordinal: number; peak: number; beat: Float32Array }[]): void {
+    // The causal tracker decides each beat as it is pushed.
+    for (const b of cut)
+      this.cutBeats.push(this.template ? { ...b, beat: this.template.push(b.beat)[0]! } : b);
   }
 
   private takeFeatures(decided: { features: Float32Array }[]): void {

@@ -24,7 +24,12 @@ interface CurvePoint {
 }
 
 /** Long-form points of the chosen metrics; epochs where a metric is missing are left out. */
-function curvePoints(metrics: EpochMetrics[], series: [string, keyof EpochMetrics][]): CurvePoint[] {
+/** The per-epoch figures that are single numbers (what a curve can plot). */
+type NumericMetric = {
+  [K in keyof EpochMetrics]-?: EpochMetrics[K] extends number | undefined ? K : never;
+}[keyof EpochMetrics];
+
+function curvePoints(metrics: EpochMetrics[], series: [string, NumericMetric][]): CurvePoint[] {
   const points: CurvePoint[] = [];
   for (const [label, key] of series) {
     for (const m of metrics) {
@@ -67,7 +72,7 @@ function lineChart(
 }
 
 export function lossCurveSpec(metrics: EpochMetrics[]): TopLevelSpec | undefined {
-  const series: [string, keyof EpochMetrics][] = [
+  const series: [string, NumericMetric][] = [
     ["train", "trainLoss"],
     ["validation", "valLoss"],
   ];
@@ -82,7 +87,7 @@ export function lossCurveSpec(metrics: EpochMetrics[]): TopLevelSpec | undefined
 }
 
 export function accuracyCurveSpec(metrics: EpochMetrics[]): TopLevelSpec | undefined {
-  const series: [string, keyof EpochMetrics][] = [
+  const series: [string, NumericMetric][] = [
     ["train accuracy", "trainAcc"],
     ["validation accuracy", "valAcc"],
     ["validation macro-F1", "valMacroF1"],

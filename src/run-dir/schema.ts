@@ -27,6 +27,12 @@ export const OPTIMIZER_NAMES = ["adabound", "amsbound", "adam", "adamw"] as cons
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export const LOSS_NAMES = ["focal", "ce"] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
+/** How validation is split off the training side: by record for inter-patient data ("auto"), or as named. */
+export const VAL_SPLIT_NAMES = ["auto", "records", "stratified"] as const;
+export type ValSplitName = (typeof VAL_SPLIT_NAMES)[number];
+/** What picks the best epoch: validation macro-F1, or the mean F1 of S and V (the inter-patient task). */
+export const SELECT_NAMES = ["macro-f1", "sv-f1"] as const;
+export type SelectName = (typeof SELECT_NAMES)[number];
 
 const count = z.number().int().min(0);
 const counts = z.array(count);
@@ -44,8 +50,16 @@ export const DataConfigSchema = z.object({
   split: z.string().optional(),
   /** The seed of the dataset's split, from mitbih_dataset.json. */
   seed: z.number().int().optional(),
-  /** Fraction of the training side held out, stratified, for model selection. */
+  /**
+   * Fraction of the training side held out for model selection: of the beats (stratified), or, split
+   * by record, about that share of the S and V beats in whole records.
+   */
   valFraction: z.number(),
+  /** How validation was split off: whole records (patients) or beats. Older runs lack it: beats. */
+  valSplit: z.enum(["records", "stratified"]).default("stratified"),
+  /** With a record split: the records on each side. */
+  trainRecords: z.array(z.string()).optional(),
+  valRecords: z.array(z.string()).optional(),
   /** Beats of the training side used (a stratified seeded sample); 0: all. Older runs lack it. */
   limitBeats: count.default(0),
   /** Beats in the training and validation parts. */
@@ -80,6 +94,46 @@ export const LossConfigSchema = z.discriminatedUnion("name", [
 ]);
 export type LossConfig = z.infer<typeof LossConfigSchema>;
 
+/** The order of an epoch's beats (src/train/sampler.ts): every beat once, or class-balanced draws. */
+export const BalanceConfigSchema = z.object({
+  /** Exponent on each class's count: 1 draws as the data is, 0 draws every class equally. */
+  power: z.number().min(0).max(1),
+  /** No beat is drawn more often than this per epoch (a class of 8 beats must not fill a tenth of it). */
+  maxRepeat: z.number().min(1),
+});
+export type BalanceConfig = z.infer<typeof BalanceConfigSchema>;
+export const SamplerConfigSchema = z.discriminatedUnion("name", [
+  z.object({ name: z.literal("shuffle") }),
+  BalanceConfigSchema.extend({ name: z.literal("balanced") }),
+]);
+export type SamplerConfig = z.infer<typeof SamplerConfigSchema>;
+
+const strength = z.number().min(0);
+/** On-the-fly augmentation strengths (src/train/augment.ts applies them); all 0: off. */
+export const AugmentConfigSchema = z.object({
+  /** Time stretch: factor drawn from [1 − stretch, 1 + stretch]. */
+  stretch: strength,
+  /** Amplitude: factor drawn from [1 − amplitude, 1 + amplitude]. */
+  amplitude: strength,
+  /** Baseline wander: a sinusoid of 0.1-0.6 Hz, amplitude drawn from [0, wander]. */
+  wander: strength,
+  /** White noise: standard deviation drawn from [0, noise]. */
+  noise: strength,
+  /** Heart rate: the rhythm features in seconds times a factor drawn log-uniformly from [1/(1+r), 1+r]. */
+  rate: strength,
+  /** Probability that an N beat in a regular rhythm becomes a synthetic premature (S) beat. */
+  premature: z.number().min(0).max(1),
+});
+export type AugmentConfig = z.infer<typeof AugmentConfigSchema>;
+export const NO_AUGMENT: AugmentConfig = {
+  stretch: 0,
+  amplitude: 0,
+  wander: 0,
+  noise: 0,
+  rate: 0,
+  premature: 0,
+};
+
 /** One `--resume` that changed settings: what was changed, from what to what, and when. */
 export const OverrideSchema = z.object({
   /** When the run was resumed (ISO 8601). */
@@ -98,6 +152,10 @@ export const RunConfigSchema = z.object({
   data: DataConfigSchema,
   optimizer: OptimizerConfigSchema,
   loss: LossConfigSchema,
+  /** Older runs lack the next three: shuffled epochs, no augmentation, selection by macro-F1. */
+  sampler: SamplerConfigSchema.default({ name: "shuffle" }),
+  augment: AugmentConfigSchema.default(NO_AUGMENT),
+  select: z.enum(SELECT_NAMES).default("macro-f1"),
   epochs: z.number().int().min(1),
   /** Stop after this many optimizer steps in all; 0: no limit. Older runs lack it. */
   maxSteps: count.default(0),
@@ -116,6 +174,10 @@ export const RunConfigSchema = z.object({
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
+/** Sensitivity and positive predictivity of one class. */
+export const SePpvSchema = z.object({ se: MeasuredNumber, ppv: MeasuredNumber });
+export type SePpv = z.infer<typeof SePpvSchema>;
+
 /** One line of metrics.jsonl: one epoch. */
 export const EpochMetricsSchema = z.object({
   epoch: z.number().int().min(1),
@@ -124,6 +186,11 @@ export const EpochMetricsSchema = z.object({
   valLoss: MeasuredNumber,
   valAcc: MeasuredNumber,
   valMacroF1: MeasuredNumber,
+  /** What selects the best epoch (the run's `select`); older runs lack it (it was valMacroF1). */
+  valScore: MeasuredNumber.optional(),
+  /** Validation sensitivity and +P of S and V (the inter-patient task's figures). Older runs lack them. */
+  valS: SePpvSchema.optional(),
+  valV: SePpvSchema.optional(),
   /** Learning rate at the epoch's last step. */
   lr: MeasuredNumber,
   seconds: MeasuredNumber,
@@ -143,7 +210,10 @@ export const LoopStateSchema = z.object({
   /** Optimizer steps taken. */
   step: count,
   lr: z.number(),
-  /** Best validation macro-F1 so far (-1 before the first epoch) and its epoch. */
+  /**
+   * Best validation score so far (the run's `select`: macro-F1 unless sv-f1; -1 before the first
+   * epoch) and its epoch. The name predates the choice; checkpoints keep it.
+   */
   bestMacroF1: z.number(),
   bestEpoch: count,
 });
@@ -158,12 +228,19 @@ export const CheckpointProvenanceSchema = z.object({
     loss: true,
     batch: true,
     seed: true,
+  }).extend({
+    // What chose this checkpoint among the epochs, and how its batches were drawn. Older runs lack them.
+    sampler: SamplerConfigSchema.optional(),
+    augment: AugmentConfigSchema.optional(),
+    select: z.enum(SELECT_NAMES).optional(),
+    /** Epochs the run planned (`epochs` below: those complete). */
+    epochs: z.number().int().min(1).optional(),
   }),
   /** Complete epochs when it was written. */
   epochs: count,
   version: z.string(),
   /** The validation figures of that epoch. */
-  metrics: EpochMetricsSchema.pick({ valAcc: true, valMacroF1: true, valLoss: true }),
+  metrics: EpochMetricsSchema.pick({ valAcc: true, valMacroF1: true, valScore: true, valLoss: true }),
   loop: LoopStateSchema.optional(),
 });
 export type CheckpointProvenance = z.infer<typeof CheckpointProvenanceSchema>;

@@ -3,9 +3,11 @@
 import type { Device } from "../engine/index.js";
 import type { ModelConfig, PresetName } from "../models/config.js";
 import type { ScheduleName } from "../nn/optim/schedule.js";
-import type { LossName, OptimizerName } from "../run-dir/schema.js";
+import type { LossName, OptimizerName, SelectName, ValSplitName } from "../run-dir/schema.js";
+import type { AugmentOptions } from "./augment.js";
+import type { BalanceOptions } from "./sampler.js";
 
-export type { LossName, OptimizerName } from "../run-dir/schema.js";
+export type { LossName, OptimizerName, SelectName, ValSplitName } from "../run-dir/schema.js";
 
 export interface TrainOptions {
   dataDir: string;
@@ -26,8 +28,22 @@ export interface TrainOptions {
   fullFocal: boolean;
   schedule: ScheduleName;
   warmupEpochs: number;
-  /** Fraction of the training side held out, stratified, for model selection. */
+  /**
+   * Fraction of the training side held out for model selection: of the beats (stratified), or, split by
+   * record, about that share of the S and V beats in whole records.
+   */
   valFraction: number;
+  /**
+   * How validation is split off. Not a resumable setting: a resumed run replays the split its
+   * config.json records (by record: the very records), whatever the request said.
+   */
+  valSplit: ValSplitName;
+  /** Records to hold out (a record split); undefined: chosen by chooseValidationRecords. */
+  valRecords: string[] | undefined;
+  /** Class-balanced epochs; undefined: every beat once per epoch, shuffled. */
+  balance: BalanceOptions | undefined;
+  augment: AugmentOptions;
+  select: SelectName;
   seed: number;
   device: Device;
   threads: number;
@@ -51,7 +67,7 @@ export interface TrainOptions {
 /** The settings a run is made of (not where it is, nor how this process treats the directory). */
 export type SettingKey = Exclude<
   keyof TrainOptions,
-  "outDir" | "model" | "resume" | "overwrite" | "processes"
+  "outDir" | "model" | "resume" | "overwrite" | "processes" | "valSplit" | "valRecords"
 >;
 
 /**
@@ -79,6 +95,9 @@ export const SETTINGS: Record<SettingKey, { flag: string; onResume: "fixed" | "o
   gamma: { flag: "gamma", onResume: "override" },
   alpha: { flag: "alpha", onResume: "override" },
   fullFocal: { flag: "full-focal", onResume: "override" },
+  balance: { flag: "balance", onResume: "override" },
+  augment: { flag: "augment", onResume: "override" },
+  select: { flag: "select", onResume: "override" },
   device: { flag: "device", onResume: "free" },
   threads: { flag: "threads", onResume: "free" },
   maxMinutes: { flag: "max-minutes", onResume: "free" },
@@ -87,5 +106,5 @@ export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 
 /** Per-preset epochs when none is given: the seed's 200 for its GPU models, a CPU budget for compact. */
 export function defaultEpochs(preset: PresetName): number {
-  return preset === "compact" ? 20 : 200;
+  return preset.startsWith("compact") ? 20 : 200;
 }

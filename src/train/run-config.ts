@@ -13,7 +13,7 @@ import type { TrainOptions } from "./options.js";
 const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
 
 /** Where the dataset came from, as its mitbih_dataset.json says (a folder of Kaggle CSVs has none). */
-function dataOrigin(dir: string): Pick<DataConfig, "split" | "seed"> {
+export function dataOrigin(dir: string): Pick<DataConfig, "split" | "seed"> {
   const file = path.join(dir, META_FILE);
   if (!existsSync(file)) return { split: "external CSV" };
   const meta = readJsonFile(file);
@@ -26,11 +26,17 @@ function dataOrigin(dir: string): Pick<DataConfig, "split" | "seed"> {
 }
 
 /** The data section of a new run's config: the dataset, the split of its training side, the counts. */
-export function dataConfig(opts: TrainOptions, classCounts: { train: number[]; val: number[] }): DataConfig {
+export function dataConfig(
+  opts: TrainOptions,
+  split: Pick<DataConfig, "valSplit" | "trainRecords" | "valRecords">,
+  classCounts: { train: number[]; val: number[] },
+): DataConfig {
   return {
     dir: path.resolve(opts.dataDir),
     ...dataOrigin(opts.dataDir),
     valFraction: opts.valFraction,
+    valSplit: split.valSplit,
+    ...(split.valRecords && { trainRecords: split.trainRecords, valRecords: split.valRecords }),
     limitBeats: opts.limitBeats ?? 0,
     train: sum(classCounts.train),
     val: sum(classCounts.val),
@@ -79,6 +85,9 @@ export function runConfig(
       opts.loss === "focal"
         ? { name: "focal", gamma: opts.gamma, alpha: opts.alpha, detachModulating: !opts.fullFocal }
         : { name: "ce" },
+    sampler: opts.balance ? { name: "balanced", ...opts.balance } : { name: "shuffle" },
+    augment: opts.augment,
+    select: opts.select,
     epochs: opts.epochs,
     maxSteps: opts.maxSteps ?? 0,
     batch: opts.batch,
@@ -115,6 +124,15 @@ export function optionsFromRunConfig(config: RunConfig, rest: TrainOptions): Tra
     alpha: focal?.alpha ?? rest.alpha,
     fullFocal: focal ? !focal.detachModulating : rest.fullFocal,
     valFraction: config.data.valFraction,
+    // The stored split is replayed exactly: by record with the records it held out, or by beats.
+    valSplit: config.data.valSplit,
+    valRecords: config.data.valRecords,
+    balance:
+      config.sampler.name === "balanced"
+        ? { power: config.sampler.power, maxRepeat: config.sampler.maxRepeat }
+        : undefined,
+    augment: config.augment,
+    select: config.select,
     limitBeats: config.data.limitBeats,
     seed: config.seed,
     device: config.device,
@@ -130,11 +148,20 @@ export function checkpointProvenance(config: RunConfig, m: EpochMetrics): Checkp
       data: config.data,
       optimizer: config.optimizer,
       loss: config.loss,
+      sampler: config.sampler,
+      augment: config.augment,
+      select: config.select,
+      epochs: config.epochs,
       batch: config.batch,
       seed: config.seed,
     },
     epochs: m.epoch,
     version: PROJECT_VERSION,
-    metrics: { valAcc: m.valAcc, valMacroF1: m.valMacroF1, valLoss: m.valLoss },
+    metrics: {
+      valAcc: m.valAcc,
+      valMacroF1: m.valMacroF1,
+      ...(m.valScore !== undefined && { valScore: m.valScore }),
+      valLoss: m.valLoss,
+    },
   };
 }

@@ -1,14 +1,76 @@
-// Which training rows each step sees: an epoch's order (the same on every rank, seeded by the run's
-// seed and the epoch, so a resumed run draws what an uninterrupted one did), and this rank's shard
-// of it (torch.utils.data.DistributedSampler's rule). Another order (class-balanced, say) slots in
-// as a replacement for epochOrder; the sharding stays.
+// Which training rows each step sees: an epoch's order (the same on every rank, a pure function of the
+// labels, the run's seed and the epoch, so a resumed run draws what an uninterrupted one did), and this
+// rank's shard of it (torch.utils.data.DistributedSampler's rule). Plain: a shuffle of every beat once.
+// Balanced: as many draws as beats, but each class drawn in proportion to count^power (power 1: as in
+// the data; 0: every class alike; 0.5 between), so the 2 % of S beats in DS1 are seen far more often
+// without the loss weights having to say so. Either order is sharded alike.
 import { Random } from "../dataset/random.js";
+import type { BalanceConfig } from "../run-dir/schema.js";
 
 /** The rows 0..count-1, shuffled for one epoch. */
-export function epochOrder(count: number, seed: number, epoch: number): Int32Array {
+export function shuffledOrder(count: number, seed: number, epoch: number): Int32Array {
   const order = Int32Array.from({ length: count }, (_, i) => i);
   new Random(seed * 7919 + epoch).shuffle(order);
   return order;
+}
+
+/** Class balancing's knobs, as a run's config.json records them (src/run-dir/schema.ts). */
+export type BalanceOptions = BalanceConfig;
+
+/** The default cap on repeats of one beat in an epoch. */
+export const MAX_REPEAT = 20;
+
+/**
+ * Class-balanced draws: class c gets min(round(n·count_c^power / Σ count_k^power), maxRepeat·count_c)
+ * of the epoch's draws, taken by walking a shuffled list of its beats (reshuffled at each pass), so
+ * repeats are spread evenly over the class rather than left to chance; then all draws are shuffled.
+ */
+export function balancedOrder(
+  labels: ArrayLike<number>,
+  seed: number,
+  epoch: number,
+  opts: BalanceOptions,
+): Int32Array {
+  if (!(opts.power >= 0 && opts.power <= 1))
+    throw new RangeError(`balance power must be in [0, 1], got ${opts.power}`);
+  if (!(opts.maxRepeat >= 1)) throw new RangeError(`maxRepeat must be ≥ 1, got ${opts.maxRepeat}`);
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const list = byClass.get(labels[i]!);
+    if (list) list.push(i);
+    else byClass.set(labels[i]!, [i]);
+  }
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const weight = classes.map((c) => byClass.get(c)!.length ** opts.power);
+  const weightSum = weight.reduce((a, b) => a + b, 0);
+  const rng = new Random(seed * 7919 + epoch);
+  const draws: number[] = [];
+  classes.forEach((c, k) => {
+    const members = Int32Array.from(byClass.get(c)!);
+    const want = Math.min(
+      Math.round((labels.length * weight[k]!) / weightSum),
+      Math.floor(opts.maxRepeat * members.length),
+    );
+    for (let taken = 0; taken < want; ) {
+      rng.shuffle(members);
+      const n = Math.min(members.length, want - taken);
+      for (let j = 0; j < n; j++) draws.push(members[j]!);
+      taken += n;
+    }
+  });
+  const order = Int32Array.from(draws);
+  rng.shuffle(order);
+  return order;
+}
+
+/** The epoch's order of the rows `labels` label: class-balanced when `balance` is given, else shuffled. */
+export function epochOrder(
+  labels: ArrayLike<number>,
+  seed: number,
+  epoch: number,
+  balance?: BalanceOptions,
+): Int32Array {
+  return balance ? balancedOrder(labels, seed, epoch, balance) : shuffledOrder(labels.length, seed, epoch);
 }
 
 /** Rows per rank and epoch: the order padded to a multiple of the world size, shared out. */

@@ -2,7 +2,7 @@
 // directory as test-eval.json and misclassified.json (what `ecg report` shows).
 import path from "node:path";
 import { loadSplit, splitFile } from "../dataset/beats.js";
-import { rhythmInput } from "../dataset/rhythm-input.js";
+import { modelInput } from "../dataset/rhythm-input.js";
 import type { Device } from "../engine/index.js";
 import { evaluateClassifier, misclassifiedBeats } from "../eval/evaluate.js";
 import type { ClassificationReport } from "../eval/metrics.js";
@@ -19,8 +19,11 @@ export function evaluateRunOnTest(
   const modelFile = path.join(runDir, RUN_FILES.best);
   const classifier = loadClassifier(modelFile, opts);
   try {
-    const rhythm = rhythmInput(test, classifier.rhythmFeatures, modelFile, splitFile(dataDir, "test"));
-    const ev = evaluateClassifier(classifier, test, rhythm ? { rhythm } : {});
+    const ev = evaluateClassifier(
+      classifier,
+      test,
+      modelInput(test, classifier, modelFile, splitFile(dataDir, "test")),
+    );
     writeMisclassified(runDir, misclassifiedBeats(test, ev, classifier.classes.length));
     writeTestEval(runDir, ev.report);
     return ev.report;

@@ -1,13 +1,14 @@
-// The training loop: shuffled mini-batches from tensors held in memory, a stratified validation
-// split carved from the training side, per-epoch metrics, the best checkpoint by validation
-// macro-F1, and a resumable last checkpoint (model + optimizer + loop state in ONE atomically
+// The training loop: mini-batches from tensors held in memory (shuffled, or class-balanced; augmented
+// on the fly when asked), a validation split carved from the training side (by record for
+// inter-patient data: src/train/training-data.ts), per-epoch metrics, the best checkpoint by a
+// validation score (macro-F1, or the S and V F1), and a resumable last checkpoint (model + optimizer + loop state in ONE atomically
 // written file, so an interrupt at any moment leaves a consistent one behind). It writes into a run
 // directory its caller owns (train-run.ts claims it); the files are those of src/run-dir/.
 import { mkdirSync } from "node:fs";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import { subtractTemplates } from "../dataset/beat-template.js";
 import type { BeatSet } from "../dataset/beats.js";
-import { loadSplit, selectBeats } from "../dataset/beats.js";
-import { stratifiedSample, stratifiedSplit } from "../dataset/split.js";
+import { selectBeats } from "../dataset/beats.js";
 import {
   checkDevice,
   type Device,
@@ -24,14 +25,16 @@ import { SeedNet } from "../models/seed-net.js";
 import { crossEntropy, focalLoss } from "../nn/losses.js";
 import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/index.js";
 import { MetricsLog } from "../run-dir/metrics-log.js";
-import type { DataConfig, EpochMetrics, LoopState } from "../run-dir/schema.js";
+import type { DataConfig, EpochMetrics, LoopState, SelectName, SePpv } from "../run-dir/schema.js";
 import { writeRunConfig } from "../run-dir/write.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
+import { augmentBatch, batchRandom, isAugmenting } from "./augment.js";
 import { DataParallel, perRankBatch } from "./ddp.js";
 import { loadResumePoint, saveBestCheckpoint, saveLastCheckpoint } from "./last-checkpoint.js";
 import type { TrainOptions } from "./options.js";
 import { checkpointProvenance, dataConfig, runConfig } from "./run-config.js";
 import { epochOrder, rankShard, shardLength } from "./sampler.js";
+import { loadTrainingData, type TrainingData } from "./training-data.js";
 
 /** A file of the run committed to the disk: the metrics line, the last or the best checkpoint. */
 export type RunCommit = "metrics" | "last" | "best";
@@ -45,6 +48,8 @@ export interface TrainHooks {
     batchesPerEpoch: number;
     startEpoch: number;
     params: number;
+    /** Records held out for validation (a record split). */
+    valRecords: string[] | undefined;
   }): void;
   onBatch?(info: {
     epoch: number;
@@ -73,34 +78,100 @@ export interface TrainResult {
   /** The run ended before its last epoch: asked to (shouldStop) or at a budget (--max-minutes, --max-steps). */
   stopped: boolean;
   stoppedBy?: "request" | "max-minutes" | "max-steps";
-  best: { epoch: number; macroF1: number };
+  /** score: the validation score that selected it (the run's `select`). */
+  best: { epoch: number; score: number };
   history: EpochMetrics[];
 }
 
-/** Beats and labels as tensors on the training device, indexed per batch (no per-batch copies in JS). */
+/**
+ * Beats (as the model takes them), rhythm features and labels as tensors on the training device,
+ * indexed per batch (no per-batch copies in JS); and on the host, as cut, for batches that are
+ * augmented (a copy per batch, the template subtracted after augmenting).
+ */
 interface DeviceSet {
   x: Tensor; // (n, 1, BEAT_LENGTH)
+  r: Tensor | undefined; // (n, features)
   y: Tensor; // (n) int64
+  host: BeatSet;
+  /** Each row's record template, for a model on relative beats. */
+  hostT: Float32Array | undefined;
   labels: Uint8Array;
   count: number;
 }
 
-function toDeviceSet(set: BeatSet, rows: Int32Array, device: Device): DeviceSet {
-  const { x, y: labels } = selectBeats(set, rows);
+/** The rows `rows` of `set`, with their templates' rows (`templates`: one per row of `set`). */
+function toDeviceSet(
+  set: BeatSet,
+  rows: Int32Array,
+  device: Device,
+  features: number,
+  templates: Float32Array | undefined,
+): DeviceSet {
+  const host = selectBeats(set, rows);
+  const hostT = templates && gatherRows(templates, rows, BEAT_LENGTH);
   return tidy(() => {
-    let xt = Tensor.fromArray(x, [rows.length, 1, BEAT_LENGTH]);
-    let yt = Tensor.int64(labels);
-    if (device !== "cpu") {
-      xt = xt.to(device);
-      yt = yt.to(device);
-    }
-    return { x: keep(xt), y: keep(yt), labels, count: rows.length };
+    const { xt, rt, yt } = uploadBatch(host.x, features > 0 ? host.rhythm : undefined, hostT, host.y, device);
+    return {
+      x: keep(xt),
+      r: rt && keep(rt),
+      y: keep(yt),
+      host,
+      hostT,
+      labels: host.y,
+      count: rows.length,
+    };
   });
 }
 
-/** The beats training uses: all, or a stratified seeded sample of `limit` of them. */
-function limitBeats(set: BeatSet, limit: number, seed: number): BeatSet {
-  return limit <= 0 || limit >= set.count ? set : selectBeats(set, stratifiedSample(set.y, limit, seed));
+/** Rows `rows` of a row-major array of rows of `width` values. */
+function gatherRows(values: Float32Array, rows: ArrayLike<number>, width: number): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++)
+    out.set(values.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
+  return out;
+}
+
+/** Beats (minus their templates, if given), rhythm features and labels as tensors on `device`. */
+function uploadBatch(
+  x: Float32Array,
+  rhythm: Float32Array | undefined,
+  templates: Float32Array | undefined,
+  labels: Uint8Array,
+  device: Device,
+): { xt: Tensor; rt: Tensor | undefined; yt: Tensor } {
+  const n = labels.length;
+  let xt = Tensor.fromArray(templates ? subtractTemplates(x, templates) : x, [n, 1, BEAT_LENGTH]);
+  let rt = rhythm && Tensor.fromArray(rhythm, [n, rhythm.length / n]);
+  let yt = Tensor.int64(labels);
+  if (device !== "cpu") {
+    xt = xt.to(device);
+    rt = rt?.to(device);
+    yt = yt.to(device);
+  }
+  return { xt, rt, yt };
+}
+
+/**
+ * One batch's inputs: indexed on the device; or, augmenting, gathered on the host, augmented with the
+ * draws of `random`, and uploaded.
+ */
+function batchInputs(
+  set: DeviceSet,
+  rows: Int32Array,
+  opts: TrainOptions,
+  random: () => ReturnType<typeof batchRandom>,
+): { x: Tensor; r: Tensor | undefined; y: Tensor } {
+  if (!isAugmenting(opts.augment)) {
+    let idx = Tensor.int64(rows);
+    if (opts.device !== "cpu") idx = idx.to(opts.device);
+    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx) };
+  }
+  const batch = selectBeats(set.host, rows);
+  const rhythm = set.r ? batch.rhythm : undefined;
+  augmentBatch(batch.x, batch.count, rhythm, random(), opts.augment, batch.y);
+  const t = set.hostT && gatherRows(set.hostT, rows, BEAT_LENGTH);
+  const { xt, rt, yt } = uploadBatch(batch.x, rhythm, t, batch.y, opts.device);
+  return { x: xt, r: rt, y: yt };
 }
 
 function makeOptimizer(opts: TrainOptions, model: SeedNet): Optimizer {
@@ -127,13 +198,24 @@ function lossFn(opts: TrainOptions): (logits: Tensor, y: Tensor) => Tensor {
     focalLoss(logits, y, { alpha: opts.alpha, gamma: opts.gamma, detachModulating: !opts.fullFocal });
 }
 
-/** Validation pass: mean loss, accuracy, macro-F1 (eval mode, no autograd). */
+interface Validation {
+  loss: number;
+  acc: number;
+  macroF1: number;
+  /** What selects the best epoch (the run's `select`). */
+  score: number;
+  s: SePpv;
+  v: SePpv;
+}
+
+/** Validation pass: mean loss, accuracy, macro-F1, the S and V figures, the selection score. */
 function validate(
   model: SeedNet,
   set: DeviceSet,
   loss: (l: Tensor, y: Tensor) => Tensor,
   classes: number,
-): { loss: number; acc: number; macroF1: number } {
+  select: SelectName,
+): Validation {
   model.eval();
   const predicted = new Uint8Array(set.count);
   let lossSum = 0;
@@ -141,7 +223,7 @@ function validate(
     for (let start = 0; start < set.count; start += 1024) {
       const n = Math.min(1024, set.count - start);
       tidy(() => {
-        const logits = model.forward(set.x.narrow(0, start, n));
+        const logits = model.forward(set.x.narrow(0, start, n), set.r?.narrow(0, start, n));
         lossSum += loss(logits, set.y.narrow(0, start, n)).item() * n;
         const p = logits.argmax(1).toNumbers();
         for (let i = 0; i < n; i++) predicted[start + i] = p[i]!;
@@ -153,7 +235,20 @@ function validate(
     confusionMatrix(set.labels, predicted, classes),
     CLASS_NAMES.slice(0, classes),
   );
-  return { loss: lossSum / Math.max(1, set.count), acc: report.accuracy, macroF1: report.macroF1 };
+  const of = (name: string) => {
+    const m = report.perClass.find((c) => c.class === name);
+    return { se: m?.sensitivity ?? 0, ppv: m?.precision ?? 0, f1: m?.f1 ?? 0 };
+  };
+  const s = of("S");
+  const v = of("V");
+  return {
+    loss: lossSum / Math.max(1, set.count),
+    acc: report.accuracy,
+    macroF1: report.macroF1,
+    score: select === "sv-f1" ? (s.f1 + v.f1) / 2 : report.macroF1,
+    s: { se: s.se, ppv: s.ppv },
+    v: { se: v.se, ppv: v.ppv },
+  };
 }
 
 /** Whether the --max-minutes budget is spent at the end of `epoch` (and epochs remain). */
@@ -163,12 +258,24 @@ function timeUp(opts: TrainOptions, started: number, epoch: number): boolean {
   );
 }
 
-/**
- * Trains opts.model. With a process group, this process is one rank of a data-parallel run
- * (src/train/ddp.ts): opts.batch is the global batch, each rank trains on its shard, and only rank 0
- * validates and writes the run directory; the others return without a best epoch.
- */
+/** Loads the dataset's training side, splits off validation, and trains (trainOn). */
 export async function train(
+  opts: TrainOptions,
+  hooks: TrainHooks = {},
+  group?: ProcessGroup,
+): Promise<TrainResult> {
+  checkDevice(opts.device);
+  return trainOn(loadTrainingData(opts), opts, hooks, group);
+}
+
+/**
+ * Trains opts.model on split data (what train() loads; tests may give their own). With a process
+ * group, this process is one rank of a data-parallel run (src/train/ddp.ts): opts.batch is the global
+ * batch, each rank trains on its shard, and only rank 0 validates and writes the run directory; the
+ * others return without a best epoch.
+ */
+export async function trainOn(
+  data: TrainingData,
   opts: TrainOptions,
   hooks: TrainHooks = {},
   group?: ProcessGroup,
@@ -183,20 +290,19 @@ export async function train(
   const metricsLog = new MetricsLog(opts.outDir);
   const maxSteps = opts.maxSteps ?? 0;
 
-  // Data: the training side (or a stratified seeded sample of it, --limit-beats), split (stratified,
-  // seeded) into train and validation.
-  const full = limitBeats(loadSplit(opts.dataDir, "train"), opts.limitBeats ?? 0, opts.seed);
-  const { train: trainRows, test: valRows } = stratifiedSplit(full.y, opts.valFraction, opts.seed);
-  const trainSet = toDeviceSet(full, trainRows, opts.device);
-  const valSet = toDeviceSet(full, valRows, opts.device);
+  const features = opts.model.rhythm ?? 0;
+  const trainSet = toDeviceSet(data.set, data.train, opts.device, features, data.templates);
+  const valSet = toDeviceSet(data.set, data.val, opts.device, features, data.templates);
   const classes = opts.model.classes;
+  const order = (epoch: number) => epochOrder(trainSet.labels, opts.seed, epoch, opts.balance);
 
   manualSeed(opts.seed);
   let model = new SeedNet(opts.model);
   if (opts.device !== "cpu") model.to(opts.device);
   let optimizer = makeOptimizer(opts, model);
   const loss = lossFn(opts);
-  const batchesPerEpoch = Math.ceil(shardLength(trainSet.count, worldSize) / batch);
+  // A balanced epoch has as many draws as beats, less what the repeat cap leaves out: ask for its size.
+  const batchesPerEpoch = Math.ceil(shardLength(order(1).length, worldSize) / batch);
   const totalSteps = batchesPerEpoch * opts.epochs;
   const schedule = { name: opts.schedule, totalSteps, warmupSteps: opts.warmupEpochs * batchesPerEpoch };
 
@@ -204,7 +310,7 @@ export async function train(
   let history: EpochMetrics[] = [];
   const counts = { train: classCounts(trainSet.labels), val: classCounts(valSet.labels) };
   // A resumed run keeps its config.json (the caller records overrides in it); a new one writes it.
-  const config = runConfig({ ...opts, processes: worldSize }, dataConfig(opts, counts));
+  const config = runConfig({ ...opts, processes: worldSize }, dataConfig(opts, data, counts));
 
   if (isRank0) hooks.onDataReady?.(config.data);
   if (opts.resume) {
@@ -240,6 +346,7 @@ export async function train(
     batchesPerEpoch,
     startEpoch: state.epoch + 1,
     params: model.parameterCount(),
+    valRecords: data.valRecords,
   });
   let stoppedBy: TrainResult["stoppedBy"];
   const started = performance.now();
@@ -254,7 +361,7 @@ export async function train(
     // Seeds per epoch, so a resumed run draws the same shuffles and dropout masks as an uninterrupted
     // one; dropout's per rank, so that ranks do not draw the same masks.
     manualSeed(opts.seed * 1009 + epoch + rank * 104_729);
-    const order = rankShard(epochOrder(trainSet.count, opts.seed, epoch), rank, worldSize);
+    const rows = rankShard(order(epoch), rank, worldSize);
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
@@ -264,16 +371,15 @@ export async function train(
         stoppedBy = "request";
         break;
       }
-      const rows = order.subarray(b * batch, Math.min(order.length, (b + 1) * batch));
+      const batchRows = rows.subarray(b * batch, Math.min(rows.length, (b + 1) * batch));
       optimizer.lr = scheduledLr(opts.lr, state.step, schedule);
       const [l, c] = tidy(() => {
-        let idx = Tensor.int64(rows);
-        if (opts.device !== "cpu") idx = idx.to(opts.device);
-        const xb = trainSet.x.indexSelect(0, idx);
-        const yb = trainSet.y.indexSelect(0, idx);
+        // Each rank draws its own augmentation (one rank: the draws of batch b).
+        const random = () => batchRandom(opts.seed, epoch, b * worldSize + rank);
+        const { x: xb, r: rb, y: yb } = batchInputs(trainSet, batchRows, opts, random);
         optimizer.zeroGrad();
         ddp?.beforeForward();
-        const logits = model.forward(xb);
+        const logits = model.forward(xb, rb);
         const lv = loss(logits, yb);
         lv.backward();
         ddp?.afterBackward();
@@ -281,9 +387,9 @@ export async function train(
         return [lv.item(), logits.argmax(1).eq(yb).sum().item()];
       });
       state.step++;
-      lossSum += l * rows.length;
+      lossSum += l * batchRows.length;
       correct += c;
-      seen += rows.length;
+      seen += batchRows.length;
       hooks.onBatch?.({
         epoch,
         batch: b + 1,
@@ -308,7 +414,7 @@ export async function train(
       if (!stoppedBy && ddp.anyRank(timeUp(opts, started, epoch))) stoppedBy = "max-minutes";
       continue;
     }
-    const val = validate(model, valSet, loss, classes);
+    const val = validate(model, valSet, loss, classes, opts.select);
     const seconds = (performance.now() - t0) / 1000;
     const m: EpochMetrics = {
       epoch,
@@ -317,19 +423,22 @@ export async function train(
       valLoss: val.loss,
       valAcc: val.acc,
       valMacroF1: val.macroF1,
+      valScore: val.score,
+      valS: val.s,
+      valV: val.v,
       lr: optimizer.lr,
       seconds,
       samplesPerSec: seen / seconds,
     };
     history.push(m);
-    // Model selection by macro-F1, not accuracy: with ~83 % of beats N, accuracy rewards a model
-    // that neglects the rare classes (S, F) the application cares about.
-    const isBest = val.macroF1 > state.bestMacroF1;
+    // Model selection by macro-F1 (or the S and V F1), not accuracy: with ~83 % of beats N, accuracy
+    // rewards a model that neglects the rare classes (S, F) the application cares about.
+    const isBest = val.score > state.bestMacroF1;
     state = {
       ...state,
       epoch,
       lr: optimizer.lr,
-      ...(isBest ? { bestMacroF1: val.macroF1, bestEpoch: epoch } : {}),
+      ...(isBest ? { bestMacroF1: val.score, bestEpoch: epoch } : {}),
     };
     // The line first (fsynced), then the last checkpoint (the epoch's commit point), then the best:
     // see last-checkpoint.ts for why this order survives a kill between any two.
@@ -354,13 +463,14 @@ export async function train(
   optimizer.dispose();
   for (const s of [trainSet, valSet]) {
     s.x.dispose();
+    s.r?.dispose();
     s.y.dispose();
   }
   return {
     epochsDone: state.epoch,
     stopped: stoppedBy !== undefined,
     ...(stoppedBy && { stoppedBy }),
-    best: { epoch: state.bestEpoch, macroF1: state.bestMacroF1 },
+    best: { epoch: state.bestEpoch, score: state.bestMacroF1 },
     history,
   };
 }

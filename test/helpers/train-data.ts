@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { type BeatSet, selectBeats, splitFile, writeBeatsCsv } from "../../src/dataset/beats.js";
 import { recordBeats } from "../../src/dataset/record-beats.js";
 import { presetConfig } from "../../src/models/config.js";
+import { NO_AUGMENT } from "../../src/train/augment.js";
 import type { TrainOptions } from "../../src/train/options.js";
 import { BEAT_LENGTH } from "../../src/vocabulary.js";
 import { recordPath } from "./mitdb.js";
@@ -65,6 +66,11 @@ export function tinyRunOptions(
     schedule: "cosine",
     warmupEpochs: 0,
     valFraction: 0.2,
+    valSplit: "auto",
+    valRecords: undefined,
+    balance: undefined,
+    augment: NO_AUGMENT,
+    select: "macro-f1",
     seed: 5,
     device: "cpu",
     threads: 1,

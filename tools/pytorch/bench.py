@@ -31,11 +31,12 @@ def train_step_fn(preset: str, batch: int, device: str) -> Callable[[], None]:
     model = build_model(preset).to(device).train()
     optimizer = seed_optimizer(model)
     beats = torch.rand(batch, 1, BEAT_LENGTH).to(device)
+    rhythm = (torch.rand(batch, model.config.rhythm) + 0.5).to(device) if model.config.rhythm else None
     labels = torch.randint(0, model.config.classes, (batch,)).to(device)
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)
-        focal_loss(model(beats), labels).backward()
+        focal_loss(model(beats, rhythm), labels).backward()
         optimizer.step()
 
     return step
@@ -44,10 +45,11 @@ def train_step_fn(preset: str, batch: int, device: str) -> Callable[[], None]:
 def infer_step_fn(preset: str, batch: int, device: str) -> Callable[[], None]:
     model = build_model(preset).to(device).eval()
     beats = torch.rand(batch, 1, BEAT_LENGTH).to(device)
+    rhythm = (torch.rand(batch, model.config.rhythm) + 0.5).to(device) if model.config.rhythm else None
 
     def step() -> None:
         with torch.no_grad():
-            torch.softmax(model(beats), dim=1)
+            torch.softmax(model(beats, rhythm), dim=1)
 
     return step
 

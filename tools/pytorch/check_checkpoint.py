@@ -6,7 +6,8 @@
 The model's knobs come from the checkpoint's `config` metadata (JSON), else its `preset` metadata,
 else --preset. The state dict is loaded strictly (every name and shape must match; tensors named
 `__fixture__.*` are not part of it). The model runs in eval mode on the beats of --input (tensor
-`__fixture__.input`, or --input-name; default: the checkpoint's own) and prints the softmax
+`__fixture__.input`, or --input-name; default: the checkpoint's own), with the rhythm features of the
+same file (`__fixture__.rhythm`, or --rhythm-name) for a rhythm preset, and prints the softmax
 probabilities. With expected probabilities (--expect FILE's `__fixture__.probs`, or --expect-name;
 default: the checkpoint's own, when it has them) it prints the largest absolute difference and
 exits 1 when it is above --atol. Exit 0: matched (or nothing to compare); 1: mismatch or a bad file.
@@ -47,6 +48,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--input", help="safetensors file with the beats (default: the checkpoint)")
     parser.add_argument("--input-name", default=FIXTURE_PREFIX + "input")
+    parser.add_argument("--rhythm-name", default=FIXTURE_PREFIX + "rhythm")
     parser.add_argument("--expect", help="safetensors file with expected probabilities (default: the checkpoint)")
     parser.add_argument("--expect-name", default=FIXTURE_PREFIX + "probs")
     parser.add_argument("--preset", choices=sorted(PRESETS), help="override the checkpoint's config")
@@ -65,6 +67,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         beats = pick(input_tensors, args.input_name, args.input or args.checkpoint).float()
         if beats.dim() == 2:
             beats = beats.unsqueeze(1)
+        rhythm = (
+            pick(input_tensors, args.rhythm_name, args.input or args.checkpoint).float() if config.rhythm else None
+        )
         expect_file = args.expect or args.checkpoint
         expect_tensors = tensors if args.expect is None else load(args.expect)[0]
         if args.expect is None and args.expect_name not in expect_tensors:
@@ -77,7 +82,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
 
     with torch.no_grad():
-        probs = torch.softmax(model(beats), dim=1)
+        probs = torch.softmax(model(beats, rhythm), dim=1)
     result: Dict[str, object] = {
         "checkpoint": args.checkpoint,
         "config": config.to_json(),

@@ -8,6 +8,7 @@ One safetensors file holds:
 - `__fixture__.input`  (B, 1, 187) float32 synthetic beat-like curves in [0, 1];
 - `__fixture__.probs`  (B, classes) softmax probabilities of the model in eval mode;
 - `__fixture__.logits` (B, classes) the logits behind them;
+- `__fixture__.rhythm` (B, rhythm) positive rhythm features, for a rhythm preset (compact-rr);
 - metadata {"config": JSON of the knobs, "preset": name, "fixture": how it was made}.
 
 With --with-step it also holds one training step from that state, for checking loss, backward
@@ -67,19 +68,28 @@ def synthetic_beats(batch: int, generator: torch.Generator) -> torch.Tensor:
     return x.unsqueeze(1)
 
 
-def train_briefly(model: nn.Module, steps: int, batch: int, classes: int, generator: torch.Generator) -> None:
+def synthetic_rhythm(model: SeedNet, batch: int, generator: torch.Generator) -> "torch.Tensor | None":
+    """(batch, rhythm) positive features spread over [0.05, 1.65) (R-R seconds, ratios, irregularity),
+    so that the log in the branch sees values on both sides of 1; None for a morphology-only model."""
+    if not model.config.rhythm:
+        return None
+    return 0.05 + 1.6 * torch.rand(batch, model.config.rhythm, generator=generator)
+
+
+def train_briefly(model: SeedNet, steps: int, batch: int, classes: int, generator: torch.Generator) -> None:
     """A few optimizer steps on random beats and labels, with the seed's loss and optimizer."""
     model.train()
     optimizer = seed_optimizer(model)
     for _ in range(steps):
         beats = synthetic_beats(batch, generator)
+        rhythm = synthetic_rhythm(model, batch, generator)
         labels = torch.randint(0, classes, (batch,), generator=generator)
         optimizer.zero_grad()
-        focal_loss(model(beats), labels).backward()
+        focal_loss(model(beats, rhythm), labels).backward()
         optimizer.step()
 
 
-def calibrate_batchnorm(model: nn.Module, batches: int, batch: int, generator: torch.Generator) -> None:
+def calibrate_batchnorm(model: SeedNet, batches: int, batch: int, generator: torch.Generator) -> None:
     """Running statistics = the exact average of a few batches' statistics (momentum None), so that in
     eval mode the activations are normalised and the outputs stay sensitive to the input."""
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm1d)]
@@ -89,7 +99,7 @@ def calibrate_batchnorm(model: nn.Module, batches: int, batch: int, generator: t
     model.train()
     with torch.no_grad():
         for _ in range(batches):
-            model(synthetic_beats(batch, generator))
+            model(synthetic_beats(batch, generator), synthetic_rhythm(model, batch, generator))
     for m in norms:
         m.momentum = 0.1
 
@@ -101,15 +111,18 @@ def one_training_step(model: SeedNet, batch: int, generator: torch.Generator) ->
     model.train()
     model.dropout.eval()
     beats = synthetic_beats(batch, generator)
+    rhythm = synthetic_rhythm(model, batch, generator)
     labels = torch.randint(0, model.config.classes, (batch,), generator=generator)
     optimizer = seed_optimizer(model)
     optimizer.zero_grad()
-    logits = model(beats)
+    logits = model(beats, rhythm)
     loss = focal_loss(logits, labels)
     loss.backward()
     optimizer.step()
     model.eval()
     out = {"input": beats, "labels": labels, "logits": logits.detach(), "loss": loss.detach()}
+    if rhythm is not None:
+        out["rhythm"] = rhythm
     out.update({f"after.{name}": t.detach().clone() for name, t in model.state_dict().items()})
     return out
 
@@ -127,11 +140,14 @@ def make_fixture(
     calibrate_batchnorm(model, 2, max(train_batch, 16), generator)
     model.eval()
     beats = synthetic_beats(batch, generator)
+    rhythm = synthetic_rhythm(model, batch, generator)
     with torch.no_grad():
-        logits = model(beats)
+        logits = model(beats, rhythm)
         probs = torch.softmax(logits, dim=1)
     tensors: Dict[str, torch.Tensor] = dict(model.state_dict())
     tensors[FIXTURE_PREFIX + "input"] = beats
+    if rhythm is not None:
+        tensors[FIXTURE_PREFIX + "rhythm"] = rhythm
     tensors[FIXTURE_PREFIX + "logits"] = logits
     tensors[FIXTURE_PREFIX + "probs"] = probs
     if with_step:

@@ -10,6 +10,10 @@ prints the preset's configuration, parameter count, state-dict entry count and t
 lengths through the network (and, with --names, every state-dict entry with its shape and dtype).
 The module names reproduce the PyTorch original's state-dict names (`stage1_1.0.block.3.weight`,
 `stage1_.2.bias`, `layer3_path.3.weight`, `fc1.weight`, ...) so weights move both ways.
+
+The rhythm presets (`compact-rr`) add the TypeScript side's rhythm branch (src/models/seed-net.ts):
+each beat's R-R features, log(max(x, 0.01)), through BatchNorm and two LeakyReLU layers (`rhythm.*`),
+concatenated with the pooled CNN features before fc1. `forward(beats, rhythm)` takes them.
 """
 from __future__ import annotations
 
@@ -26,6 +30,9 @@ from torch import Tensor, nn
 #: Input beats are (B, 1, BEAT_LENGTH), values in [0, 1].
 BEAT_LENGTH = 187
 LEAKY_SLOPE = 0.01
+#: Rhythm features per beat (src/dataset/rhythm.ts: RHYTHM_FEATURE_COUNT) and the log's floor.
+RHYTHM_FEATURES = 8
+RHYTHM_LOG_FLOOR = 0.01
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,24 +45,50 @@ class ModelConfig:
     floors: int = 4
     connection: bool = True
     classes: int = 5
+    #: Rhythm features per beat beside the waveform (0: the seed's morphology-only model).
+    rhythm: int = 0
+    #: Width of the rhythm branch's hidden layers (with rhythm only).
+    rhythm_width: int = 0
 
     def to_json(self) -> Dict[str, object]:
-        return dataclasses.asdict(self)
+        """The checkpoint's `config` JSON, named as the TypeScript side names it (no rhythm keys without rhythm)."""
+        out: Dict[str, object] = {
+            "dim": self.dim,
+            "repeat": self.repeat,
+            "groups": self.groups,
+            "floors": self.floors,
+            "connection": self.connection,
+            "classes": self.classes,
+        }
+        if self.rhythm:
+            out.update({"rhythm": self.rhythm, "rhythmWidth": self.rhythm_width})
+        return out
 
 
 PRESETS: Dict[str, ModelConfig] = {
     "seed": ModelConfig(dim=64, repeat=3, groups=32, floors=4, connection=True),
     "seed-resnext": ModelConfig(dim=64, repeat=3, groups=32, floors=4, connection=False),
     "compact": ModelConfig(dim=8, repeat=1, groups=8, floors=1, connection=True),
+    "compact-rr": ModelConfig(
+        dim=8, repeat=1, groups=8, floors=1, connection=True, rhythm=RHYTHM_FEATURES, rhythm_width=32
+    ),
 }
 
 #: Parameter counts the spec states for each preset.
-EXPECTED_PARAMS: Dict[str, int] = {"seed": 56_494_277, "seed-resnext": 54_990_661, "compact": 154_245}
+EXPECTED_PARAMS: Dict[str, int] = {
+    "seed": 56_494_277,
+    "seed-resnext": 54_990_661,
+    "compact": 154_245,
+    # compact + rhythm BN (2·8) + Linear(8→32) + Linear(32→32) + fc1's 32 more inputs (32·32)
+    "compact-rr": 154_245 + 16 + 288 + 1056 + 1024,
+}
 
 
 def config_from_json(text: str) -> ModelConfig:
     """A ModelConfig from the JSON written into a checkpoint's `config` metadata (unknown keys ignored)."""
     raw = json.loads(text)
+    if "rhythmWidth" in raw:
+        raw["rhythm_width"] = raw.pop("rhythmWidth")
     fields = {f.name for f in dataclasses.fields(ModelConfig)}
     return ModelConfig(**{k: v for k, v in raw.items() if k in fields})
 
@@ -145,14 +178,28 @@ class SeedNet(nn.Module):
                 self.add_module(f"stage{s}_", shortcut(s, dim, cout))
                 self.add_module(f"layer{s}_path", path(cout))
         self.stage4 = floor(config.repeat, 16 * dim, 16 * dim, 32 * dim, 2, config.groups)
-        self.fc1 = nn.Linear(32 * dim, 32)
+        width = config.rhythm_width if config.rhythm else 0
+        if config.rhythm:
+            self.rhythm = nn.Sequential(
+                nn.BatchNorm1d(config.rhythm),
+                nn.Linear(config.rhythm, width),
+                nn.LeakyReLU(LEAKY_SLOPE),
+                nn.Linear(width, width),
+                nn.LeakyReLU(LEAKY_SLOPE),
+            )
+        self.fc1 = nn.Linear(32 * dim + width, 32)
         self.dropout = nn.Dropout(0.3)
         self.fc2 = nn.Linear(32, config.classes)
         nn.init.xavier_uniform_(self.fc1.weight)
         nn.init.xavier_uniform_(self.fc2.weight)
 
-    def forward(self, x0: Tensor, trace: Optional[List[Tuple[str, int]]] = None) -> Tensor:
-        """x0: (B, 1, 187). `trace`, when given, collects (point, length) along the way."""
+    def forward(
+        self, x0: Tensor, rhythm: Optional[Tensor] = None, trace: Optional[List[Tuple[str, int]]] = None
+    ) -> Tensor:
+        """x0: (B, 1, 187); rhythm: (B, config.rhythm) for a rhythm preset. `trace`, when given,
+        collects (point, length) along the way."""
+        if self.config.rhythm and rhythm is None:
+            raise ValueError(f"this model takes {self.config.rhythm} rhythm features per beat; none given")
 
         def mark(point: str, t: Tensor) -> Tensor:
             if trace is not None:
@@ -170,6 +217,8 @@ class SeedNet(nn.Module):
                 x = mark(f"layer{s}_path", getattr(self, f"layer{s}_path")(x))
         x = mark("stage4", self.stage4(x))
         x = x.mean(dim=2)
+        if self.config.rhythm:
+            x = torch.cat([x, self.rhythm(rhythm.clamp(min=RHYTHM_LOG_FLOOR).log())], dim=1)
         x = F.leaky_relu(self.dropout(self.fc1(x)), LEAKY_SLOPE)
         return self.fc2(x)
 
@@ -295,8 +344,9 @@ def describe(preset: str, with_names: bool) -> Dict[str, object]:
     model = build_model(preset).eval()
     state = model.state_dict()
     trace: List[Tuple[str, int]] = []
+    rhythm = torch.rand(1, model.config.rhythm) + 0.5 if model.config.rhythm else None
     with torch.no_grad():
-        logits = model(torch.rand(1, 1, BEAT_LENGTH), trace=trace)
+        logits = model(torch.rand(1, 1, BEAT_LENGTH), rhythm, trace=trace)
     out: Dict[str, object] = {
         "preset": preset,
         "config": model.config.to_json(),

@@ -1,7 +1,7 @@
 // `ecg eval`: scores a model on a labelled heartbeat CSV (Kaggle format) or a dataset directory's test side.
 import { existsSync, statSync } from "node:fs";
 import { loadBeatsFile, loadSplit, splitFile } from "../../dataset/beats.js";
-import { rhythmInput } from "../../dataset/rhythm-input.js";
+import { modelInput } from "../../dataset/rhythm-input.js";
 import { evaluateClassifier } from "../../eval/evaluate.js";
 import { formatReport } from "../../eval/metrics.js";
 import { boolOpt, requireString } from "../args.js";
@@ -33,15 +33,10 @@ export const command: Command = {
     const classifier = classifierFrom(args);
     try {
       const modelFile = String(args.values["model"]);
-      const rhythm = rhythmInput(
-        set,
-        classifier.rhythmFeatures,
-        modelFile,
-        isDir ? splitFile(data, "test") : data,
-      );
+      const input = modelInput(set, classifier, modelFile, isDir ? splitFile(data, "test") : data);
       const bar = new ProgressBar({ label: "eval", total: set.count, unit: "beats" });
       const { report } = evaluateClassifier(classifier, set, {
-        ...(rhythm ? { rhythm } : {}),
+        ...input,
         beatsSource: displayPath(data),
         onProgress: (done) => bar.update(done),
       });

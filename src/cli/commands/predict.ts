@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { writeFileOrFail } from "../../atomic-file.js";
 import { loadBeatsFile } from "../../dataset/beats.js";
-import { rhythmInput } from "../../dataset/rhythm-input.js";
+import { modelInput } from "../../dataset/rhythm-input.js";
 import { guardOutputs } from "../../output-guard.js";
 import { argmaxRows, BEAT_LENGTH } from "../../vocabulary.js";
 import { requireString, stringOpt } from "../args.js";
@@ -42,8 +42,8 @@ export const command: Command = {
     const classifier = classifierFrom(args);
     const bar = new ProgressBar({ label: "predict", total: set.count, unit: "beats" });
     try {
-      const rhythm = rhythmInput(set, classifier.rhythmFeatures, modelFile, input);
-      const probs = classifier.predictProba(set.x, set.count, {
+      const { beats, rhythm } = modelInput(set, classifier, modelFile, input);
+      const probs = classifier.predictProba(beats, set.count, {
         ...(rhythm ? { rhythm } : {}),
         beatsSource: displayPath(input),
         onProgress: (done) => bar.update(done),

@@ -16,7 +16,14 @@ import { PRESET_NAMES, type PresetName, presetConfig } from "../../models/config
 import { SEED_GAMMA } from "../../nn/losses.js";
 import { ADAMW_WEIGHT_DECAY } from "../../nn/optim/index.js";
 import { SCHEDULE_NAMES } from "../../nn/optim/schedule.js";
-import { LOSS_NAMES, OPTIMIZER_NAMES, RUN_FILES } from "../../run-dir/schema.js";
+import {
+  LOSS_NAMES,
+  OPTIMIZER_NAMES,
+  RUN_FILES,
+  SELECT_NAMES,
+  VAL_SPLIT_NAMES,
+} from "../../run-dir/schema.js";
+import { type AugmentOptions, NO_AUGMENT } from "../../train/augment.js";
 import { explainFailure } from "../../train/ddp.js";
 import { LAUNCHER_PID_ENV } from "../../train/launch.js";
 import {
@@ -27,6 +34,7 @@ import {
   type TrainOptions,
 } from "../../train/options.js";
 import { settingByFlag } from "../../train/resume-options.js";
+import { MAX_REPEAT } from "../../train/sampler.js";
 import { trainRun } from "../../train/train-run.js";
 import { CLASS_NAMES, N_CLASSES, SEED_ALPHA } from "../../vocabulary.js";
 import { boolOpt, choiceOpt, numberOpt, requireString, stringOpt } from "../args.js";
@@ -45,6 +53,9 @@ import {
 import { displayPath, info, println } from "../output.js";
 import { formatDuration, ProgressBar } from "../progress.js";
 
+/** A fraction as a percentage with one decimal. */
+const pct = (v: number): string => (v * 100).toFixed(1);
+
 function parseAlpha(raw: string | undefined): number[] {
   if (raw === undefined) return [...SEED_ALPHA];
   const v = raw.split(",").map(Number);
@@ -53,6 +64,45 @@ function parseAlpha(raw: string | undefined): number[] {
       `--alpha takes ${N_CLASSES} non-negative numbers (${CLASS_NAMES.join(",")}), got '${raw}'`,
     );
   return v;
+}
+
+/** The strengths `--augment` turns on (each --aug-* sets one, and turns augmentation on by itself). */
+export const DEFAULT_AUGMENT: AugmentOptions = {
+  stretch: 0.1,
+  amplitude: 0.2,
+  wander: 0.1,
+  noise: 0.02,
+  rate: 0.25,
+  premature: 0,
+};
+
+const AUGMENT_FLAGS = {
+  stretch: "aug-stretch",
+  amplitude: "aug-amplitude",
+  wander: "aug-wander",
+  noise: "aug-noise",
+  rate: "aug-rate",
+  premature: "aug-premature",
+} as const satisfies Record<keyof AugmentOptions, string>;
+
+function augmentFrom(args: ParsedArgs): AugmentOptions {
+  const on =
+    boolOpt(args, "augment") || Object.values(AUGMENT_FLAGS).some((f) => args.values[f] !== undefined);
+  const base = on ? DEFAULT_AUGMENT : NO_AUGMENT;
+  const out = { ...base };
+  for (const [k, flag] of Object.entries(AUGMENT_FLAGS) as [keyof AugmentOptions, string][]) {
+    out[k] = numberOpt(args, flag, base[k], { min: 0, max: k === "rate" || k === "premature" ? 1 : 0.5 });
+  }
+  return out;
+}
+
+function valRecordsFrom(args: ParsedArgs): string[] | undefined {
+  const raw = stringOpt(args, "val-records");
+  if (raw === undefined) return undefined;
+  const list = raw.split(",").map((r) => r.trim());
+  if (list.some((r) => r === ""))
+    throw new UsageError(`--val-records takes record names separated by commas, got '${raw}'`);
+  return list;
 }
 
 export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
@@ -82,6 +132,17 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
     schedule: choiceOpt(args, "schedule", SCHEDULE_NAMES, "constant"),
     warmupEpochs: numberOpt(args, "warmup-epochs", 0, { min: 0 }),
     valFraction: numberOpt(args, "val-fraction", 0.1, { min: 0.01, max: 0.5 }),
+    valSplit: choiceOpt(args, "val-split", VAL_SPLIT_NAMES, "auto"),
+    valRecords: valRecordsFrom(args),
+    balance:
+      stringOpt(args, "balance") === undefined
+        ? undefined
+        : {
+            power: numberOpt(args, "balance", 1, { min: 0, max: 1 }),
+            maxRepeat: numberOpt(args, "max-repeat", MAX_REPEAT, { min: 1 }),
+          },
+    augment: augmentFrom(args),
+    select: choiceOpt(args, "select", SELECT_NAMES, "macro-f1"),
     seed: numberOpt(args, "seed", 1, { integer: true, min: 0 }),
     device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
     threads: numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 }),
@@ -95,7 +156,22 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
 
 /** The settings given on the command line, and those --override names. */
 function givenSettings(args: ParsedArgs): { given: Set<SettingKey>; override: Set<SettingKey> } {
-  const given = new Set(SETTING_KEYS.filter((k) => args.values[SETTINGS[k].flag] !== undefined));
+  // --max-repeat is part of the balance setting, each --aug-* of the augment setting.
+  const alsoGiven: Partial<Record<SettingKey, string[]>> = {
+    balance: ["max-repeat"],
+    augment: Object.values(AUGMENT_FLAGS),
+  };
+  const given = new Set(
+    SETTING_KEYS.filter((k) =>
+      [SETTINGS[k].flag, ...(alsoGiven[k] ?? [])].some((flag) => args.values[flag] !== undefined),
+    ),
+  );
+  if (boolOpt(args, "resume"))
+    for (const flag of ["val-split", "val-records"])
+      if (args.values[flag] !== undefined)
+        throw new UsageError(
+          `--${flag}: a resumed run keeps the validation split it started with (config.json); leave it out`,
+        );
   const raw = stringOpt(args, "override");
   if (raw !== undefined && !boolOpt(args, "resume"))
     throw new UsageError("--override only applies to --resume (a new run takes every option as given)");
@@ -117,8 +193,7 @@ function givenSettings(args: ParsedArgs): { given: Set<SettingKey>; override: Se
 export const command: Command = {
   name: "train",
   summary: "train a model; writes a run directory (checkpoints, metrics log, config)",
-  usage:
-    "train --data DIR --preset compact|seed|seed-resnext [--out DIR] [options]\n       ecg train --out DIR --resume [--override OPTIONS ...]",
+  usage: `train --data DIR --preset ${PRESET_NAMES.join("|")} [--out DIR] [options]\n       ecg train --out DIR --resume [--override OPTIONS ...]`,
   options: {
     data: { type: "string" },
     preset: { type: "string" },
@@ -135,6 +210,18 @@ export const command: Command = {
     schedule: { type: "string" },
     "warmup-epochs": { type: "string" },
     "val-fraction": { type: "string" },
+    "val-split": { type: "string" },
+    "val-records": { type: "string" },
+    balance: { type: "string" },
+    "max-repeat": { type: "string" },
+    augment: { type: "boolean" },
+    "aug-stretch": { type: "string" },
+    "aug-amplitude": { type: "string" },
+    "aug-wander": { type: "string" },
+    "aug-noise": { type: "string" },
+    "aug-rate": { type: "string" },
+    "aug-premature": { type: "string" },
+    select: { type: "string" },
     seed: { type: "string" },
     device: { type: "string" },
     threads: { type: "string" },
@@ -150,7 +237,8 @@ export const command: Command = {
   },
   optionHelp: {
     data: "dataset directory (ecg data build, or Kaggle's mitbih_train.csv/mitbih_test.csv)",
-    preset: "compact (CPU), seed, seed-resnext (default compact)",
+    preset:
+      "compact (CPU), compact-rr (+ R-R features), compact-rr-rel (+ beats relative to the patient's template: for new patients), seed, seed-resnext (default compact)",
     epochs: "epochs (default 20 for compact, 200 for the seed presets)",
     batch: "global batch size, shared out among the --nproc processes (default 128)",
     lr: "learning rate (default 1e-3)",
@@ -163,7 +251,25 @@ export const command: Command = {
     "full-focal": "differentiate through (1-p)^gamma too (the seed detaches it)",
     schedule: `learning-rate schedule: ${SCHEDULE_NAMES.join(", ")} (default constant)`,
     "warmup-epochs": "linear warm-up epochs (default 0)",
-    "val-fraction": "stratified validation fraction of the training side (default 0.1)",
+    "val-fraction":
+      "validation share of the training side (default 0.1): of its beats, stratified; split by record, of its S and V beats",
+    "val-split":
+      "auto (default: by record for inter-patient data, else stratified), records (whole patients held out), stratified (beats)",
+    "val-records": "records to hold out for validation, e.g. 114,124,220,223 (default: chosen from the seed)",
+    balance:
+      "class-balanced epochs: each class drawn in proportion to count^P (0 = classes alike, 1 = as the data; default: off)",
+    "max-repeat": `with --balance, most draws of one beat per epoch (default ${MAX_REPEAT})`,
+    augment: `augment training beats: ${Object.entries(DEFAULT_AUGMENT)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    "aug-stretch": "time stretch ±fraction (turns --augment on)",
+    "aug-amplitude": "amplitude scale ±fraction (turns --augment on)",
+    "aug-wander": "baseline wander amplitude, at most (turns --augment on)",
+    "aug-noise": "white-noise standard deviation, at most (turns --augment on)",
+    "aug-rate": "heart-rate scale of the R-R durations, ±fraction (turns --augment on)",
+    "aug-premature":
+      "probability that an N beat in a regular rhythm gets the R-R features of a premature beat and the label S (turns --augment on; default 0)",
+    select: "what picks the best epoch: macro-f1 (default) or sv-f1 (mean F1 of S and V)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
     threads: "CPU threads per process (default: the cores, shared out among --nproc processes)",
@@ -184,6 +290,7 @@ export const command: Command = {
     "ecg train --out runs/compact-kaggle --resume",
     "ecg train --out runs/compact-kaggle --resume --epochs 30 --override epochs",
     "ecg train --data data/kaggle --preset compact --nproc 2 --threads 1 --out runs/compact-ddp",
+    "ecg train --data data/interpatient --preset compact-rr-rel --balance 0.3 --augment --select sv-f1 --out runs/rr",
   ],
   async run(args) {
     const launch = launchArgsFrom(args);
@@ -257,7 +364,9 @@ async function runTraining(args: ParsedArgs, options: TrainOptions, group?: Proc
           epochs = o.epochs;
           batch = o.batch;
           tell(
-            `training ${o.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}; ` +
+            `training ${o.preset} (${s.params.toLocaleString("en-US")} parameters) on ${s.trainCount.toLocaleString("en-US")} beats, validating on ${s.valCount.toLocaleString("en-US")}` +
+              (s.valRecords ? ` (records ${s.valRecords.join(" ")})` : "") +
+              "; " +
               `${o.optimizer}, ${o.loss} loss, batch ${o.batch}, ${group ? `${group.size} processes × ` : ""}${o.threads} threads, ${o.device}` +
               (s.startEpoch > o.epochs
                 ? `; all ${o.epochs} epochs done`
@@ -280,7 +389,7 @@ async function runTraining(args: ParsedArgs, options: TrainOptions, group?: Proc
           bar?.finish();
           tell(
             `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)} acc ${(m.trainAcc * 100).toFixed(2)}% | val loss ${m.valLoss.toFixed(4)} ` +
-              `acc ${(m.valAcc * 100).toFixed(2)}% macro-F1 ${m.valMacroF1.toFixed(4)}${isBest ? " (best)" : ""} | ${formatDuration(m.seconds)}, ${Math.round(m.samplesPerSec)} beats/s`,
+              `acc ${(m.valAcc * 100).toFixed(2)}% macro-F1 ${m.valMacroF1.toFixed(4)}${m.valS && m.valV ? ` S ${pct(m.valS.se)}/${pct(m.valS.ppv)} V ${pct(m.valV.se)}/${pct(m.valV.ppv)}` : ""}${isBest ? " (best)" : ""} | ${formatDuration(m.seconds)}, ${Math.round(m.samplesPerSec)} beats/s`,
           );
         },
         onTestStart: (file) => tell(`scoring the best checkpoint on ${displayPath(file)}`),
@@ -303,7 +412,7 @@ async function runTraining(args: ParsedArgs, options: TrainOptions, group?: Proc
     if (!talk) return;
     if (training.stoppedBy === "max-steps") info(`stopped at --max-steps ${run.options.maxSteps}`);
     info(
-      `best epoch ${training.best.epoch} (validation macro-F1 ${training.best.macroF1.toFixed(4)}) → ${displayPath(path.join(run.options.outDir, RUN_FILES.best))}`,
+      `best epoch ${training.best.epoch} (validation ${run.options.select} ${training.best.score.toFixed(4)}) → ${displayPath(path.join(run.options.outDir, RUN_FILES.best))}`,
     );
     if (test) {
       println(`test set (${displayPath(test.file)}), best checkpoint:`);
