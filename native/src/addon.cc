@@ -221,6 +221,13 @@ OP(SetCudnnTf32)
   at::globalContext().setAllowTF32CuDNN(Bool(info, 0));
   return Napi::Boolean::New(env, prev);
 END_OP
+// cuDNN's deterministic algorithms only (torch.backends.cudnn.deterministic): off by default, as in
+// PyTorch; on, two runs from the same seed give the same weights. Returns the previous setting.
+OP(SetCudnnDeterministic)
+  bool prev = at::globalContext().deterministicCuDNN();
+  at::globalContext().setDeterministicCuDNN(Bool(info, 0));
+  return Napi::Boolean::New(env, prev);
+END_OP
 OP(SetEngineKernelsEnabled) return Napi::Boolean::New(env, kernels::SetEnabled(Bool(info, 0))); END_OP
 OP(GetNumThreads) return Napi::Number::New(env, at::get_num_threads()); END_OP
 // CUDA's device count: getNumGPUs() in libtorch 1.x, deviceCount() in 2.x.
@@ -490,6 +497,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EXPORT("getNumThreads", GetNumThreads);
   EXPORT("setEngineKernelsEnabled", SetEngineKernelsEnabled);
   EXPORT("setCudnnTf32", SetCudnnTf32);
+  EXPORT("setCudnnDeterministic", SetCudnnDeterministic);
   EXPORT("cudaDeviceCount", CudaDeviceCount);
   EXPORT("to", To);
   EXPORT("clone", Clone);

@@ -486,8 +486,12 @@ class ProcessGroupObject : public Napi::ObjectWrap<ProcessGroupObject> {
     });
   }
 
-  // Releases the process group (its threads and connections); later calls throw.
+  // Releases the process group (its threads and connections); later calls throw. 2.x backends shut
+  // down explicitly (what destroy_process_group does; NCCL warns at exit otherwise).
   Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+#if TORCH_VERSION_MAJOR >= 2
+    if (pg) Guard(info.Env(), [&] { pg->shutdown(); });
+#endif
     pg.reset();
     return info.Env().Undefined();
   }

@@ -1,11 +1,13 @@
 // See optim_fused.h. Each function mirrors, line for line, its TypeScript twin in src/nn/optim/.
 #include "optim_fused.h"
 
+#include <c10/core/GradMode.h>
+
 namespace optim_fused {
 
 void AdamStep(const at::Tensor& param, const at::Tensor& grad_in, const at::Tensor& exp_avg,
               const at::Tensor& exp_avg_sq, const AdamScalars& s) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor p = param;
   at::Tensor grad = grad_in;
   if (s.weight_decay != 0) {
@@ -21,7 +23,7 @@ void AdamStep(const at::Tensor& param, const at::Tensor& grad_in, const at::Tens
 void AdaBoundStep(const at::Tensor& param, const at::Tensor& grad_in, const at::Tensor& exp_avg,
                   const at::Tensor& exp_avg_sq, const c10::optional<at::Tensor>& max_exp_avg_sq,
                   const AdaBoundScalars& s) {
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   at::Tensor p = param;
   at::Tensor grad = grad_in;
   if (s.weight_decay != 0) grad = grad.add(p, s.weight_decay);

@@ -32,6 +32,7 @@ export {
   liveTensors,
   manualSeed,
   noGrad,
+  setCudnnDeterministic,
   setCudnnTf32,
   setEngineKernelsEnabled,
   setNumThreads,

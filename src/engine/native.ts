@@ -50,6 +50,7 @@ export interface NativeBinding {
   getNumThreads(): number;
   setEngineKernelsEnabled(on: boolean): boolean;
   setCudnnTf32(on: boolean): boolean;
+  setCudnnDeterministic(on: boolean): boolean;
   cudaDeviceCount(): number;
   to(t: H, device: string | null, dtype: string | null): H;
   clone(t: H): H;

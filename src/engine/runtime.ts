@@ -44,6 +44,14 @@ export function setCudnnTf32(on: boolean): boolean {
   return native().setCudnnTf32(on);
 }
 
+/**
+ * cuDNN's deterministic algorithms only (torch.backends.cudnn.deterministic; off by default): two
+ * runs from the same seed then give the same weights on the GPU. Returns the previous setting.
+ */
+export function setCudnnDeterministic(on: boolean): boolean {
+  return native().setCudnnDeterministic(on);
+}
+
 export function getNumThreads(): number {
   return native().getNumThreads();
 }
