@@ -103,6 +103,11 @@ test("a missing .dat, a wrong lead and a record too short are one-line errors na
   if (existsSync(DEFAULT_MODEL)) {
     assert.equal(noModel.status, 0, noModel.stderr);
     assert.match(noModel.stdout, /^record 100: \d+ beats on MLII \(detected\)/);
+    assert.match(
+      noModel.stderr,
+      /model models\/interpatient\.safetensors loaded in/,
+      "the inter-patient model",
+    );
   } else {
     assert.equal(noModel.status, 1);
     assert.equal(noModel.stderr.trim().split("\n").length, 1);

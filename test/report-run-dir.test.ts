@@ -244,12 +244,17 @@ describe("the run directory contract", () => {
     assert.ok(Number.isNaN(metrics[1]!.valLoss), "JSON's null (a NaN written) reads back as NaN");
   });
 
-  test("the page shows the settings config.json records: overrides, limits, the validation split", async () => {
+  test("the page shows the settings config.json records: overrides, limits, the validation split, the epoch order and selection", async () => {
     const dir = makeRunDir(root, "overridden");
     const file = path.join(dir, "config.json");
     const config = JSON.parse(readFileSync(file, "utf8"));
     config.maxSteps = 500;
     config.data.limitBeats = 2000;
+    config.data.valSplit = "records";
+    config.data.valRecords = ["114", "124"];
+    config.data.trainRecords = ["101", "106", "108"];
+    config.sampler = { name: "balanced", power: 0.3, maxRepeat: 20 };
+    config.select = "sv-f1";
     config.overrides = [
       {
         at: "2025-02-03T04:05:06.000Z",
@@ -267,6 +272,13 @@ describe("the run directory contract", () => {
     assert.match(html, /a stratified sample of 2000/);
     assert.match(html, /validation fraction<\/th><td>0\.2/);
     assert.match(html, /weightDecay: 0, schedule: cosine, warmupEpochs: 0/);
+    assert.match(html, /validation split<\/th><td>whole records: 114 124 held out, 3 trained on/);
+    assert.match(
+      html,
+      /epoch order<\/th><td>class-balanced: each class drawn ∝ count\^0\.3, a beat at most 20 times/,
+    );
+    assert.match(html, /best epoch chosen by<\/th><td>sv-f1/);
+    assert.match(html, /augmentation<\/th><td>none/);
   });
 
   test("writing a report over a file of the run is refused", () => {

@@ -2,6 +2,17 @@
 // inter-patient split.
 import { Random } from "./random.js";
 
+/** The rows of each label (rows in ascending order), with the labels in ascending order. */
+export function rowsByLabel(labels: ArrayLike<number>): Map<number, number[]> {
+  const byLabel = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const list = byLabel.get(labels[i]!);
+    if (list) list.push(i);
+    else byLabel.set(labels[i]!, [i]);
+  }
+  return new Map([...byLabel].sort(([a], [b]) => a - b));
+}
+
 /**
  * Stratified random split: within each label, a shuffled ceil(n·testFraction) go to the test side
  * (ceil, as scikit-learn's train_test_split sizes its test side; on MIT-BIH it reproduces 4 of the 5
@@ -14,18 +25,12 @@ export function stratifiedSplit(
 ): { train: Int32Array; test: Int32Array } {
   if (!(testFraction >= 0 && testFraction <= 1))
     throw new RangeError(`testFraction must be in [0, 1], got ${testFraction}`);
-  const byLabel = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    const list = byLabel.get(l);
-    if (list) list.push(i);
-    else byLabel.set(l, [i]);
-  }
+  const byLabel = rowsByLabel(labels);
   const rng = new Random(seed);
   const isTest = new Uint8Array(labels.length);
   let nTest = 0;
   // Labels in ascending order so that the result does not depend on which label appears first.
-  for (const label of [...byLabel.keys()].sort((a, b) => a - b)) {
+  for (const label of byLabel.keys()) {
     const idx = Int32Array.from(byLabel.get(label)!);
     rng.shuffle(idx);
     const k = Math.min(idx.length, Math.ceil(idx.length * testFraction - 1e-9));
@@ -47,13 +52,8 @@ export function stratifiedSplit(
  */
 export function stratifiedSample(labels: ArrayLike<number>, n: number, seed: number): Int32Array {
   if (n >= labels.length) return Int32Array.from({ length: labels.length }, (_, i) => i);
-  const byLabel = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const list = byLabel.get(labels[i]!);
-    if (list) list.push(i);
-    else byLabel.set(labels[i]!, [i]);
-  }
-  const keys = [...byLabel.keys()].sort((a, b) => a - b);
+  const byLabel = rowsByLabel(labels);
+  const keys = [...byLabel.keys()];
   const exact = keys.map((k) => (byLabel.get(k)!.length * n) / labels.length);
   const take = exact.map(Math.floor);
   const byRemainder = keys

@@ -59,6 +59,8 @@ export interface ClassifyRun {
   pooled: Pooled | undefined;
   /** The results that were compared with a reference, in order. */
   compared: RecordResult[];
+  /** The model the beats were classified with (the default one when none was given). */
+  modelFile: string;
   modelLoadSeconds: number;
 }
 
@@ -137,6 +139,7 @@ export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<Cla
     results,
     compared,
     pooled: compared.length > 0 ? poolComparisons(compared.map((r) => r.comparison!)) : undefined,
+    modelFile,
     modelLoadSeconds,
   };
 }

@@ -206,6 +206,14 @@ function configTable(c: RunConfig): string {
     ["model", show(c.model)],
     ["optimizer", show(c.optimizer)],
     ["loss", show(c.loss)],
+    [
+      "epoch order",
+      c.sampler?.name === "balanced"
+        ? `class-balanced: each class drawn ∝ count^${c.sampler.power}, a beat at most ${c.sampler.maxRepeat} times`
+        : "every beat once, shuffled",
+    ],
+    ["augmentation", c.augment && Object.values(c.augment).some((v) => v > 0) ? show(c.augment) : "none"],
+    ["best epoch chosen by", show(c.select)],
     ["epochs", show(c.epochs)],
     ["max steps", c.maxSteps ? show(c.maxSteps) : "no limit"],
     ["batch", show(c.batch)],
@@ -232,6 +240,12 @@ function dataTables(c: RunConfig): string {
     ["split", show(d.split)],
     ["split seed", show(d.seed)],
     ["validation fraction", show(d.valFraction)],
+    [
+      "validation split",
+      d.valSplit === "records"
+        ? `whole records: ${(d.valRecords ?? []).join(" ")} held out, ${(d.trainRecords ?? []).length} trained on`
+        : "stratified by beat",
+    ],
     ["beats used", d.limitBeats ? `a stratified sample of ${d.limitBeats}` : "all"],
     [
       "beats (train / val / test)",
@@ -278,12 +292,15 @@ function epochTable(metrics: EpochMetrics[]): string {
     fixed(m.valLoss),
     percent(m.valAcc),
     fixed(m.valMacroF1, 3),
+    fixed(m.valScore, 3),
+    m.valS ? `${percent(m.valS.se)} / ${percent(m.valS.ppv)}` : "—",
+    m.valV ? `${percent(m.valV.se)} / ${percent(m.valV.ppv)}` : "—",
     m.lr === undefined || !Number.isFinite(m.lr) ? "—" : m.lr.toExponential(2),
     fixed(m.seconds, 1),
     fixed(m.samplesPerSec, 0),
   ]);
   return `<details><summary>Per-epoch numbers</summary>
-${table(["epoch", "train loss", "train acc", "val loss", "val acc", "val macro-F1", "lr", "seconds", "samples/s"], rows, 'class="epochs"')}
+${table(["epoch", "train loss", "train acc", "val loss", "val acc", "val macro-F1", "val score", "val S Se / +P", "val V Se / +P", "lr", "seconds", "samples/s"], rows, 'class="epochs"')}
 </details>`;
 }
 

@@ -5,6 +5,7 @@
 // the data; 0: every class alike; 0.5 between), so the 2 % of S beats in DS1 are seen far more often
 // without the loss weights having to say so. Either order is sharded alike.
 import { Random } from "../dataset/random.js";
+import { rowsByLabel } from "../dataset/split.js";
 import type { BalanceConfig } from "../run-dir/schema.js";
 
 /** The rows 0..count-1, shuffled for one epoch. */
@@ -34,13 +35,8 @@ export function balancedOrder(
   if (!(opts.power >= 0 && opts.power <= 1))
     throw new RangeError(`balance power must be in [0, 1], got ${opts.power}`);
   if (!(opts.maxRepeat >= 1)) throw new RangeError(`maxRepeat must be ≥ 1, got ${opts.maxRepeat}`);
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < labels.length; i++) {
-    const list = byClass.get(labels[i]!);
-    if (list) list.push(i);
-    else byClass.set(labels[i]!, [i]);
-  }
-  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const byClass = rowsByLabel(labels);
+  const classes = [...byClass.keys()];
   const weight = classes.map((c) => byClass.get(c)!.length ** opts.power);
   const weightSum = weight.reduce((a, b) => a + b, 0);
   const rng = new Random(seed * 7919 + epoch);

@@ -193,6 +193,7 @@ export const command: Command = {
         printJson({
           ...recordJson(r, given),
           ...(r.comparison ? { protocol: protocolJson(protocol) } : {}),
+          model: displayPath(run.modelFile),
           seconds: { modelLoad: loadSeconds, detectAndClassify: r.seconds },
         });
         return;
@@ -200,7 +201,7 @@ export const command: Command = {
       printOne(r, given, reference, protocol);
       info(
         `${given ? "" : "detection + "}classification: ${r.seconds.toFixed(2)} s ` +
-          `(model load ${loadSeconds.toFixed(2)} s, command ${totalSeconds.toFixed(2)} s)` +
+          `(model ${displayPath(run.modelFile)} loaded in ${loadSeconds.toFixed(2)} s, command ${totalSeconds.toFixed(2)} s)` +
           (r.output !== undefined ? ` → ${displayPath(r.output)}` : ""),
       );
       return;
@@ -225,6 +226,7 @@ export const command: Command = {
               average: pool.average,
             }
           : {}),
+        model: displayPath(run.modelFile),
         seconds: timing,
       });
       return;
@@ -234,7 +236,7 @@ export const command: Command = {
     info(
       `${run.results.length} records, ${given ? "" : "detection + "}classification ${timing.records.toFixed(2)} s ` +
         `(median ${timing.medianRecord.toFixed(2)} s, slowest ${slowest.record} ${timing.maxRecord.toFixed(2)} s); ` +
-        `model load ${loadSeconds.toFixed(2)} s, command ${totalSeconds.toFixed(2)} s`,
+        `model ${displayPath(run.modelFile)} loaded in ${loadSeconds.toFixed(2)} s, command ${totalSeconds.toFixed(2)} s`,
     );
   },
 };

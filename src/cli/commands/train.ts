@@ -76,22 +76,30 @@ export const DEFAULT_AUGMENT: AugmentOptions = {
   premature: 0,
 };
 
-const AUGMENT_FLAGS = {
-  stretch: "aug-stretch",
-  amplitude: "aug-amplitude",
-  wander: "aug-wander",
-  noise: "aug-noise",
-  rate: "aug-rate",
-  premature: "aug-premature",
-} as const satisfies Record<keyof AugmentOptions, string>;
+/** Each augmentation strength's option (--aug-*), its bound and its help. */
+const AUGMENT_OPTIONS = {
+  stretch: { flag: "aug-stretch", max: 0.5, help: "time stretch ±fraction" },
+  amplitude: { flag: "aug-amplitude", max: 0.5, help: "amplitude scale ±fraction" },
+  wander: { flag: "aug-wander", max: 0.5, help: "baseline wander amplitude, at most" },
+  noise: { flag: "aug-noise", max: 0.5, help: "white-noise standard deviation, at most" },
+  rate: { flag: "aug-rate", max: 1, help: "heart-rate scale of the R-R durations, ±fraction" },
+  premature: {
+    flag: "aug-premature",
+    max: 1,
+    help: "probability that an N beat in a regular rhythm gets the R-R features of a premature beat and the label S (default 0)",
+  },
+} as const satisfies Record<keyof AugmentOptions, { flag: string; max: number; help: string }>;
+const AUGMENT_FLAGS = Object.values(AUGMENT_OPTIONS).map((o) => o.flag);
 
 function augmentFrom(args: ParsedArgs): AugmentOptions {
-  const on =
-    boolOpt(args, "augment") || Object.values(AUGMENT_FLAGS).some((f) => args.values[f] !== undefined);
+  const on = boolOpt(args, "augment") || AUGMENT_FLAGS.some((f) => args.values[f] !== undefined);
   const base = on ? DEFAULT_AUGMENT : NO_AUGMENT;
   const out = { ...base };
-  for (const [k, flag] of Object.entries(AUGMENT_FLAGS) as [keyof AugmentOptions, string][]) {
-    out[k] = numberOpt(args, flag, base[k], { min: 0, max: k === "rate" || k === "premature" ? 1 : 0.5 });
+  for (const [k, { flag, max }] of Object.entries(AUGMENT_OPTIONS) as [
+    keyof AugmentOptions,
+    { flag: string; max: number },
+  ][]) {
+    out[k] = numberOpt(args, flag, base[k], { min: 0, max });
   }
   return out;
 }
@@ -159,7 +167,7 @@ function givenSettings(args: ParsedArgs): { given: Set<SettingKey>; override: Se
   // --max-repeat is part of the balance setting, each --aug-* of the augment setting.
   const alsoGiven: Partial<Record<SettingKey, string[]>> = {
     balance: ["max-repeat"],
-    augment: Object.values(AUGMENT_FLAGS),
+    augment: AUGMENT_FLAGS,
   };
   const given = new Set(
     SETTING_KEYS.filter((k) =>
@@ -215,12 +223,7 @@ export const command: Command = {
     balance: { type: "string" },
     "max-repeat": { type: "string" },
     augment: { type: "boolean" },
-    "aug-stretch": { type: "string" },
-    "aug-amplitude": { type: "string" },
-    "aug-wander": { type: "string" },
-    "aug-noise": { type: "string" },
-    "aug-rate": { type: "string" },
-    "aug-premature": { type: "string" },
+    ...Object.fromEntries(AUGMENT_FLAGS.map((f) => [f, { type: "string" } as const])),
     select: { type: "string" },
     seed: { type: "string" },
     device: { type: "string" },
@@ -262,13 +265,9 @@ export const command: Command = {
     augment: `augment training beats: ${Object.entries(DEFAULT_AUGMENT)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
-    "aug-stretch": "time stretch ±fraction (turns --augment on)",
-    "aug-amplitude": "amplitude scale ±fraction (turns --augment on)",
-    "aug-wander": "baseline wander amplitude, at most (turns --augment on)",
-    "aug-noise": "white-noise standard deviation, at most (turns --augment on)",
-    "aug-rate": "heart-rate scale of the R-R durations, ±fraction (turns --augment on)",
-    "aug-premature":
-      "probability that an N beat in a regular rhythm gets the R-R features of a premature beat and the label S (turns --augment on; default 0)",
+    ...Object.fromEntries(
+      Object.values(AUGMENT_OPTIONS).map((o) => [o.flag, `${o.help} (turns --augment on)`]),
+    ),
     select: "what picks the best epoch: macro-f1 (default) or sv-f1 (mean F1 of S and V)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
