@@ -6,7 +6,12 @@
 // The detector is incremental: push() takes samples as they arrive and returns the R peaks it
 // has decided on; a whole record is the same push over all its samples (see detect.ts), so the
 // streaming and batch results are equal by construction. Memory is bounded (fixed-size sample
-// histories and a capped list of undecided candidates).
+// histories and a capped list of undecided candidates). Latency: a beat found by the main rule is
+// reported at most `detectionDelay` samples after its R peak (169 samples, 0.47 s, at 360 Hz: the
+// integration window, the band-pass delay, the R-peak search and the 200 ms peak neighbourhood); a
+// beat recovered by search-back when the next beat arrives or when the search interval (1.66 times
+// the recent RR average) plus that delay has passed; the first beats wait out the 2 s learning
+// stretch. `ecg classify --follow` drives it (src/record/stream-classify.ts).
 //
 // Signal chain, as in the paper but with properly designed filters at any sampling rate:
 //   band-pass (Butterworth high-pass + low-pass)  ->  five-point derivative  ->  squaring
