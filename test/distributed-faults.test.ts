@@ -141,7 +141,7 @@ describe("ecg train --nproc", { skip }, () => {
     assert.match(resumed.stderr, new RegExp(`1 threads, cpu; resuming at epoch ${stoppedAt + 1}`));
   });
 
-  test("a usage error before any worker starts: a global batch the processes do not divide", async () => {
+  test("usage errors before any worker starts: a global batch the processes do not divide, --adversary", async () => {
     const r = await ended(spawnEcg(trainArgs("odd", 1, "--nproc", "2", "--batch", "63")));
     assert.equal(r.code, 2);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -149,6 +149,11 @@ describe("ecg train --nproc", { skip }, () => {
       r.stderr,
       /--batch 63 is the global batch and must be divisible by the number of processes \(2\)/,
     );
+    // The subject-adversarial head is not data-parallel: refused before any worker starts.
+    const adv = await ended(spawnEcg(trainArgs("adv", 1, "--nproc", "2", "--adversary", "0.1")));
+    assert.equal(adv.code, 2);
+    assert.equal(adv.stderr.trim().split("\n").length, 1, adv.stderr);
+    assert.match(adv.stderr, /--adversary trains in one process/);
   });
 });
 

@@ -9,6 +9,8 @@ import {
   RHYTHM_FEATURE_IS_SECONDS,
   RHYTHM_FEATURES,
 } from "../src/dataset/rhythm.js";
+import { Tensor } from "../src/engine/index.js";
+import { patientIds, reverseGradient, SubjectAdversary } from "../src/train/adversary.js";
 import {
   augmentBatch,
   batchRandom,
@@ -23,6 +25,7 @@ import {
 } from "../src/train/record-split.js";
 import { balancedOrder, shuffledOrder } from "../src/train/sampler.js";
 import { BEAT_LENGTH, classCounts } from "../src/vocabulary.js";
+import { engineSkip } from "./helpers/engine.js";
 
 /** 1000 N, 100 S, 30 V, 4 F: a small imbalanced label set, classes interleaved. */
 function labels(): Uint8Array {
@@ -240,4 +243,22 @@ test("premature synthesis: regular N beats given a premature beat's R-R features
   augmentBatch(b.x, 2, b.r, batchRandom(3, 1, 1), { ...NO_AUGMENT, noise: 0.02 });
   assert.deepEqual(a, b);
   assert.deepEqual([...y], [0, 0]);
+});
+test("subject adversary: the gradient comes back reversed; patients are numbered over the training rows", {
+  skip: engineSkip,
+}, () => {
+  const x = Tensor.fromArray(Float32Array.of(1, -2, 3), [3]);
+  x.requiresGrad = true;
+  const y = reverseGradient(x, 0.5);
+  assert.deepEqual(Array.from(y.toFloat32Array()), [1, -2, 3], "the value passes unchanged");
+  y.mul(Tensor.fromArray(Float32Array.of(1, 2, 3), [3]))
+    .sum()
+    .backward();
+  assert.deepEqual(Array.from(x.grad!.toFloat32Array()), [-0.5, -1, -1.5], "−λ × the gradient");
+  const { ids, count } = patientIds(["209", "101", "209", "230", "101"], Int32Array.of(0, 1, 2, 4));
+  assert.deepEqual([...ids], [1, 0, 1, 0], "101 → 0, 209 → 1; 230's row is not a training row");
+  assert.equal(count, 2);
+  const head = new SubjectAdversary(4, 3);
+  assert.deepEqual(head.forward(Tensor.rand([5, 4])).shape, [5, 3]);
+  head.dispose();
 });

@@ -12,6 +12,7 @@ import { META_FILE } from "../src/dataset/dataset-dir.js";
 import { DS1, DS2 } from "../src/dataset/split.js";
 import { presetConfig } from "../src/models/config.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
+import { ADVERSARY_PREFIX } from "../src/train/adversary.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { trainOn } from "../src/train/trainer.js";
 import { loadTrainingData, type TrainingData } from "../src/train/training-data.js";
@@ -47,6 +48,7 @@ function options(extra: Partial<TrainOptions>): TrainOptions {
     valRecords: undefined,
     balance: { power: 0.5, maxRepeat: 20 },
     augment: { stretch: 0.1, amplitude: 0.2, wander: 0.1, noise: 0.02, rate: 0.25, premature: 0.05 },
+    adversary: 0,
     select: "sv-f1",
     seed: 1,
     device: "cpu",
@@ -114,7 +116,7 @@ describe("inter-patient training never sees DS2", { skip: engineSkip || mitdbSki
       train: named.train.filter((_, k) => k % 40 === 0),
       val: named.val.filter((_, k) => k % 40 === 0),
     };
-    const result = await trainOn(small, options({ valRecords: named.valRecords }));
+    const result = await trainOn(small, options({ valRecords: named.valRecords, adversary: 0.1 }));
     assert.equal(result.epochsDone, 1);
     const config = JSON.parse(readFileSync(path.join(tmp, "run", "config.json"), "utf8"));
     assert.equal(config.data.valSplit, "records");
@@ -124,10 +126,19 @@ describe("inter-patient training never sees DS2", { skip: engineSkip || mitdbSki
     }
     assert.deepEqual(config.sampler, { name: "balanced", power: 0.5, maxRepeat: 20 });
     assert.equal(config.select, "sv-f1");
+    assert.equal(config.adversary, 0.1, "subject-adversarial: patients of DS1's training records only");
 
-    // Balanced, augmented epochs are a function of (seed, epoch): a run stopped after epoch 1 and
+    // The adversary is training-only: not in the model's checkpoint, kept in the last one; balanced,
+    // augmented, adversarial epochs are a function of (seed, epoch): a run stopped after epoch 1 and
     // resumed ends bit for bit where a straight 2-epoch run does.
-    const two = { valRecords: named.valRecords, epochs: 2 };
+    const best = readSafetensors(path.join(tmp, "run", "best.safetensors")).tensors;
+    assert.ok(![...best.keys()].some((k) => k.startsWith(ADVERSARY_PREFIX)));
+    assert.ok(
+      [...readSafetensors(path.join(tmp, "run", "last.safetensors")).tensors.keys()].some((k) =>
+        k.startsWith(ADVERSARY_PREFIX),
+      ),
+    );
+    const two = { valRecords: named.valRecords, adversary: 0.1, epochs: 2 };
     await trainOn(small, options({ ...two, outDir: path.join(tmp, "straight") }));
     await trainOn(small, options({ ...two, outDir: path.join(tmp, "run"), resume: true }));
     const weights = (dir: string) =>

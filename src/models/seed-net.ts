@@ -173,6 +173,11 @@ export class SeedNet extends Module {
    * when the model takes them.
    */
   forward(x0: Tensor, rhythm?: Tensor): Tensor {
+    return this.forwardWithFeatures(x0, rhythm).logits;
+  }
+
+  /** The logits and the pooled CNN features (B, 32·dim) behind them (for a training-only head). */
+  forwardWithFeatures(x0: Tensor, rhythm?: Tensor): { logits: Tensor; pooled: Tensor } {
     if (this.rhythm && !rhythm)
       throw new RangeError(`this model takes ${this.config.rhythm} rhythm features per beat; none given`);
     let x = this.stage0.forward(x0);
@@ -195,6 +200,7 @@ export class SeedNet extends Module {
       this.rhythm && rhythm
         ? Tensor.cat([pooled, this.rhythm.forward(rhythm.clamp(RHYTHM_LOG_FLOOR, null).log())], 1)
         : pooled;
-    return this.fc2.forward(this.dropout.forward(this.fc1.forward(joint)).leakyRelu(SLOPE));
+    const logits = this.fc2.forward(this.dropout.forward(this.fc1.forward(joint)).leakyRelu(SLOPE));
+    return { logits, pooled };
   }
 }

@@ -213,6 +213,7 @@ function configTable(c: RunConfig): string {
         : "every beat once, shuffled",
     ],
     ["augmentation", c.augment && Object.values(c.augment).some((v) => v > 0) ? show(c.augment) : "none"],
+    ["subject-adversarial weight", c.adversary ? show(c.adversary) : "none"],
     ["best epoch chosen by", show(c.select)],
     ["epochs", show(c.epochs)],
     ["max steps", c.maxSteps ? show(c.maxSteps) : "no limit"],

@@ -152,9 +152,11 @@ export const RunConfigSchema = z.object({
   data: DataConfigSchema,
   optimizer: OptimizerConfigSchema,
   loss: LossConfigSchema,
-  /** Older runs lack the next three: shuffled epochs, no augmentation, selection by macro-F1. */
+  /** Older runs lack the next four: shuffled epochs, no augmentation, no adversary, macro-F1. */
   sampler: SamplerConfigSchema.default({ name: "shuffle" }),
   augment: AugmentConfigSchema.default(NO_AUGMENT),
+  /** Subject-adversarial loss weight (src/train/adversary.ts); 0: off. */
+  adversary: z.number().min(0).default(0),
   select: z.enum(SELECT_NAMES).default("macro-f1"),
   epochs: z.number().int().min(1),
   /** Stop after this many optimizer steps in all; 0: no limit. Older runs lack it. */

@@ -10,6 +10,7 @@ import type { Tensor } from "../engine/index.js";
 import { tidy } from "../engine/index.js";
 import { loadCheckpoint, safeFromTensor, saveCheckpoint, tensorFromSafe } from "../models/checkpoint.js";
 import type { SeedNet } from "../models/seed-net.js";
+import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../nn/optim/index.js";
 import { readSafetensorsHeader, type SafeTensor } from "../nn/safetensors.js";
 import { RunDirError } from "../run-dir/errors.js";
@@ -29,9 +30,13 @@ export function saveLastCheckpoint(
   optimizer: Optimizer,
   loop: LoopState,
   provenance: CheckpointProvenance,
+  /** Training-only modules kept for --resume but not part of the model, by the prefix of their tensors. */
+  trainingOnly: Record<string, Module> = {},
 ): void {
   const extras = new Map<string, SafeTensor>();
   for (const [k, t] of optimizer.stateDict()) extras.set(OPTIM_PREFIX + k, safeFromTensor(t));
+  for (const [prefix, m] of Object.entries(trainingOnly))
+    for (const [k, t] of m.stateDict()) extras.set(prefix + k, safeFromTensor(t));
   saveCheckpoint(path.join(dir, RUN_FILES.last), model, { provenance: { ...provenance, loop }, extras });
 }
 
@@ -44,6 +49,8 @@ export interface ResumePoint {
   loop: LoopState;
   /** Restores the optimizer's state into an optimizer built over `model`'s parameters. */
   restoreOptimizer(optimizer: Optimizer): void;
+  /** Restores a training-only module saved under `prefix` (saveLastCheckpoint's trainingOnly). */
+  restoreModule(prefix: string, module: Module): void;
 }
 
 /**
@@ -81,6 +88,14 @@ export function loadResumePoint(
         for (const [k, v] of info.extras)
           if (k.startsWith(OPTIM_PREFIX)) state.set(k.slice(OPTIM_PREFIX.length), tensorFromSafe(v));
         optimizer.loadStateDict(state, loop.step, loop.lr);
+      });
+    },
+    restoreModule(prefix, module) {
+      tidy(() => {
+        const state = new Map<string, Tensor>();
+        for (const [k, v] of info.extras)
+          if (k.startsWith(prefix)) state.set(k.slice(prefix.length), tensorFromSafe(v));
+        module.loadStateDict(state, { source: lastFile });
       });
     },
   };

@@ -43,6 +43,8 @@ export interface TrainOptions {
   /** Class-balanced epochs; undefined: every beat once per epoch, shuffled. */
   balance: BalanceOptions | undefined;
   augment: AugmentOptions;
+  /** Subject-adversarial loss weight (src/train/adversary.ts); 0: off. */
+  adversary: number;
   select: SelectName;
   seed: number;
   device: Device;
@@ -97,6 +99,7 @@ export const SETTINGS: Record<SettingKey, { flag: string; onResume: "fixed" | "o
   fullFocal: { flag: "full-focal", onResume: "override" },
   balance: { flag: "balance", onResume: "override" },
   augment: { flag: "augment", onResume: "override" },
+  adversary: { flag: "adversary", onResume: "fixed" },
   select: { flag: "select", onResume: "override" },
   device: { flag: "device", onResume: "free" },
   threads: { flag: "threads", onResume: "free" },

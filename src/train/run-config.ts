@@ -87,6 +87,7 @@ export function runConfig(
         : { name: "ce" },
     sampler: opts.balance ? { name: "balanced", ...opts.balance } : { name: "shuffle" },
     augment: opts.augment,
+    adversary: opts.adversary,
     select: opts.select,
     epochs: opts.epochs,
     maxSteps: opts.maxSteps ?? 0,
@@ -132,6 +133,7 @@ export function optionsFromRunConfig(config: RunConfig, rest: TrainOptions): Tra
         ? { power: config.sampler.power, maxRepeat: config.sampler.maxRepeat }
         : undefined,
     augment: config.augment,
+    adversary: config.adversary,
     select: config.select,
     limitBeats: config.data.limitBeats,
     seed: config.seed,

@@ -28,6 +28,7 @@ import { MetricsLog } from "../run-dir/metrics-log.js";
 import type { DataConfig, EpochMetrics, LoopState, SelectName, SePpv } from "../run-dir/schema.js";
 import { writeRunConfig } from "../run-dir/write.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts } from "../vocabulary.js";
+import { ADVERSARY_PREFIX, patientIds, SubjectAdversary } from "./adversary.js";
 import { augmentBatch, batchRandom, isAugmenting } from "./augment.js";
 import { DataParallel, perRankBatch } from "./ddp.js";
 import { loadResumePoint, saveBestCheckpoint, saveLastCheckpoint } from "./last-checkpoint.js";
@@ -92,6 +93,8 @@ interface DeviceSet {
   x: Tensor; // (n, 1, BEAT_LENGTH)
   r: Tensor | undefined; // (n, features)
   y: Tensor; // (n) int64
+  /** Each row's training patient (int64), for subject-adversarial training. */
+  patients: Tensor | undefined;
   host: BeatSet;
   /** Each row's record template, for a model on relative beats. */
   hostT: Float32Array | undefined;
@@ -106,15 +109,18 @@ function toDeviceSet(
   device: Device,
   features: number,
   templates: Float32Array | undefined,
+  patients?: Int32Array,
 ): DeviceSet {
   const host = selectBeats(set, rows);
   const hostT = templates && gatherRows(templates, rows, BEAT_LENGTH);
   return tidy(() => {
     const { xt, rt, yt } = uploadBatch(host.x, features > 0 ? host.rhythm : undefined, hostT, host.y, device);
+    const pt = patients && (device === "cpu" ? Tensor.int64(patients) : Tensor.int64(patients).to(device));
     return {
       x: keep(xt),
       r: rt && keep(rt),
       y: keep(yt),
+      patients: pt && keep(pt),
       host,
       hostT,
       labels: host.y,
@@ -160,22 +166,23 @@ function batchInputs(
   rows: Int32Array,
   opts: TrainOptions,
   random: () => ReturnType<typeof batchRandom>,
-): { x: Tensor; r: Tensor | undefined; y: Tensor } {
+): { x: Tensor; r: Tensor | undefined; y: Tensor; p: Tensor | undefined } {
+  let idx = Tensor.int64(rows);
+  if (opts.device !== "cpu") idx = idx.to(opts.device);
+  const p = set.patients?.indexSelect(0, idx);
   if (!isAugmenting(opts.augment)) {
-    let idx = Tensor.int64(rows);
-    if (opts.device !== "cpu") idx = idx.to(opts.device);
-    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx) };
+    return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx), p };
   }
   const batch = selectBeats(set.host, rows);
   const rhythm = set.r ? batch.rhythm : undefined;
   augmentBatch(batch.x, batch.count, rhythm, random(), opts.augment, batch.y);
   const t = set.hostT && gatherRows(set.hostT, rows, BEAT_LENGTH);
   const { xt, rt, yt } = uploadBatch(batch.x, rhythm, t, batch.y, opts.device);
-  return { x: xt, r: rt, y: yt };
+  return { x: xt, r: rt, y: yt, p };
 }
 
-function makeOptimizer(opts: TrainOptions, model: SeedNet): Optimizer {
-  const params = model.parameters();
+function makeOptimizer(opts: TrainOptions, model: SeedNet, adversary?: SubjectAdversary): Optimizer {
+  const params = [...model.parameters(), ...(adversary?.parameters() ?? [])];
   switch (opts.optimizer) {
     case "adabound":
     case "amsbound":
@@ -291,7 +298,9 @@ export async function trainOn(
   const maxSteps = opts.maxSteps ?? 0;
 
   const features = opts.model.rhythm ?? 0;
-  const trainSet = toDeviceSet(data.set, data.train, opts.device, features, data.templates);
+  // Subject-adversarial training learns each training beat's patient (loadTrainingData refuses data without).
+  const patients = opts.adversary > 0 ? patientIds(data.set.records!, data.train) : undefined;
+  const trainSet = toDeviceSet(data.set, data.train, opts.device, features, data.templates, patients?.ids);
   const valSet = toDeviceSet(data.set, data.val, opts.device, features, data.templates);
   const classes = opts.model.classes;
   const order = (epoch: number) => epochOrder(trainSet.labels, opts.seed, epoch, opts.balance);
@@ -299,7 +308,9 @@ export async function trainOn(
   manualSeed(opts.seed);
   let model = new SeedNet(opts.model);
   if (opts.device !== "cpu") model.to(opts.device);
-  let optimizer = makeOptimizer(opts, model);
+  const adversary = patients && new SubjectAdversary(32 * opts.model.dim, patients.count);
+  if (adversary && opts.device !== "cpu") adversary.to(opts.device);
+  let optimizer = makeOptimizer(opts, model, adversary);
   const loss = lossFn(opts);
   // A balanced epoch has as many draws as beats, less what the repeat cap leaves out: ask for its size.
   const batchesPerEpoch = Math.ceil(shardLength(order(1).length, worldSize) / batch);
@@ -321,9 +332,10 @@ export async function trainOn(
       model = point.model;
       if (opts.device !== "cpu") model.to(opts.device);
       optimizer.dispose();
-      optimizer = makeOptimizer(opts, model);
+      optimizer = makeOptimizer(opts, model, adversary);
       state = point.loop;
       point.restoreOptimizer(optimizer);
+      if (adversary) point.restoreModule(ADVERSARY_PREFIX, adversary);
     }
     if (isRank0) {
       const resumed = metricsLog.resumeAt(state.epoch);
@@ -376,12 +388,15 @@ export async function trainOn(
       const [l, c] = tidy(() => {
         // Each rank draws its own augmentation (one rank: the draws of batch b).
         const random = () => batchRandom(opts.seed, epoch, b * worldSize + rank);
-        const { x: xb, r: rb, y: yb } = batchInputs(trainSet, batchRows, opts, random);
+        const { x: xb, r: rb, y: yb, p: pb } = batchInputs(trainSet, batchRows, opts, random);
         optimizer.zeroGrad();
         ddp?.beforeForward();
-        const logits = model.forward(xb, rb);
+        const { logits, pooled } = model.forwardWithFeatures(xb, rb);
         const lv = loss(logits, yb);
-        lv.backward();
+        // The class loss, plus the adversary's patient loss, whose gradient reaches the network reversed.
+        const total =
+          adversary && pb ? lv.add(crossEntropy(adversary.forward(pooled), pb).mul(opts.adversary)) : lv;
+        total.backward();
         ddp?.afterBackward();
         optimizer.step();
         return [lv.item(), logits.argmax(1).eq(yb).sum().item()];
@@ -445,7 +460,14 @@ export async function trainOn(
     const provenance = checkpointProvenance(config, m);
     metricsLog.append(m);
     hooks.onCommit?.("metrics", epoch);
-    saveLastCheckpoint(opts.outDir, model, optimizer, state, provenance);
+    saveLastCheckpoint(
+      opts.outDir,
+      model,
+      optimizer,
+      state,
+      provenance,
+      adversary && { [ADVERSARY_PREFIX]: adversary },
+    );
     hooks.onCommit?.("last", epoch);
     if (isBest) {
       saveBestCheckpoint(opts.outDir, model, provenance);
@@ -459,12 +481,14 @@ export async function trainOn(
   }
 
   ddp?.dispose();
+  adversary?.dispose();
   model.dispose();
   optimizer.dispose();
   for (const s of [trainSet, valSet]) {
     s.x.dispose();
     s.r?.dispose();
     s.y.dispose();
+    s.patients?.dispose();
   }
   return {
     epochsDone: state.epoch,

@@ -90,6 +90,12 @@ export function loadTrainingData(opts: TrainOptions): TrainingData {
   const set = limitBeats(loadSplit(opts.dataDir, "train"), opts.limitBeats ?? 0, opts.seed);
   const file = splitFile(opts.dataDir, "train");
   rhythmInput(set, opts.model.rhythm ?? 0, `preset ${opts.preset}`, file);
+  if (opts.adversary > 0 && !set.records) {
+    throw new UserError(
+      `${displayPath(file)}: --adversary learns each beat's patient, and these beats have no record (build the dataset with \`ecg data build\`)`,
+      file,
+    );
+  }
   if (opts.model.relative && !set.records) {
     throw new UserError(
       `${displayPath(file)}: preset ${opts.preset} takes each beat minus its record's template, and these beats have no record (build the dataset with \`ecg data build\`)`,

@@ -70,6 +70,7 @@ export function tinyRunOptions(
     valRecords: undefined,
     balance: undefined,
     augment: NO_AUGMENT,
+    adversary: 0,
     select: "macro-f1",
     seed: 5,
     device: "cpu",

@@ -150,6 +150,7 @@ export function trainOptionsFrom(args: ParsedArgs): TrainOptions {
             maxRepeat: numberOpt(args, "max-repeat", MAX_REPEAT, { min: 1 }),
           },
     augment: augmentFrom(args),
+    adversary: numberOpt(args, "adversary", 0, { min: 0 }),
     select: choiceOpt(args, "select", SELECT_NAMES, "macro-f1"),
     seed: numberOpt(args, "seed", 1, { integer: true, min: 0 }),
     device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
@@ -224,6 +225,7 @@ export const command: Command = {
     "max-repeat": { type: "string" },
     augment: { type: "boolean" },
     ...Object.fromEntries(AUGMENT_FLAGS.map((f) => [f, { type: "string" } as const])),
+    adversary: { type: "string" },
     select: { type: "string" },
     seed: { type: "string" },
     device: { type: "string" },
@@ -268,6 +270,8 @@ export const command: Command = {
     ...Object.fromEntries(
       Object.values(AUGMENT_OPTIONS).map((o) => [o.flag, `${o.help} (turns --augment on)`]),
     ),
+    adversary:
+      "subject-adversarial weight: a head learns each training beat's patient from the CNN features, its gradient reversed into the network (default 0: off; one process only)",
     select: "what picks the best epoch: macro-f1 (default) or sv-f1 (mean F1 of S and V)",
     seed: "random seed (default 1): same seed, same result on the same machine",
     device: "cpu (default) or cuda",
@@ -294,7 +298,12 @@ export const command: Command = {
   async run(args) {
     const launch = launchArgsFrom(args);
     const options = trainOptionsFrom(args);
-    if (isLaunch(launch, options.batch)) {
+    const launching = isLaunch(launch, options.batch);
+    if (options.adversary > 0 && (launching || (worldFromEnv()?.worldSize ?? 1) > 1))
+      throw new UsageError(
+        "--adversary trains in one process (its head is not data-parallel): leave out --nproc",
+      );
+    if (launching) {
       if (!options.resume) requireSplit(options.dataDir, "train");
       checkJob(options.device, launch);
       // This process only starts and watches the workers: each re-runs this command as one rank.
