@@ -94,7 +94,7 @@ export const LossConfigSchema = z.discriminatedUnion("name", [
 ]);
 export type LossConfig = z.infer<typeof LossConfigSchema>;
 
-/** The order of an epoch's beats (src/train/sampler.ts): every beat once, or class-balanced draws. */
+/** Class-balanced epochs (src/train/sampler.ts: balancedOrder). */
 export const BalanceConfigSchema = z.object({
   /** Exponent on each class's count: 1 draws as the data is, 0 draws every class equally. */
   power: z.number().min(0).max(1),
@@ -102,6 +102,7 @@ export const BalanceConfigSchema = z.object({
   maxRepeat: z.number().min(1),
 });
 export type BalanceConfig = z.infer<typeof BalanceConfigSchema>;
+/** The order of an epoch's beats (src/train/sampler.ts): every beat once, or class-balanced draws. */
 export const SamplerConfigSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("shuffle") }),
   BalanceConfigSchema.extend({ name: z.literal("balanced") }),

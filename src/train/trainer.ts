@@ -1,8 +1,9 @@
 // The training loop: mini-batches from tensors held in memory (shuffled, or class-balanced; augmented
 // on the fly when asked), a validation split carved from the training side (by record for
 // inter-patient data: src/train/training-data.ts), per-epoch metrics, the best checkpoint by a
-// validation score (macro-F1, or the S and V F1), and a resumable last checkpoint (model + optimizer + loop state in ONE atomically
-// written file, so an interrupt at any moment leaves a consistent one behind). It writes into a run
+// validation score (macro-F1, or the S and V F1), and a resumable last checkpoint (model + optimizer
+// + loop state in ONE atomically written file, so an interrupt at any moment leaves a consistent one
+// behind). It writes into a run
 // directory its caller owns (train-run.ts claims it); the files are those of src/run-dir/.
 import { mkdirSync } from "node:fs";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
