@@ -168,10 +168,15 @@ function batchInputs(
   opts: TrainOptions,
   random: () => ReturnType<typeof batchRandom>,
 ): { x: Tensor; r: Tensor | undefined; y: Tensor; p: Tensor | undefined } {
-  let idx = Tensor.int64(rows);
-  if (opts.device !== "cpu") idx = idx.to(opts.device);
-  const p = set.patients?.indexSelect(0, idx);
-  if (!isAugmenting(opts.augment)) {
+  const augmenting = isAugmenting(opts.augment);
+  // The rows' index on the device: for indexing there, unless the batch is built on the host without patients.
+  let idx: Tensor | undefined;
+  if (!augmenting || set.patients) {
+    idx = Tensor.int64(rows);
+    if (opts.device !== "cpu") idx = idx.to(opts.device);
+  }
+  const p = idx && set.patients?.indexSelect(0, idx);
+  if (!augmenting && idx) {
     return { x: set.x.indexSelect(0, idx), r: set.r?.indexSelect(0, idx), y: set.y.indexSelect(0, idx), p };
   }
   const batch = selectBeats(set.host, rows);
