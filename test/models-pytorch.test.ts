@@ -7,7 +7,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { noGrad, Tensor, tidy } from "../src/engine/index.js";
-import { loadCheckpoint, safeFromTensor, saveCheckpoint, tensorFromSafe } from "../src/models/checkpoint.js";
+import {
+  loadCheckpoint,
+  loadSingleCheckpoint,
+  safeFromTensor,
+  saveCheckpoint,
+  tensorFromSafe,
+} from "../src/models/checkpoint.js";
 import { loadClassifier } from "../src/models/classifier.js";
 import { presetConfig } from "../src/models/config.js";
 import { SeedNet } from "../src/models/seed-net.js";
@@ -120,7 +126,7 @@ describe("PyTorch ↔ ecg-beats checkpoints", { skip }, () => {
   test("one training step (train-mode BN, focal loss, backward, AdaBound) matches PyTorch's", () => {
     const file = fixture("compact", ["--batch", "2", "--with-step", "--train-batch", "16"]);
     const { tensors } = readSafetensors(file);
-    const { model } = loadCheckpoint(file);
+    const { model } = loadSingleCheckpoint(file);
     model.train();
     model.dropout.training = false; // the fixture's step has dropout off (its mask cannot be matched)
     const optimizer = new AdaBound(model.parameters(), { lr: 1e-3, finalLr: 0.1 });

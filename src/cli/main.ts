@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<{ command: Command }>> = {
   train: () => import("./commands/train.js"),
   eval: () => import("./commands/eval.js"),
   predict: () => import("./commands/predict.js"),
+  ensemble: () => import("./commands/ensemble.js"),
   report: () => import("./commands/report.js"),
   detect: () => import("./commands/detect.js"),
   classify: () => import("./commands/classify.js"),

@@ -15,6 +15,7 @@ import {
 } from "../nn/safetensors.js";
 import { CLASS_NAMES } from "../vocabulary.js";
 import { type ModelConfig, normalizeConfig, PRESET_NAMES, PRESETS } from "./config.js";
+import { buildNetwork, type Network } from "./ensemble.js";
 import { SeedNet } from "./seed-net.js";
 
 export const CHECKPOINT_FORMAT = "ecg-beats/1";
@@ -60,7 +61,7 @@ export function safeFromTensor(t: Tensor): SafeTensor {
 
 export function saveCheckpoint(
   file: string,
-  model: SeedNet,
+  model: Network,
   opts: {
     classes?: readonly string[];
     provenance?: Record<string, unknown>;
@@ -85,7 +86,7 @@ export type StateDictLayout = Map<string, { shape: number[]; dtype: DType }>;
 /** The state dict a config's model has, learnt on the meta device: no memory, whatever the config. */
 export function stateDictLayout(config: ModelConfig): StateDictLayout {
   return shapeOnly(() => {
-    const net = new SeedNet(config);
+    const net = buildNetwork(config);
     try {
       return new Map([...net.stateDict()].map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }]));
     } finally {
@@ -210,13 +211,13 @@ export function checkCheckpointTensors(
 }
 
 /** Builds the model a checkpoint describes and loads its weights (strict: every name must match). */
-export function loadCheckpoint(file: string): { model: SeedNet; info: CheckpointInfo } {
+export function loadCheckpoint(file: string): { model: Network; info: CheckpointInfo } {
   const contents = readSafetensors(file);
   const info = readCheckpointInfo(file, contents);
   checkCheckpointTensors(file, info.config, contents.tensors);
-  let model: SeedNet | undefined;
+  let model: Network | undefined;
   try {
-    model = new SeedNet(info.config);
+    model = buildNetwork(info.config);
     const built = model;
     tidy(() => {
       const tensors = new Map<string, Tensor>();
@@ -231,4 +232,16 @@ export function loadCheckpoint(file: string): { model: SeedNet; info: Checkpoint
     throw e;
   }
   return { model, info };
+}
+
+/** loadCheckpoint where only a single network will do (a run's checkpoints): an ensemble is refused. */
+export function loadSingleCheckpoint(file: string): { model: SeedNet; info: CheckpointInfo } {
+  const { model, info } = loadCheckpoint(file);
+  if (model instanceof SeedNet) return { model, info };
+  model.dispose();
+  throw new CheckpointError(
+    file,
+    "layout",
+    `an ensemble of ${info.config.members} networks, not one network: its members are trained apart`,
+  );
 }

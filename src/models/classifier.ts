@@ -4,8 +4,8 @@ import { checkDevice, type Device, noGrad, setNumThreads, Tensor, tidy } from ".
 import { UserError } from "../errors.js";
 import { BEAT_LENGTH } from "../vocabulary.js";
 import { type CheckpointInfo, loadCheckpoint } from "./checkpoint.js";
+import type { Network } from "./ensemble.js";
 import { foldBatchNorms } from "./fold.js";
-import type { SeedNet } from "./seed-net.js";
 
 export interface BeatClassifier {
   readonly classes: readonly string[];
@@ -56,7 +56,7 @@ export class SeedClassifier implements BeatClassifier {
   private readonly source: string;
 
   constructor(
-    private readonly model: SeedNet,
+    private readonly model: Network,
     classes: readonly string[],
     opts: ClassifierOptions = {},
   ) {

@@ -31,6 +31,12 @@ export const ModelConfigSchema = z.object({
    * itself; absent (false) for the seed's models.
    */
   relative: z.boolean().optional(),
+  /**
+   * An ensemble of this many networks of the config's other knobs, trained apart and joined by
+   * `ecg ensemble` (src/models/ensemble.ts): their softmax probabilities are averaged. Absent for a
+   * single network, whose tensor names it leaves untouched.
+   */
+  members: positive.optional(),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
@@ -69,6 +75,7 @@ export const CONFIG_LIMITS = {
   classes: 64,
   rhythm: 64,
   rhythmWidth: 1024,
+  members: 16,
 } as const;
 
 /** Validates a parsed config (e.g. from a checkpoint's metadata); throws with what is wrong. */

@@ -192,6 +192,23 @@ export class Sequential extends Module {
   }
 }
 
+/** Children named "0", "1", … held side by side, not chained, as torch.nn.ModuleList. */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: readonly M[];
+
+  constructor(items: readonly M[]) {
+    super();
+    this.items = items;
+    items.forEach((m, i) => {
+      this.registerModule(String(i), m);
+    });
+  }
+
+  forward(_x: Tensor): Tensor {
+    throw new Error("a ModuleList holds modules; its owner calls them");
+  }
+}
+
 /** Passes its input through; holds no state (what a folded BatchNorm becomes). */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {

@@ -8,7 +8,12 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { Tensor } from "../engine/index.js";
 import { tidy } from "../engine/index.js";
-import { loadCheckpoint, safeFromTensor, saveCheckpoint, tensorFromSafe } from "../models/checkpoint.js";
+import {
+  loadSingleCheckpoint,
+  safeFromTensor,
+  saveCheckpoint,
+  tensorFromSafe,
+} from "../models/checkpoint.js";
 import type { SeedNet } from "../models/seed-net.js";
 import type { Module } from "../nn/module.js";
 import type { Optimizer } from "../nn/optim/index.js";
@@ -65,7 +70,7 @@ export function loadResumePoint(
 ): ResumePoint | undefined {
   const lastFile = path.join(dir, RUN_FILES.last);
   if (!existsSync(lastFile)) return undefined;
-  const { model, info } = loadCheckpoint(lastFile);
+  const { model, info } = loadSingleCheckpoint(lastFile);
   const provenance = info.provenance && parseWith(CheckpointProvenanceSchema, lastFile, info.provenance);
   if (!provenance?.loop) {
     model.dispose();
