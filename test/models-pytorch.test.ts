@@ -16,6 +16,7 @@ import {
 } from "../src/models/checkpoint.js";
 import { loadClassifier } from "../src/models/classifier.js";
 import { presetConfig } from "../src/models/config.js";
+import { Ensemble } from "../src/models/ensemble.js";
 import { SeedNet } from "../src/models/seed-net.js";
 import { focalLoss } from "../src/nn/losses.js";
 import { AdaBound } from "../src/nn/optim/index.js";
@@ -108,6 +109,27 @@ describe("PyTorch ↔ ecg-beats checkpoints", { skip }, () => {
       allowFailure: true,
     });
     assert.equal(rrOk.status, 0, rrOk.stdout + rrOk.stderr);
+    // an ensemble of two (members.K.* in PyTorch's nn.ModuleList), the mean of their probabilities
+    const ensemble = new Ensemble({ ...presetConfig("compact-rr"), members: 2 });
+    for (let i = 0; i < 3; i++)
+      ensemble.members.items.forEach((m) => m.forward(Tensor.rand([16, 1, 187]), rhythm));
+    ensemble.eval();
+    const ensembleFile = path.join(tmp, "from-ts-ensemble.safetensors");
+    saveCheckpoint(ensembleFile, ensemble, {
+      extras: new Map([
+        ["__fixture__.input", safeFromTensor(x)],
+        ["__fixture__.rhythm", safeFromTensor(r6)],
+        ["__fixture__.probs", safeFromTensor(noGrad(() => ensemble.forward(x, r6).softmax(1)))],
+      ]),
+    });
+    const ensembleOk = runPytorchTool(
+      "check_checkpoint.py",
+      ["--checkpoint", ensembleFile, "--atol", "1e-5"],
+      {
+        allowFailure: true,
+      },
+    );
+    assert.equal(ensembleOk.status, 0, ensembleOk.stdout + ensembleOk.stderr);
     // and a wrong one is caught
     const wrong = path.join(tmp, "wrong.safetensors");
     saveCheckpoint(wrong, net, {

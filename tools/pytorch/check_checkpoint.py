@@ -22,7 +22,7 @@ from typing import Dict, List, Optional
 import torch
 
 from safetensors_io import SafetensorsError, load
-from seed_model import PRESETS, ModelConfig, SeedNet, config_from_json
+from seed_model import PRESETS, ModelConfig, build_model, config_from_json
 
 FIXTURE_PREFIX = "__fixture__."
 
@@ -60,7 +60,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         tensors, metadata = load(args.checkpoint)
         config = model_config(metadata, args.preset)
         state = {k: v for k, v in tensors.items() if not k.startswith(FIXTURE_PREFIX)}
-        model = SeedNet(config)
+        model = build_model(config)
         model.load_state_dict(state, strict=True)
         model.eval()
         input_tensors = tensors if args.input is None else load(args.input)[0]

@@ -49,6 +49,8 @@ class ModelConfig:
     rhythm: int = 0
     #: Width of the rhythm branch's hidden layers (with rhythm only).
     rhythm_width: int = 0
+    #: An ensemble of this many networks, softmax probabilities averaged (0: one network).
+    members: int = 0
 
     def to_json(self) -> Dict[str, object]:
         """The checkpoint's `config` JSON, named as the TypeScript side names it (no rhythm keys without rhythm)."""
@@ -62,6 +64,8 @@ class ModelConfig:
         }
         if self.rhythm:
             out.update({"rhythm": self.rhythm, "rhythmWidth": self.rhythm_width})
+        if self.members:
+            out["members"] = self.members
         return out
 
 
@@ -223,10 +227,25 @@ class SeedNet(nn.Module):
         return self.fc2(x)
 
 
-def build_model(preset_or_config: "str | ModelConfig") -> SeedNet:
-    """A freshly initialised model from a preset name or a config."""
+class Ensemble(nn.Module):
+    """Networks of one config trained apart (`ecg ensemble`), tensors `members.K.*`. Like the
+    TypeScript side, forward gives the log of the members' mean softmax: logits whose softmax is it."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        single = dataclasses.replace(config, members=0)
+        self.members = nn.ModuleList(SeedNet(single) for _ in range(config.members))
+
+    def forward(self, x0: Tensor, rhythm: "Tensor | None" = None) -> Tensor:
+        probs = torch.stack([torch.softmax(m(x0, rhythm), dim=1) for m in self.members]).mean(0)
+        return probs.log()
+
+
+def build_model(preset_or_config: "str | ModelConfig") -> "SeedNet | Ensemble":
+    """A freshly initialised model from a preset name or a config (an ensemble when it has members)."""
     config = PRESETS[preset_or_config] if isinstance(preset_or_config, str) else preset_or_config
-    return SeedNet(config)
+    return Ensemble(config) if config.members else SeedNet(config)
 
 
 def count_parameters(model: nn.Module) -> int:
