@@ -10,8 +10,11 @@ import { CACHE_ENV } from "../src/dataset/beats-cache.js";
 import { buildDataset } from "../src/dataset/build.js";
 import { META_FILE } from "../src/dataset/dataset-dir.js";
 import { DS1, DS2 } from "../src/dataset/split.js";
+import { readCheckpointInfo } from "../src/models/checkpoint.js";
 import { presetConfig } from "../src/models/config.js";
+import { DEFAULT_MODEL } from "../src/models/model-file.js";
 import { readSafetensors, toFloat32Array } from "../src/nn/safetensors.js";
+import { CheckpointProvenanceSchema } from "../src/run-dir/schema.js";
 import { ADVERSARY_PREFIX } from "../src/train/adversary.js";
 import type { TrainOptions } from "../src/train/options.js";
 import { trainOn } from "../src/train/trainer.js";
@@ -87,6 +90,28 @@ function checkRows(data: TrainingData, what: string): void {
     `${what}: a patient on both sides of the validation split`,
   );
 }
+
+describe("the shipped model for new patients", () => {
+  test("every network in it was trained and selected on DS1 records only, whole records held out", () => {
+    const info = readCheckpointInfo(DEFAULT_MODEL);
+    const raw = info.provenance ?? {};
+    const members = info.config.members === undefined ? [raw] : (raw["ensemble"] as unknown[]);
+    assert.equal(members.length, info.config.members ?? 1, "one provenance per network");
+    for (const [k, p] of members.entries()) {
+      const { data, seed } = CheckpointProvenanceSchema.parse(p).config;
+      const train = data.trainRecords ?? [];
+      const val = data.valRecords ?? [];
+      assert.equal(data.split, "interpatient", `network ${k}`);
+      assert.ok(train.length > 0 && val.length > 0, `network ${k} names its records`);
+      for (const r of [...train, ...val])
+        assert.ok(ds1.has(r) && !ds2.has(r), `network ${k} (seed ${seed}): ${r}`);
+      assert.ok(
+        val.every((r) => !train.includes(r)),
+        `network ${k}: a patient on both sides`,
+      );
+    }
+  });
+});
 
 describe("inter-patient training never sees DS2", { skip: engineSkip || mitdbSkip }, () => {
   test("rows for training and selection are DS1 records only, whole records held out; a real run records them", async () => {
