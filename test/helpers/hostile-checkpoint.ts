@@ -76,6 +76,9 @@ const FAST = new Set([
   "config floors 16, repeat 16, dim 1024",
   "config absent (the preset inferred)",
   "cut in the data",
+  "config members=2",
+  "an ensemble of two copies (exact)",
+  "an ensemble, NaN in its second member",
 ]);
 
 export function checkpointCases(
@@ -216,6 +219,35 @@ export function checkpointCases(
           c[k] = v;
         }),
     });
+  // Ensembles (config.members; tensors members.K.<name>).
+  for (const v of [2, 1000, 0])
+    err(`config members=${v}`, {
+      tensors: (_t, m) =>
+        config(m, (c) => {
+          c["members"] = v;
+        }),
+    });
+  const asEnsemble = (t: Tensors, m: Meta): void => {
+    for (const [k, e] of [...t]) {
+      if (k.startsWith("__")) continue;
+      t.delete(k);
+      for (const i of [0, 1]) t.set(`members.${i}.${k}`, { ...e, data: e.data.slice() } as SafeTensor);
+    }
+    config(m, (c) => {
+      c["members"] = 2;
+    });
+  };
+  add("an ensemble of two copies (exact)", { tensors: asEnsemble }, "ok", "", true);
+  err(
+    "an ensemble, NaN in its second member",
+    {
+      tensors: (t, m) => {
+        asEnsemble(t, m);
+        f32(t, "members.1.fc2.weight")[3] = Number.NaN;
+      },
+    },
+    "members.1.fc2.weight",
+  );
   err("config floors 16, repeat 16, dim 1024", {
     tensors: (_t, m) =>
       config(m, (c) => Object.assign(c, { floors: 16, repeat: 16, dim: 1024, groups: 2048 })),
