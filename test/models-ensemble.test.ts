@@ -80,8 +80,14 @@ describe("ensembles of networks trained apart", { skip: engineSkip }, () => {
 
   test("each member's tensors are kept under members.K. with their own names; configs and provenance", () => {
     const files = [member("d", 4), member("e", 5)];
+    const cwd = process.cwd();
+    process.chdir(tmp); // the members are named as given, relative to the current directory
     const out = path.join(tmp, "de.safetensors");
-    joinEnsemble(files, out);
+    try {
+      joinEnsemble(files, out);
+    } finally {
+      process.chdir(cwd);
+    }
     const joined = readSafetensors(out).tensors;
     for (const [k, f] of files.entries()) {
       for (const [name, t] of readSafetensors(f).tensors) {

@@ -2,7 +2,6 @@
 // member's tensors under `members.K.`, the members' shared config with `members: K`, and each member's
 // provenance kept. Every member is checked as loading it would check it (layout, dtypes, finite
 // values) before anything is written, and they must be one config and one class list.
-import path from "node:path";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../nn/safetensors.js";
@@ -50,7 +49,7 @@ export function joinEnsemble(members: readonly string[], out: string): JoinedEns
     }
     for (const [name, t] of contents.tensors)
       if (!name.startsWith("__")) tensors.set(`members.${k}.${name}`, t);
-    provenance.push({ file: path.basename(file), ...(info.provenance ?? {}) });
+    provenance.push({ file: displayPath(file), ...(info.provenance ?? {}) });
   });
   const config: ModelConfig = { ...first!.config, members: members.length };
   writeSafetensors(out, tensors, {

@@ -231,6 +231,7 @@ export const CheckpointProvenanceSchema = z.object({
     loss: true,
     batch: true,
     seed: true,
+    adversary: true,
   }).extend({
     // What chose this checkpoint among the epochs, and how its batches were drawn. Older runs lack them.
     sampler: SamplerConfigSchema.optional(),

@@ -156,6 +156,7 @@ export function checkpointProvenance(config: RunConfig, m: EpochMetrics): Checkp
       epochs: config.epochs,
       batch: config.batch,
       seed: config.seed,
+      adversary: config.adversary,
     },
     epochs: m.epoch,
     version: PROJECT_VERSION,
