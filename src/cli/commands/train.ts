@@ -358,6 +358,12 @@ async function runTraining(args: ParsedArgs, options: TrainOptions, group?: Proc
     );
   };
   process.on("SIGINT", onSigint);
+  // A worker of our launcher hears Ctrl-C as lines on its stdin (launch.ts: STOP_LINE).
+  const launched = group !== undefined && Number.isInteger(launcherPid);
+  const onStopLines = (chunk: Buffer) => {
+    for (const c of chunk) if (c === 0x0a) onSigint();
+  };
+  if (launched) process.stdin.on("data", onStopLines);
   let bar: ProgressBar | undefined;
   let epochs = options.epochs;
   let batch = options.batch;
@@ -428,5 +434,9 @@ async function runTraining(args: ParsedArgs, options: TrainOptions, group?: Proc
     }
   } finally {
     process.off("SIGINT", onSigint);
+    if (launched) {
+      process.stdin.off("data", onStopLines);
+      process.stdin.destroy();
+    }
   }
 }
