@@ -21,7 +21,7 @@ export const command: Command = {
     overwrite: "replace an existing --out file",
   },
   examples: [
-    "ecg ensemble --out models/interpatient.safetensors runs/ip-plain/best.safetensors runs/ip-adv01/best.safetensors runs/ip-adv05/best.safetensors",
+    "ecg ensemble --out models/mine.safetensors runs/ip-adv0.1-s1/best.safetensors runs/ip-adv0.1-s2/best.safetensors runs/ip-adv0.5-s1/best.safetensors",
   ],
   async run(args) {
     const out = requireString(args, "out");
