@@ -6,8 +6,9 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { writeBeatsCsv } from "../src/dataset/beats.js";
+import { loadSplit, writeBeatsCsv } from "../src/dataset/beats.js";
 import { CACHE_ENV } from "../src/dataset/beats-cache.js";
+import { buildDataset } from "../src/dataset/build.js";
 import { recordBeats } from "../src/dataset/record-beats.js";
 import { engineSkip } from "./helpers/engine.js";
 import { mitdbSkip, recordPath, repoRoot } from "./helpers/mitdb.js";
@@ -76,5 +77,31 @@ describe("model commands", { skip: engineSkip }, () => {
       Array.from(beats.y).filter((y) => y === 2).length,
     );
     assert.ok(report.accuracy > 0.9, `accuracy ${report.accuracy}`);
+  });
+
+  test("eval --side train --records: the beats of a held-out fold, whole records, of the side named", {
+    skip: mitdbSkip,
+  }, () => {
+    const dir = path.join(tmp, "interpatient");
+    buildDataset({ mitdbDir: path.dirname(recordPath("100")), outDir: dir, split: "interpatient", seed: 42 });
+    const fold = ["114", "124"];
+    const train = loadSplit(dir, "train");
+    const expected = train.records!.filter((r) => fold.includes(r)).length;
+    const model = path.join(repoRoot, "models", "interpatient.safetensors");
+    const args = ["eval", "--model", model, "--data", dir, "--json", "--threads", "1"];
+    const e = ecg(...args, "--side", "train", "--records", fold.join(","));
+    assert.equal(e.status, 0, e.stderr);
+    const report = JSON.parse(e.stdout) as { confusion: number[][] };
+    assert.equal(
+      report.confusion.flat().reduce((a, b) => a + b, 0),
+      expected,
+    );
+    assert.ok(expected > 1000, `${expected} beats in records 114 and 124`);
+    const ds2 = ecg(...args, "--records", "114");
+    assert.equal(ds2.status, 1, "114 is DS1: not on the test side");
+    assert.match(ds2.stderr, /mitbih_test\.csv: no beats of record 114/);
+    const csv = ecg(...args.slice(0, 4), path.join(dir, "mitbih_train.csv"), "--records", "114");
+    assert.equal(csv.status, 2);
+    assert.match(csv.stderr, /--side and --records take a dataset directory/);
   });
 });
