@@ -212,8 +212,32 @@ export function checkCheckpointTensors(
 
 /** Builds the model a checkpoint describes and loads its weights (strict: every name must match). */
 export function loadCheckpoint(file: string): { model: Network; info: CheckpointInfo } {
+  return loadAdmitted(file, () => {});
+}
+
+/** loadCheckpoint where only a single network will do (a run's checkpoints): an ensemble is refused. */
+export function loadSingleCheckpoint(file: string): { model: SeedNet; info: CheckpointInfo } {
+  const refuseEnsemble = (info: CheckpointInfo) => {
+    if (info.config.members !== undefined)
+      throw new CheckpointError(
+        file,
+        "layout",
+        `an ensemble of ${info.config.members} networks, not one network: its members are trained apart`,
+      );
+  };
+  const { model, info } = loadAdmitted(file, refuseEnsemble);
+  if (!(model instanceof SeedNet)) throw new Error("an ensemble config was admitted"); // refused above
+  return { model, info };
+}
+
+/** Reads the file, lets `admit` refuse it by its header, checks its tensors, then builds and loads. */
+function loadAdmitted(
+  file: string,
+  admit: (info: CheckpointInfo) => void,
+): { model: Network; info: CheckpointInfo } {
   const contents = readSafetensors(file);
   const info = readCheckpointInfo(file, contents);
+  admit(info);
   checkCheckpointTensors(file, info.config, contents.tensors);
   let model: Network | undefined;
   try {
@@ -232,16 +256,4 @@ export function loadCheckpoint(file: string): { model: Network; info: Checkpoint
     throw e;
   }
   return { model, info };
-}
-
-/** loadCheckpoint where only a single network will do (a run's checkpoints): an ensemble is refused. */
-export function loadSingleCheckpoint(file: string): { model: SeedNet; info: CheckpointInfo } {
-  const { model, info } = loadCheckpoint(file);
-  if (model instanceof SeedNet) return { model, info };
-  model.dispose();
-  throw new CheckpointError(
-    file,
-    "layout",
-    `an ensemble of ${info.config.members} networks, not one network: its members are trained apart`,
-  );
 }

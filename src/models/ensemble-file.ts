@@ -7,6 +7,7 @@ import { UserError } from "../errors.js";
 import { readSafetensors, type SafeTensor, writeSafetensors } from "../nn/safetensors.js";
 import { CHECKPOINT_FORMAT, checkCheckpointTensors, readCheckpointInfo } from "./checkpoint.js";
 import { CONFIG_LIMITS, type ModelConfig } from "./config.js";
+import { memberTensorName } from "./ensemble.js";
 
 /** Fewest members an ensemble is joined from (one network is its own checkpoint). */
 export const MIN_MEMBERS = 2;
@@ -48,7 +49,7 @@ export function joinEnsemble(members: readonly string[], out: string): JoinedEns
         );
     }
     for (const [name, t] of contents.tensors)
-      if (!name.startsWith("__")) tensors.set(`members.${k}.${name}`, t);
+      if (!name.startsWith("__")) tensors.set(memberTensorName(k, name), t);
     provenance.push({ file: displayPath(file), ...(info.provenance ?? {}) });
   });
   const config: ModelConfig = { ...first!.config, members: members.length };

@@ -9,6 +9,14 @@ import { Module } from "../nn/module.js";
 import type { ModelConfig } from "./config.js";
 import { SeedNet } from "./seed-net.js";
 
+/** The ensemble's child holding its members: member k's tensors are `members.k.<the network's own>`. */
+export const MEMBERS = "members";
+
+/** The name member k's tensor `name` has in an ensemble's state dict. */
+export function memberTensorName(k: number, name: string): string {
+  return `${MEMBERS}.${k}.${name}`;
+}
+
 /** The config of one member of an ensemble config (the config itself when it is a single network). */
 export function memberConfig(config: ModelConfig): ModelConfig {
   const { members: _, ...single } = config;
@@ -25,7 +33,7 @@ export class Ensemble extends Module {
     this.config = config;
     const single = memberConfig(config);
     this.members = this.registerModule(
-      "members",
+      MEMBERS,
       new ModuleList(Array.from({ length: config.members }, () => new SeedNet(single))),
     );
   }

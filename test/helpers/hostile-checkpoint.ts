@@ -2,6 +2,7 @@
 // weights, dtypes, shapes, config or bytes damaged, each scored with `ecg eval` on a few beats.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { memberTensorName } from "../../src/models/ensemble.js";
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from "../../src/nn/safetensors.js";
 import type { HostileCase, RunResult } from "./hostile.js";
 
@@ -231,7 +232,7 @@ export function checkpointCases(
     for (const [k, e] of [...t]) {
       if (k.startsWith("__")) continue;
       t.delete(k);
-      for (const i of [0, 1]) t.set(`members.${i}.${k}`, { ...e, data: e.data.slice() } as SafeTensor);
+      for (const i of [0, 1]) t.set(memberTensorName(i, k), { ...e, data: e.data.slice() } as SafeTensor);
     }
     config(m, (c) => {
       c["members"] = 2;

@@ -2,6 +2,7 @@
 // averages their softmax probabilities (src/models/ensemble.ts).
 import { existsSync } from "node:fs";
 import { CONFIG_LIMITS } from "../../models/config.js";
+import { memberConfig } from "../../models/ensemble.js";
 import { joinEnsemble, MIN_MEMBERS } from "../../models/ensemble-file.js";
 import { existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
@@ -38,8 +39,6 @@ export const command: Command = {
     if (existsSync(out) && !boolOpt(args, "overwrite"))
       throw new UserError(`${displayPath(out)}: exists; give --overwrite to replace it`, out);
     const { config } = joinEnsemble(members, out);
-    info(
-      `${members.length} members (${JSON.stringify({ ...config, members: undefined })}) → ${displayPath(out)}`,
-    );
+    info(`${members.length} members (${JSON.stringify(memberConfig(config))}) → ${displayPath(out)}`);
   },
 };
