@@ -71,7 +71,8 @@ header h1 { margin-bottom: 0; }
 #rhythm .event-none { margin: 4px 0; color: #666; }
 `;
 
-// String.raw: the escapes written in the script (\\u00b7, \\d) reach the browser as written.
+// String.raw: the escapes written in the script (a \u00b7 in a string, \d in a regular expression) reach the
+// browser as written.
 export const VIEWER_SCRIPT = String.raw`
 (() => {
   "use strict";
@@ -436,13 +437,14 @@ export const VIEWER_SCRIPT = String.raw`
       pen = true;
     }
     ctx.stroke();
-    let points = 0;
+    let points = 0, maxRR = 0;
     for (let k = k0; k < k1; k++) {
       const i = series[k], v = rrBefore[i];
       if (!Number.isFinite(v)) continue;
       const x = xOf(beats.sample[i] / fs), y = yOf(v);
       if (x < -4 || x > w + 4) continue;
       points++;
+      maxRR = Math.max(maxRR, v);
       ctx.fillStyle = CLASS_COLOURS[rrClass[i]] || "#555";
       ctx.beginPath();
       ctx.arc(x, y, v > RR_TOP ? 4 : 2.6, 0, 2 * Math.PI);
@@ -464,6 +466,7 @@ export const VIEWER_SCRIPT = String.raw`
     ctx.fillStyle = "#777";
     ctx.fillText(name, 3, 6);
     rrCanvas.dataset.points = String(points);
+    rrCanvas.dataset.maxRr = maxRR.toFixed(3);
   }
 
   // The first index k of the series whose beat's sample is >= v.
@@ -719,8 +722,13 @@ export const VIEWER_SCRIPT = String.raw`
     rhythm.addEventListener("click", (e) => {
       const btn = e.target.closest("button[data-sample]");
       if (!btn) return;
+      // The episode whole in the window (a second either side at least), its first beat selected.
+      const a = Number(btn.dataset.sample) / fs, b = Number(btn.dataset.end || btn.dataset.sample) / fs;
+      const span = Math.max(state.span > 30 ? 10 : state.span, b - a + 2);
       const i = beatAtSample(Number(btn.dataset.sample));
-      if (i >= 0) jumpTo(i);
+      select(i);
+      setWindow((a + b) / 2 - span / 2, span);
+      strip.scrollIntoView({ block: "nearest" });
       btn.classList.add("active");
       btn.setAttribute("aria-current", "true");
     });

@@ -1,6 +1,7 @@
 // The viewer's rhythm section: the clinical summary (src/record/clinical-summary.ts) as a clinician reads
 // it — heart rate overall and by hour, S and V beats by hour, couplets, runs and pauses — each episode
-// a button that moves the strip to it (data-sample: its first beat, or the beat before a pause).
+// a button that shows it whole on the strip and selects its first beat (data-sample: the first beat, or
+// the beat before a pause; data-end: its last beat, or the beat after the pause).
 import {
   type ClinicalSummary,
   DEFINITIONS,
@@ -18,14 +19,14 @@ const bpm = (v: number | null): string => (v === null ? "–" : v.toFixed(0));
 
 function episodeButton(e: Episode): string {
   return (
-    `<li><button type="button" class="event" data-sample="${e.start}">` +
+    `<li><button type="button" class="event" data-sample="${e.start}" data-end="${e.end}">` +
     `<span class="t">${elapsed(e.startSeconds)}</span> ${e.beats} beats · ${e.seconds.toFixed(1)} s · ${e.rateBpm.toFixed(0)} bpm</button></li>`
   );
 }
 
 function pauseButton(p: Pause): string {
   return (
-    `<li><button type="button" class="event" data-sample="${p.start}">` +
+    `<li><button type="button" class="event" data-sample="${p.start}" data-end="${p.end}">` +
     `<span class="t">${elapsed(p.startSeconds)}</span> ${p.seconds.toFixed(2)} s</button></li>`
   );
 }
