@@ -275,7 +275,7 @@ export function buildViewerHtml(input: ViewerInput): string {
 <canvas id="overview" aria-label="whole record: click to move the window"></canvas>
 <div id="beat-info" class="muted" aria-live="polite">Click a beat for its labels and probabilities. Wheel: zoom · drag or scroll bar: pan · ←/→ pan · +/− zoom · n/p: next/previous beat of the list shown.</div>
 <div class="legend"><span class="sw c0">N</span><span class="sw c1">S</span><span class="sw c2">V</span><span class="sw c3">F</span><span class="sw c4">Q</span>
-  <span class="sw dis">disagreement</span>${input.scored ? ' <span class="sw unscored">not scored</span>' : ""} reference symbols (·AAMI class) above the trace, predicted classes below; R-R intervals beneath.</div>
+  <span class="sw dis">disagreement</span>${input.scored && (input.scored.start > 0 || input.scored.excluded.length > 0) ? ' <span class="sw unscored">not scored</span>' : ""} reference symbols (·AAMI class) above the trace, predicted classes below; R-R intervals beneath.</div>
 <div class="below">
   <section id="beat-lists"><h2>Beats</h2><div class="tabs" role="tablist">${tabBar}</div>
 ${panels}</section>
