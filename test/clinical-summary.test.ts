@@ -188,7 +188,7 @@ for (const record of ["200", "203", "207"]) {
     }
     // And a run the rhythm marks do not call VT is ventricular rhythm of another name or a VT whose
     // mark sits a beat late; never a run of non-V beats.
-    for (const r of summary.runs.V) assert.ok(r.beats >= 3 && r.rateBpm > 0);
+    for (const r of summary.runs.V) assert.ok(r.beats >= 3 && (r.rateBpm ?? 0) > 0);
   });
 }
 
@@ -358,4 +358,49 @@ test("model exposure: the shipped models' provenance says which MIT-BIH patients
     exposureWarning("y.safetensors", external, ["100"]) ?? "",
     /trained on external CSV not split by MIT-BIH record/,
   );
+});
+
+test("ecg classify --follow ends with the summary: text samples of record 232 on stdin, --json", {
+  skip: mitdbSkip || (existsSync(kaggle) ? false : `no ${kaggle}`),
+}, async () => {
+  const { loadLead } = await import("../src/record/lead.js");
+  // Three minutes of 232 (MLII, mV) as text: its pauses, as the reference beats of those minutes have them.
+  const seconds = 180;
+  const { signal } = loadLead(recordPath("232"));
+  const text = `${Array.from(signal.subarray(0, seconds * 360), (v) => v.toFixed(3)).join("\n")}\n`;
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      "classify",
+      "--follow",
+      "--record",
+      "-",
+      "--fs",
+      "360",
+      "--model",
+      kaggle,
+      "--threads",
+      "1",
+      "--json",
+    ],
+    { encoding: "utf8", input: text },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { summary: ReturnType<typeof summaryJson>; modelWarning?: string };
+  assert.deepEqual(out.summary.lead, { name: "as given" });
+  assert.equal(out.summary.labels.by, "model");
+  assert.equal(out.summary.durationSeconds, seconds);
+  assert.equal(out.summary.protocol, undefined, "nothing was scored");
+  const ref = referenceBeats(readAnnotations(recordPath("232")));
+  let pauses = 0;
+  for (let i = 1; i < ref.samples.length && ref.samples[i]! < seconds * 360; i++)
+    if (ref.samples[i]! - ref.samples[i - 1]! > 720) pauses++;
+  assert.ok(pauses >= 5, `${pauses} pauses in 232's first three minutes`);
+  // The stream's last seconds wait for beats that never come: a pause there may be missing.
+  assert.ok(
+    Math.abs(out.summary.pauses.length - pauses) <= 1,
+    `${out.summary.pauses.length} against ${pauses}`,
+  );
+  assert.match(out.modelWarning ?? "", /kaggle split/);
 });

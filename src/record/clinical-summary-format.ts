@@ -39,7 +39,7 @@ export function heartRateText(hr: HeartRate | null): string {
 export function episodesText(list: readonly Episode[]): string {
   if (list.length === 0) return "0";
   const longest = list.reduce((a, b) => (b.beats > a.beats ? b : a));
-  return `${list.length} (longest ${longest.beats} beats at ${elapsed(longest.startSeconds)}, ${longest.rateBpm.toFixed(0)} bpm)`;
+  return `${list.length} (longest ${longest.beats} beats at ${elapsed(longest.startSeconds)}, ${bpm(longest.rateBpm)} bpm)`;
 }
 
 /** Up to `limit` start times, then how many more. */

@@ -81,8 +81,8 @@ export interface Episode {
   beats: number;
   /** From the first beat to the last (seconds). */
   seconds: number;
-  /** Rate within the episode, bpm (60 × (beats − 1) / seconds). */
-  rateBpm: number;
+  /** Rate within the episode, bpm (60 × (beats − 1) / seconds); null for beats given at one sample. */
+  rateBpm: number | null;
 }
 
 export interface Pause {
@@ -173,7 +173,7 @@ function episodes(beats: SummaryBeats, cls: number, fs: number): Episode[] {
         startSeconds: start / fs,
         beats: j - i,
         seconds,
-        rateBpm: round1((60 * (j - i - 1)) / seconds),
+        rateBpm: seconds > 0 ? round1((60 * (j - i - 1)) / seconds) : null,
       });
     }
     i = j;

@@ -20,7 +20,7 @@ const bpm = (v: number | null): string => (v === null ? "–" : v.toFixed(0));
 function episodeButton(e: Episode): string {
   return (
     `<li><button type="button" class="event" data-sample="${e.start}" data-end="${e.end}">` +
-    `<span class="t">${elapsed(e.startSeconds)}</span> ${e.beats} beats · ${e.seconds.toFixed(1)} s · ${e.rateBpm.toFixed(0)} bpm</button></li>`
+    `<span class="t">${elapsed(e.startSeconds)}</span> ${e.beats} beats · ${e.seconds.toFixed(1)} s · ${bpm(e.rateBpm)} bpm</button></li>`
   );
 }
 

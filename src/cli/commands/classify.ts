@@ -159,7 +159,7 @@ export const command: Command = {
     idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
-    json: "print counts, timings and the comparison as JSON",
+    json: "print counts, timings, the rhythm summary and the comparison as JSON",
     ...LENIENT_HELP,
   },
   examples: [
