@@ -38,7 +38,8 @@ export interface BuildOptions {
 export interface BuildResult {
   split: SplitKind;
   seed: number;
-  records: { record: string; lead: string; beats: number; side: string }[];
+  /** Each record read: its lead, sampling frequency (the rate of the index's samples), beats and side. */
+  records: { record: string; lead: string; fs: number; beats: number; side: string }[];
   train: { count: number; classes: number[] };
   test: { count: number; classes: number[] };
   files: string[];
@@ -127,6 +128,7 @@ export function buildDataset(opts: BuildOptions): BuildResult {
   const records = perRecord.map((r) => ({
     record: r.record,
     lead: r.lead,
+    fs: r.fs,
     beats: r.count,
     side: opts.split === "kaggle" ? "both" : (interpatientSide(r.record) ?? "none"),
   }));

@@ -14,6 +14,8 @@ const [PRIMARY_LEAD, FALLBACK_LEAD] = BEAT_LEADS;
 export interface RecordBeats {
   record: string;
   lead: string;
+  /** The record's sampling frequency (Hz): the rate of `sample`. */
+  fs: number;
   /** count × BEAT_LENGTH. */
   x: Float32Array;
   /** AAMI class 0..4 of each beat. */
@@ -96,6 +98,7 @@ function cutRecord(recordPath: string, opts: { annotations?: AnnotationPolicy })
   return {
     record: rec.header.name,
     lead: rec.header.signals[leadIndex]!.description,
+    fs,
     x: x.subarray(0, count * BEAT_LENGTH),
     y: y.subarray(0, count),
     sample: sample.subarray(0, count),

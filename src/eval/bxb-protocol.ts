@@ -24,6 +24,11 @@ export const WHOLE_RECORD_PROTOCOL: Readonly<ScoringProtocol> = {
   startSeconds: 0,
 };
 
+/** The first sample a protocol compares, at fs Hz. */
+export function startSample(p: ScoringProtocol, fs: number): number {
+  return Math.round(p.startSeconds * fs);
+}
+
 function nameOf(p: ScoringProtocol): string {
   if (p.matchWindowMs !== MATCH_WINDOW_MS) return "custom";
   if (p.startSeconds === LEARNING_PERIOD_SECONDS) return "bxb/EC57";

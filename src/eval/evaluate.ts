@@ -34,8 +34,20 @@ export function evaluateClassifier(
   return { report, probs, predicted };
 }
 
-/** Up to `limit` misclassified beats, spread over the (true, predicted) pairs so rare errors show too. */
-export function misclassifiedBeats(set: BeatSet, ev: Evaluation, k: number, limit = 48): MisclassifiedBeat[] {
+/** Where row i of a set came from: its record, R-peak sample and (when known) time. */
+export type BeatOrigin = (row: number) => { record: string; sample: number; seconds?: number } | undefined;
+
+/**
+ * Up to `limit` misclassified beats, spread over the (true, predicted) pairs so rare errors show too;
+ * each with its record and time when `origin` knows them.
+ */
+export function misclassifiedBeats(
+  set: BeatSet,
+  ev: Evaluation,
+  k: number,
+  limit = 48,
+  origin?: BeatOrigin,
+): MisclassifiedBeat[] {
   const byPair = new Map<string, number[]>();
   for (let i = 0; i < set.count; i++) {
     if (set.y[i] === ev.predicted[i]) continue;
@@ -56,6 +68,7 @@ export function misclassifiedBeats(set: BeatSet, ev: Evaluation, k: number, limi
         pred: ev.predicted[i]!,
         probs: Array.from(ev.probs.subarray(i * k, (i + 1) * k), (v) => Number(v.toFixed(5))),
         beat: Array.from(set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), (v) => Number(v.toFixed(4))),
+        ...origin?.(i),
       });
     }
   }

@@ -46,5 +46,12 @@ export const MisclassifiedBeatSchema = z.object({
   probs: z.array(MeasuredNumber),
   /** The beat (BEAT_LENGTH samples), scaled to [0, 1] as the model saw it. */
   beat: z.array(z.number()),
+  /**
+   * Where it came from, when the dataset's index says (`ecg data build`): the record, its R peak (a
+   * sample at the record's rate) and that time in seconds (when the dataset names the record's rate).
+   */
+  record: z.string().optional(),
+  sample: z.number().int().min(0).optional(),
+  seconds: z.number().min(0).optional(),
 });
 export type MisclassifiedBeat = z.infer<typeof MisclassifiedBeatSchema>;

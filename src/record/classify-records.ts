@@ -5,9 +5,11 @@
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { checkBeatRate } from "../dataset/usable-lead.js";
+import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { type Pooled, poolComparisons } from "../eval/bxb.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
+import type { CheckpointInfo } from "../models/checkpoint.js";
 import type { BeatClassifier, ClassifierOptions } from "../models/classifier.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../models/model-file.js";
 import { type GuardedInput, guardOutputs } from "../output-guard.js";
@@ -17,8 +19,10 @@ import { namingRecord, recordFiles } from "../wfdb/record.js";
 import { beatAnnotations } from "./annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "./beats-file.js";
 import { type ClassifiedBeats, checkModel, classifySignal } from "./classify.js";
+import { type ClinicalSummary, clinicalSummary, type SummarySource } from "./clinical-summary.js";
 import { compareWithReference, hasReference, type RecordComparison } from "./compare-record.js";
 import { type LoadedLead, loadLead } from "./lead.js";
+import { exposureWarning, modelExposure } from "./model-exposure.js";
 
 /** Stands for the record's name in an output path when several records are classified. */
 export const RECORD_PLACEHOLDER = "{record}";
@@ -32,6 +36,8 @@ export interface RecordResult {
   seconds: number;
   output?: string;
   comparison?: RecordComparison;
+  /** What a clinician reads: heart rate, ectopic beats by hour, couplets, runs, pauses. */
+  summary: ClinicalSummary;
 }
 
 export interface ClassifyRecordsOptions {
@@ -62,13 +68,15 @@ export interface ClassifyRun {
   /** The model the beats were classified with (the default one when none was given). */
   modelFile: string;
   modelLoadSeconds: number;
+  /** What the model's provenance says of the patients it has seen, when there is something to say. */
+  modelWarning?: string;
 }
 
 /** A model for whole records: loaded (libtorch only now), refused in one line if this pipeline cannot feed it. */
 export async function loadRecordClassifier(
   modelFile: string,
   opts: ClassifierOptions = {},
-): Promise<BeatClassifier> {
+): Promise<BeatClassifier & { info: CheckpointInfo }> {
   const { loadClassifier } = await import("../models/classifier.js");
   const classifier = loadClassifier(modelFile, opts);
   try {
@@ -121,11 +129,12 @@ export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<Cla
   const classifier = await loadRecordClassifier(modelFile, opts.classifier);
   const modelLoadSeconds = (performance.now() - tLoad) / 1000;
   const results: RecordResult[] = [];
+  const exposure = modelExposure(classifier.info);
   try {
     for (const [i, recordPath] of opts.records.entries()) {
       const read = i === 0 ? first : readLead(recordPath, opts.lead);
       try {
-        results.push(classifyRecord(recordPath, read, classifier, opts));
+        results.push(classifyRecord(recordPath, read, classifier, { ...opts, modelFile }));
       } catch (e) {
         throw namingRecord(e, recordPath);
       }
@@ -135,12 +144,18 @@ export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<Cla
     classifier.dispose();
   }
   const compared = results.filter((r) => r.comparison !== undefined);
+  const modelWarning = exposureWarning(
+    modelFile,
+    exposure,
+    compared.map((r) => r.record),
+  );
   return {
     results,
     compared,
     pooled: compared.length > 0 ? poolComparisons(compared.map((r) => r.comparison!)) : undefined,
     modelFile,
     modelLoadSeconds,
+    ...(modelWarning !== undefined ? { modelWarning } : {}),
   };
 }
 
@@ -148,7 +163,7 @@ function classifyRecord(
   recordPath: string,
   read: { lead: LoadedLead; seconds: number },
   classifier: BeatClassifier,
-  opts: ClassifyRecordsOptions,
+  opts: ClassifyRecordsOptions & { modelFile: string },
 ): RecordResult {
   const t0 = performance.now();
   const { lead } = read;
@@ -166,6 +181,11 @@ function classifyRecord(
     ...opts,
     signalLength: lead.signal.length,
   });
+  const summary = recordSummaryOf(result, lead.fs, lead.signal.length, {
+    lead: { name: lead.lead, signal: lead.signalIndex, signals: lead.header.nSignals },
+    labels: { by: "model", model: displayPath(opts.modelFile) },
+    ...(comparison ? { protocol: opts.protocol } : {}),
+  });
   return {
     record: lead.name,
     lead: lead.lead,
@@ -174,7 +194,18 @@ function classifyRecord(
     seconds,
     ...(output !== undefined ? { output } : {}),
     ...(comparison ? { comparison } : {}),
+    summary,
   };
+}
+
+/** The clinical summary of a record's classified beats (clinical-summary.ts). */
+export function recordSummaryOf(
+  result: ClassifiedBeats,
+  fs: number,
+  length: number,
+  source: SummarySource,
+): ClinicalSummary {
+  return clinicalSummary({ sample: result.sample, label: result.label }, { ...source, fs, length });
 }
 
 /** The beat-by-beat comparison with the record's reference annotations, when it has them. */

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { type BeatSeries, type BxbComparison, type BxbStats, bxbStats, compareBeats } from "../eval/bxb.js";
-import { EC57_PROTOCOL, type ScoringProtocol } from "../eval/bxb-protocol.js";
+import { EC57_PROTOCOL, type ScoringProtocol, startSample } from "../eval/bxb-protocol.js";
 import { referenceBeats } from "../eval/bxb-reference.js";
 import { type AnnotationPolicy, readAnnotations } from "../wfdb/annotation.js";
 
@@ -50,7 +50,7 @@ export function compareWithReference(
   const cmp = compareBeats(ref, test, {
     fs: opts.fs,
     matchWindowMs: protocol.matchWindowMs,
-    start: Math.round(protocol.startSeconds * opts.fs),
+    start: startSample(protocol, opts.fs),
     excluded: ref.vf,
     ...(opts.end !== undefined ? { end: opts.end } : {}),
   });

@@ -6,6 +6,7 @@
 // when the record has them.
 import { performance } from "node:perf_hooks";
 import { leadOf } from "../dataset/record-beats.js";
+import { displayPath } from "../display-path.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
 import type { ClassifierOptions } from "../models/classifier.js";
 import { modelFileOrDefault } from "../models/model-file.js";
@@ -19,8 +20,10 @@ import {
   compareIfReference,
   loadRecordClassifier,
   type RecordResult,
+  recordSummaryOf,
   writeClassifiedBeats,
 } from "./classify-records.js";
+import { exposureWarning, modelExposure } from "./model-exposure.js";
 import { classifyStream, type StreamedBeat } from "./stream-classify.js";
 
 export interface FollowSource {
@@ -28,6 +31,8 @@ export interface FollowSource {
   name: string;
   fs: number;
   lead: string;
+  /** The lead's signal in the record, and how many the record has (a record's, not a stream's). */
+  signal?: { signal: number; signals: number };
   chunks: AsyncIterable<Float32Array>;
   /** The record, when the samples come from one (for its reference annotations). */
   recordPath?: string;
@@ -45,6 +50,7 @@ export function growingRecord(
     name: header.name,
     fs: header.samplingFrequency,
     lead: header.signals[signalIndex]!.description,
+    signal: { signal: signalIndex, signals: header.nSignals },
     chunks: followSignal(recordPath, header, signalIndex, opts),
     recordPath,
   };
@@ -75,10 +81,12 @@ export interface FollowClassifyOptions {
 export async function classifyFollow(
   source: FollowSource,
   opts: FollowClassifyOptions,
-): Promise<{ record: RecordResult; modelLoadSeconds: number }> {
+): Promise<{ record: RecordResult; modelLoadSeconds: number; modelWarning?: string }> {
   const tLoad = performance.now();
-  const classifier = await loadRecordClassifier(modelFileOrDefault(opts.modelFile), opts.classifier);
+  const modelFile = modelFileOrDefault(opts.modelFile);
+  const classifier = await loadRecordClassifier(modelFile, opts.classifier);
   const modelLoadSeconds = (performance.now() - tLoad) / 1000;
+  const exposure = modelExposure(classifier.info);
   const t0 = performance.now();
   const beats: StreamedBeat[] = [];
   let received = 0;
@@ -107,6 +115,7 @@ export async function classifyFollow(
     source.recordPath !== undefined
       ? compareIfReference(source.recordPath, result, source.fs, { ...opts, end: received })
       : undefined;
+  const modelWarning = exposureWarning(modelFile, exposure, comparison ? [source.name] : []);
   return {
     record: {
       record: source.name,
@@ -116,8 +125,14 @@ export async function classifyFollow(
       seconds: (performance.now() - t0) / 1000,
       ...(opts.output !== undefined ? { output: opts.output } : {}),
       ...(comparison ? { comparison } : {}),
+      summary: recordSummaryOf(result, source.fs, received, {
+        lead: { name: source.lead, ...(source.signal !== undefined ? source.signal : {}) },
+        labels: { by: "model", model: displayPath(modelFile) },
+        ...(comparison ? { protocol: opts.protocol } : {}),
+      }),
     },
     modelLoadSeconds,
+    ...(modelWarning !== undefined ? { modelWarning } : {}),
   };
 }
 

@@ -1,16 +1,19 @@
-// `ecg view` as a service: what the record viewer shows of one record — the lead, the reference
-// beats, and (with a model) every beat detected and labelled, with the beat-by-beat comparison
-// under a scoring protocol when a reference exists.
+// What the record viewer shows of one record — the lead, the reference beats, and (with a model)
+// every beat detected and labelled, with the beat-by-beat comparison under a scoring protocol when a
+// reference exists (and the span that protocol scores), and the clinical summary of the beats (the
+// model's labels, else the reference's). The page is assembled by src/report/view-record.ts.
 import { existsSync } from "node:fs";
 import { checkUsableLead } from "../dataset/usable-lead.js";
 import type { BxbStats } from "../eval/bxb.js";
-import { EC57_PROTOCOL, type ScoringProtocol } from "../eval/bxb-protocol.js";
+import { EC57_PROTOCOL, type ScoringProtocol, startSample } from "../eval/bxb-protocol.js";
+import { beatClass } from "../eval/bxb-reference.js";
 import { BEAT_LEADS, CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
 import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
 import type { RecordHeader } from "../wfdb/header.js";
 import { readHeader } from "../wfdb/header.js";
 import { type BeatProbabilities, classifySignal } from "./classify.js";
+import { type ClinicalSummary, clinicalSummary } from "./clinical-summary.js";
 import { compareWithReference } from "./compare-record.js";
 import { type LoadedLead, loadLead } from "./lead.js";
 
@@ -38,8 +41,19 @@ export interface RecordSummary {
   reference?: { sample: number; symbol: string }[];
   /** Detected and classified beats, when a classifier was given. */
   predicted?: SummaryBeat[];
-  /** Beat-by-beat comparison of the prediction with the reference (bxb rules), when both exist. */
-  comparison?: { matrix: number[][]; stats: BxbStats; protocol: ScoringProtocol };
+  /**
+   * Beat-by-beat comparison of the prediction with the reference (bxb rules), when both exist, and
+   * the span it scores: from `start` (a sample), reference VF/flutter episodes (`excluded`) left out.
+   */
+  comparison?: {
+    matrix: number[][];
+    stats: BxbStats;
+    protocol: ScoringProtocol;
+    start: number;
+    excluded: Array<{ from: number; to: number }>;
+  };
+  /** The clinical summary of the model's beats, else of the reference beats (none without either). */
+  clinical?: ClinicalSummary;
   /** Seconds spent detecting and classifying. */
   seconds?: number;
 }
@@ -85,8 +99,24 @@ export function recordSummary(
     })
       .filter((a) => isBeatSymbol(a.symbol))
       .map((a) => ({ sample: a.sample, symbol: a.symbol }));
+    summary.clinical = clinicalSummary(
+      {
+        sample: summary.reference.map((r) => r.sample),
+        label: summary.reference.map((r) => beatClass(r.symbol)),
+      },
+      {
+        ...leadSource(summary),
+        labels: { by: "reference", annotator },
+        fs: lead.fs,
+        length: lead.signal.length,
+      },
+    );
   }
   return summary;
+}
+
+function leadSource(s: RecordSummary): { lead: ClinicalSummary["lead"] } {
+  return { lead: { name: s.lead, signal: s.signalIndex, signals: s.header.nSignals } };
 }
 
 /**
@@ -98,6 +128,8 @@ export function classifySummary(
   classifier: BeatProbabilities,
   protocol: ScoringProtocol = EC57_PROTOCOL,
   annotations?: AnnotationPolicy,
+  /** The model's file as pages show it. */
+  modelShown = "the model",
 ): RecordSummary {
   checkUsableLead(summary.signal, summary.fs, {
     record: summary.record,
@@ -112,7 +144,15 @@ export function classifySummary(
     probs: Array.from(r.proba.subarray(i * N_CLASSES, (i + 1) * N_CLASSES), (p) => Math.round(p * 1e4) / 1e4),
   }));
   const seconds = (performance.now() - t0) / 1000;
-  if (summary.reference === undefined) return { ...summary, predicted, seconds };
+  const clinical = (withProtocol: boolean) =>
+    clinicalSummary(r, {
+      ...leadSource(summary),
+      labels: { by: "model", model: modelShown },
+      ...(withProtocol ? { protocol } : {}),
+      fs: summary.fs,
+      length: summary.signal.length,
+    });
+  if (summary.reference === undefined) return { ...summary, predicted, seconds, clinical: clinical(false) };
   const cmp = compareWithReference(
     summary.recordPath,
     { samples: r.sample, classes: r.label },
@@ -124,5 +164,17 @@ export function classifySummary(
       ...(annotations ? { annotations } : {}),
     },
   );
-  return { ...summary, predicted, seconds, comparison: { matrix: cmp.matrix, stats: cmp.stats, protocol } };
+  return {
+    ...summary,
+    predicted,
+    seconds,
+    comparison: {
+      matrix: cmp.matrix,
+      stats: cmp.stats,
+      protocol,
+      start: startSample(protocol, summary.fs),
+      excluded: cmp.vf,
+    },
+    clinical: clinical(true),
+  };
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import type {
   StoredEpochMetrics as EpochMetrics,
+  StoredMisclassifiedBeat as MisclassifiedBeat,
   StoredRunConfig as RunConfig,
   RunDir,
   StoredTestEval as TestEval,
@@ -19,11 +20,14 @@ import {
   valLossOverlaySpec,
 } from "./plots.js";
 import { renderVegaLite } from "./vega-svg.js";
+import { formatTime } from "./viewer.js";
 
 export interface ReportRun {
   run: RunDir;
   /** How the run's directory is shown on the page (relative to where the report was made). */
   shownPath: string;
+  /** The viewer pages of the records its misclassified beats come from: record → address from the page. */
+  views?: ReadonlyMap<string, string>;
 }
 
 export interface ReportOptions {
@@ -149,13 +153,50 @@ async function runSection(r: ReportRun, label: string, several: boolean): Promis
     parts.push(
       `<${h}>Misclassified beats</${h}>`,
       `<div class="plots">${await figure(misclassifiedGallerySpec(run.misclassified, classes), `${idp}plot-misclassified`)}</div>`,
+      misclassifiedTable(run.misclassified, classes, r.views, `${idp}misclassified-table`),
     );
   }
   parts.push("</section>");
   return parts.join("\n");
 }
 
-function slug(s: string): string {
+/** Each misclassified beat: its record and time, and a link to it in the record's viewer page when there is one. */
+function misclassifiedTable(
+  beats: MisclassifiedBeat[],
+  classes: readonly string[],
+  views: ReadonlyMap<string, string> | undefined,
+  id: string,
+): string {
+  const name = (k: number) => classes[k] ?? String(k);
+  const located = beats.some((b) => b.record !== undefined);
+  const rows: Cell[][] = beats.map((b) => {
+    const view = b.record !== undefined ? views?.get(b.record) : undefined;
+    const p = b.probs?.[b.pred];
+    return [
+      `#${b.index}`,
+      b.record ?? "—",
+      b.seconds !== undefined
+        ? formatTime(b.seconds, 2)
+        : b.sample !== undefined
+          ? `sample ${b.sample}`
+          : "—",
+      `${name(b.true)} → ${name(b.pred)}`,
+      p !== undefined && Number.isFinite(p) ? p.toFixed(2) : "—",
+      view !== undefined && b.sample !== undefined
+        ? { html: `<a href="${escapeHtml(`${view}#sample=${b.sample}`)}">view</a>` }
+        : "—",
+    ];
+  });
+  const note = !located
+    ? '<p class="note">misclassified.json names no records: the run was evaluated on a dataset without an index (made by <code>ecg data build</code>), or by an older version.</p>'
+    : views === undefined
+      ? '<p class="note">Give <code>ecg report</code> <code>--views MITDB_DIR</code> (the records\' directory) to write the viewer pages these beats link to.</p>'
+      : "";
+  return `${table(["beat (test row)", "record", "time", "true → predicted", "p", "viewer"], rows, `id="${id}" class="misclassified"`)}${note}`;
+}
+
+/** A label as a file or id part: lower case, runs of other characters as one "-". */
+export function slug(s: string): string {
   return (
     s
       .toLowerCase()

@@ -1,6 +1,8 @@
 // The viewer page's own CSS and browser script, inlined by viewer.ts. The script is plain browser JS (the
 // project's tsconfig has no DOM types); headless Chromium tests (test/viewer-chromium.test.ts) exercise it.
-// It reads the JSON in #ecg-data, decodes the Int16 signal once, and redraws only the visible window.
+// It reads the JSON in #ecg-data, decodes the Int16 signal once, and redraws only the visible window: the
+// strip, the R-R intervals under it (#rr) and the overview. The lists (disagreements, beats called S, V,
+// F; the rhythm section's episodes) move the window to their beat; so does `#sample=N` / `#t=SECONDS`.
 // It must contain no backtick, no "${" and no closing script tag (it sits in String.raw and a <script>).
 
 export const VIEWER_CSS = `
@@ -36,9 +38,41 @@ header h1 { margin-bottom: 0; }
 #jump-list .t { font-variant-numeric: tabular-nums; color: #333; }
 #jump-list .kind { color: #999; font-size: 12px; }
 #jump-list .mismatch b { color: #b00; }
+#rr { display: block; width: 100%; height: 110px; border-top: 1px solid #e4e4e4; cursor: crosshair; }
+.warning { background: #fff4e5; border: 1px solid #f0a030; color: #7a4100; padding: 6px 10px; border-radius: 4px;
+  margin: 8px 0; font-weight: 600; }
+.legend .unscored { background: #e9e9e9; color: #666; }
+#beat-lists { flex: 1 1 420px; }
+.tabs { display: flex; flex-wrap: wrap; gap: 4px; margin: 0 0 6px; }
+.tab { font: inherit; padding: 3px 10px; border: 1px solid #bbb; border-radius: 4px 4px 0 0; background: #f4f4f4; cursor: pointer; }
+.tab[aria-selected="true"] { background: #fff; border-bottom-color: #fff; font-weight: 600; }
+.beat-list { max-height: 420px; overflow: auto; margin: 0; padding: 0 0 0 3.6em; border: 1px solid #eee; }
+.beat-list li { margin: 1px 0; }
+.beat-list button, #rhythm-events button { font: inherit; background: none; border: 0; padding: 1px 4px; cursor: pointer;
+  text-align: left; width: 100%; border-radius: 3px; }
+.beat-list button:hover, #rhythm-events button:hover { background: #eef4fb; }
+.beat-list button.active, #rhythm-events button.active { background: #ffe0b2; outline: 1px solid #ff9800; }
+.beat-list button.dis b { color: #b00; }
+.beat-list .t, #rhythm-events .t { font-variant-numeric: tabular-nums; color: #333; }
+.p { color: #777; font-size: 12px; }
+#beat-info .line { display: block; }
+#beat-info .probs { display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 4px; color: #333; }
+#beat-info .prob { display: inline-flex; align-items: center; gap: 4px; font-variant-numeric: tabular-nums; }
+#beat-info .bar { display: inline-block; height: 9px; background: #ddd; width: 60px; position: relative; }
+#beat-info .bar i { position: absolute; left: 0; top: 0; bottom: 0; }
+#beat-info .prob.top { font-weight: 700; }
+#beat-info .more { display: block; margin-top: 3px; color: #555; }
+#symbol-table td:nth-child(3) { text-align: left; }
+.sw { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-weight: bold; }
+.sw.c0 { background: #555; } .sw.c1 { background: #1f77b4; } .sw.c2 { background: #8e44ad; }
+.sw.c3 { background: #b8860b; } .sw.c4 { background: #16a085; }
+#rhythm details { margin: 4px 0; }
+#rhythm details ol { max-height: 220px; overflow: auto; margin: 2px 0; padding-left: 3.2em; }
+#rhythm .event-none { margin: 4px 0; color: #666; }
 `;
 
-// biome-ignore lint/complexity/noUselessStringRaw: keeps any escape written in the script literal, as the browser must see it
+// String.raw: the escapes written in the script (a \u00b7 in a string, \d in a regular expression) reach the
+// browser as written.
 export const VIEWER_SCRIPT = String.raw`
 (() => {
   "use strict";
@@ -59,18 +93,53 @@ export const VIEWER_SCRIPT = String.raw`
   const CLASS_COLOURS = ["#555", "#1f77b4", "#8e44ad", "#b8860b", "#16a085"];
   const DIS_COLOUR = "#d62728";
   const KIND = ["", "label differs", "no prediction", "no reference beat"];
+  const CLASSES = data.classes;
+  const scoredSpan = data.scored;
   const disagreements = [];
   for (let i = 0; i < nb; i++) if (beats.flag[i] > 0) disagreements.push(i);
+  // The spans the comparison does not score: before its start, and the reference VF episodes.
+  const unscored = [];
+  if (scoredSpan) {
+    if (scoredSpan.start > 0) unscored.push([0, Math.min(scoredSpan.start, n)]);
+    for (const e of scoredSpan.excluded) unscored.push([e[0], e[1]]);
+  }
+  function refText(i) {
+    const sym = beats.ref[i];
+    const cls = beats.refClass[i] >= 0 ? CLASSES[beats.refClass[i]] : "";
+    return sym === cls || !cls ? sym : sym + "\u00b7" + cls;
+  }
+
+  // R-R intervals: of the model's beats when there are any, else of the reference's.
+  const rrSide = data.hasPred ? beats.pred : beats.ref;
+  const rrClass = data.hasPred ? beats.predClass : beats.refClass;
+  const series = [];
+  for (let i = 0; i < nb; i++) if (rrSide[i]) series.push(i);
+  const rrBefore = new Float64Array(nb).fill(NaN), rrAfter = new Float64Array(nb).fill(NaN);
+  for (let k = 1; k < series.length; k++) {
+    const rr = (beats.sample[series[k]] - beats.sample[series[k - 1]]) / fs;
+    rrBefore[series[k]] = rr;
+    rrAfter[series[k - 1]] = rr;
+  }
+  // The R-R axis: from 0 to a little over the longest interval (1.2 s at least, 6.5 s at most; longer
+  // intervals are drawn at the top, larger).
+  const RR_TOP = (() => {
+    let max = 0;
+    for (const i of series) if (Number.isFinite(rrBefore[i])) max = Math.max(max, rrBefore[i]);
+    return Math.min(6.5, Math.max(1.2, max * 1.12));
+  })();
+  const PAUSE_S = 2;
 
   const strip = document.getElementById("strip");
   const overview = document.getElementById("overview");
   const scroll = document.getElementById("scroll");
   const windowLabel = document.getElementById("window-label");
   const info = document.getElementById("beat-info");
-  const jumpList = document.getElementById("jump-list");
+  const lists = document.getElementById("beat-lists");
+  const rhythm = document.getElementById("rhythm");
+  const rrCanvas = document.getElementById("rr");
   const fitY = document.getElementById("fit-y");
 
-  const STRIP_H = 300, AXIS = 22, OVERVIEW_H = 54;
+  const STRIP_H = 300, AXIS = 22, OVERVIEW_H = 54, RR_H = 110;
   // Label bands: reference above the trace, predicted below; a side with no labels gets no band.
   const BAND_TOP = data.hasRef ? 24 : 4, BAND_BOTTOM = data.hasPred ? 24 : 4;
   const MIN_SPAN = Math.min(duration, 0.5);
@@ -188,6 +257,20 @@ export const VIEWER_SCRIPT = String.raw`
     // Beats in (or just outside) the window.
     const b0 = lowerBound(beats.sample, s0 - fs);
     const b1 = lowerBound(beats.sample, s1 + fs);
+    // Spans the comparison does not score: grey, named where there is room.
+    for (const u of unscored) {
+      const x0 = Math.max(0, xOf(u[0] / fs)), x1 = Math.min(w, xOf(u[1] / fs));
+      if (x1 <= x0) continue;
+      ctx.fillStyle = "rgba(120, 120, 120, 0.13)";
+      ctx.fillRect(x0, 0, x1 - x0, yBot + BAND_BOTTOM);
+      if (x1 - x0 > 90) {
+        ctx.fillStyle = "#888";
+        ctx.font = "11px DejaVu Sans, sans-serif";
+        ctx.textAlign = "left";
+        ctx.textBaseline = "middle";
+        ctx.fillText("not scored", x0 + 34, BAND_TOP + 10);
+      }
+    }
     const bandW = Math.max(6, 0.3 * pxPerSec);
     ctx.fillStyle = "rgba(214, 39, 40, 0.16)";
     for (let i = b0; i < b1; i++) {
@@ -252,13 +335,23 @@ export const VIEWER_SCRIPT = String.raw`
       const x = xOf(beats.sample[i] / fs);
       if (x < -10 || x > w + 10) continue;
       const dis = beats.flag[i] > 0;
-      const label = (text, cls, yMid) => {
+      const label = (text, cls, yMid, sub) => {
         if (!text) return;
         ctx.fillStyle = dis ? DIS_COLOUR : CLASS_COLOURS[cls] || "#555";
-        if (letters) ctx.fillText(text, x, yMid);
-        else ctx.fillRect(x - 1, yMid - 7, 2, 14);
+        if (!letters) { ctx.fillRect(x - 1, yMid - 7, 2, 14); return; }
+        if (!sub) { ctx.fillText(text, x, yMid); return; }
+        // A MIT-BIH symbol with its AAMI class after it, smaller: "A" then "S".
+        const tw = ctx.measureText(text).width;
+        ctx.textAlign = "right";
+        ctx.fillText(text, x + tw / 2, yMid);
+        ctx.font = "bold 9px DejaVu Sans, sans-serif";
+        ctx.textAlign = "left";
+        ctx.fillText(sub, x + tw / 2 + 1, yMid + 3);
+        ctx.font = "bold 13px DejaVu Sans, sans-serif";
+        ctx.textAlign = "center";
       };
-      label(beats.ref[i], beats.refClass[i], BAND_TOP / 2 + 1);
+      const refCls = beats.refClass[i] >= 0 ? CLASSES[beats.refClass[i]] : "";
+      label(beats.ref[i], beats.refClass[i], BAND_TOP / 2 + 1, beats.ref[i] !== refCls ? refCls : "");
       label(beats.pred[i], beats.predClass[i], yBot + BAND_BOTTOM / 2 + 1);
       if (letters) {
         // Small ticks mark where the beat is on the trace's edges.
@@ -295,6 +388,94 @@ export const VIEWER_SCRIPT = String.raw`
     if (data.hasPred) bandName("pred", yBot + BAND_BOTTOM / 2);
   }
 
+  // The R-R interval before each beat, in seconds, with the heart rate it is (60 / R-R) on the right.
+  function drawRR() {
+    const { ctx, w, h } = sizeCanvas(rrCanvas, RR_H);
+    const top = 10, bot = h - 8;
+    const pxPerSec = w / state.span;
+    const xOf = (t) => (t - state.start) * pxPerSec;
+    const yOf = (v) => bot - (Math.min(v, RR_TOP) / RR_TOP) * (bot - top);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, w, h);
+    const step = RR_TOP > 4 ? 1 : RR_TOP > 2 ? 0.5 : 0.25;
+    ctx.strokeStyle = "#eee";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let v = step; v < RR_TOP; v += step) { const y = Math.round(yOf(v)) + 0.5; ctx.moveTo(0, y); ctx.lineTo(w, y); }
+    ctx.stroke();
+    ctx.font = "10px DejaVu Sans, sans-serif";
+    ctx.textBaseline = "middle";
+    for (let v = step; v < RR_TOP; v += step) {
+      const y = yOf(v);
+      ctx.fillStyle = "#999";
+      ctx.textAlign = "left";
+      ctx.fillText(v.toFixed(step < 0.5 ? 2 : 1) + " s", 3, y - 6);
+      ctx.textAlign = "right";
+      ctx.fillText(Math.round(60 / v) + " bpm", w - 3, y - 6);
+    }
+    // The pause threshold, when the axis reaches it.
+    if (PAUSE_S < RR_TOP) {
+      ctx.strokeStyle = "rgba(214, 39, 40, 0.55)";
+      ctx.setLineDash([5, 4]);
+      ctx.beginPath();
+      const yp = Math.round(yOf(PAUSE_S)) + 0.5;
+      ctx.moveTo(0, yp); ctx.lineTo(w, yp);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    const s0 = state.start * fs - fs, s1 = (state.start + state.span) * fs + fs;
+    const k0 = lowerBoundIdx(series, s0), k1 = lowerBoundIdx(series, s1);
+    ctx.strokeStyle = "#aaa";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    let pen = false;
+    for (let k = k0; k < k1; k++) {
+      const i = series[k], v = rrBefore[i];
+      if (!Number.isFinite(v)) { pen = false; continue; }
+      const x = xOf(beats.sample[i] / fs), y = yOf(v);
+      if (pen) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+      pen = true;
+    }
+    ctx.stroke();
+    let points = 0, maxRR = 0;
+    for (let k = k0; k < k1; k++) {
+      const i = series[k], v = rrBefore[i];
+      if (!Number.isFinite(v)) continue;
+      const x = xOf(beats.sample[i] / fs), y = yOf(v);
+      if (x < -4 || x > w + 4) continue;
+      points++;
+      maxRR = Math.max(maxRR, v);
+      ctx.fillStyle = CLASS_COLOURS[rrClass[i]] || "#555";
+      ctx.beginPath();
+      ctx.arc(x, y, v > RR_TOP ? 4 : 2.6, 0, 2 * Math.PI);
+      ctx.fill();
+      if (i === state.selected) {
+        ctx.strokeStyle = "#ff9800";
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        ctx.arc(x, y, 6, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+    }
+    const name = "R-R (" + (data.hasPred ? "model's beats" : "reference beats") + ")" +
+      (PAUSE_S < RR_TOP ? " \u00b7 - - pause > " + PAUSE_S + " s" : " \u00b7 no R-R over " + RR_TOP.toFixed(1) + " s");
+    ctx.font = "10px DejaVu Sans, sans-serif";
+    ctx.textAlign = "left";
+    ctx.fillStyle = "rgba(255, 255, 255, 0.9)";
+    ctx.fillRect(0, 0, ctx.measureText(name).width + 6, 12);
+    ctx.fillStyle = "#777";
+    ctx.fillText(name, 3, 6);
+    rrCanvas.dataset.points = String(points);
+    rrCanvas.dataset.maxRr = maxRR.toFixed(3);
+  }
+
+  // The first index k of the series whose beat's sample is >= v.
+  function lowerBoundIdx(idx, v) {
+    let lo = 0, hi = idx.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (beats.sample[idx[mid]] < v) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
   let overviewCache = null;
   function drawOverview() {
     const { ctx, w, h } = sizeCanvas(overview, OVERVIEW_H);
@@ -321,6 +502,8 @@ export const VIEWER_SCRIPT = String.raw`
       ctx.lineTo(px + 0.5, yOf(overviewCache.mins[px]) + 0.5);
     }
     ctx.stroke();
+    ctx.fillStyle = "rgba(120, 120, 120, 0.13)";
+    for (const u of unscored) ctx.fillRect((u[0] / n) * w, 0, Math.max(1, ((u[1] - u[0]) / n) * w), h);
     ctx.fillStyle = DIS_COLOUR;
     for (const i of disagreements) ctx.fillRect(Math.floor((beats.sample[i] / n) * w), 0, 1, 6);
     const x0 = (state.start / duration) * w, x1 = ((state.start + state.span) / duration) * w;
@@ -333,6 +516,7 @@ export const VIEWER_SCRIPT = String.raw`
   let renders = 0;
   function render() {
     drawStrip();
+    drawRR();
     drawOverview();
     strip.dataset.renders = String(++renders);
   }
@@ -341,20 +525,69 @@ export const VIEWER_SCRIPT = String.raw`
     const t = beats.sample[i] / fs;
     const p = beats.prob[i];
     const parts = ["Beat " + (i + 1) + " of " + nb + " at " + formatTime(t, 2) + " (sample " + beats.sample[i] + ")"];
-    if (beats.ref[i]) parts.push("reference " + beats.ref[i]);
+    if (beats.ref[i]) parts.push("reference " + refText(i));
     if (beats.pred[i]) parts.push("predicted " + beats.pred[i] + (p !== null ? " (p = " + p.toFixed(3) + ")" : ""));
     if (beats.flag[i] > 0) parts.push(KIND[beats.flag[i]]);
     return parts.join(" · ");
   }
 
+  function element(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  // The beat's line, its five probabilities as bars, and what its reference symbol means and its R-R.
+  function showInfo(i) {
+    info.textContent = "";
+    info.className = i >= 0 && beats.flag[i] > 0 ? "dis" : "";
+    if (i < 0) return;
+    info.appendChild(element("span", "line", describe(i)));
+    const probs = beats.probs[i];
+    if (probs) {
+      const box = element("span", "probs");
+      box.dataset.probs = probs.join(",");
+      let top = 0;
+      for (let k = 1; k < probs.length; k++) if (probs[k] > probs[top]) top = k;
+      probs.forEach((v, k) => {
+        const item = element("span", "prob" + (k === top ? " top" : ""));
+        item.appendChild(element("span", "", "p(" + CLASSES[k] + ")"));
+        const bar = element("span", "bar");
+        const fill = element("i");
+        fill.style.width = Math.round(v * 60) + "px";
+        fill.style.background = CLASS_COLOURS[k];
+        bar.appendChild(fill);
+        item.appendChild(bar);
+        item.appendChild(element("span", "", v.toFixed(3)));
+        box.appendChild(item);
+      });
+      info.appendChild(box);
+    }
+    const more = [];
+    if (beats.ref[i]) more.push("reference " + refText(i) + (beats.refMeaning[i] ? ": " + beats.refMeaning[i] : ""));
+    const rrText = (v) => v.toFixed(2) + " s (" + Math.round(60 / v) + " bpm)";
+    if (Number.isFinite(rrBefore[i]) || Number.isFinite(rrAfter[i])) {
+      more.push("R-R " + (Number.isFinite(rrBefore[i]) ? rrText(rrBefore[i]) + " before" : "– before") +
+        ", " + (Number.isFinite(rrAfter[i]) ? rrText(rrAfter[i]) + " after" : "– after"));
+    }
+    if (scoredSpan && !beats.scored[i]) more.push("outside the scored span: not compared");
+    if (more.length > 0) info.appendChild(element("span", "more", more.join(" · ")));
+  }
+
   function select(i) {
     state.selected = i;
-    info.textContent = i >= 0 ? describe(i) : "";
-    info.className = i >= 0 && beats.flag[i] > 0 ? "dis" : "";
-    if (jumpList) {
-      for (const b of jumpList.querySelectorAll("button.active")) { b.classList.remove("active"); b.removeAttribute("aria-current"); }
-      const btn = jumpList.querySelector('button[data-beat="' + i + '"]');
-      if (btn) { btn.classList.add("active"); btn.setAttribute("aria-current", "true"); btn.scrollIntoView({ block: "nearest" }); }
+    showInfo(i);
+    for (const root of [lists, rhythm]) {
+      if (!root) continue;
+      for (const b of root.querySelectorAll("button.active")) { b.classList.remove("active"); b.removeAttribute("aria-current"); }
+    }
+    if (lists && i >= 0) {
+      for (const btn of lists.querySelectorAll('button[data-beat="' + i + '"]')) {
+        btn.classList.add("active");
+        btn.setAttribute("aria-current", "true");
+        if (!btn.closest("[hidden]")) btn.scrollIntoView({ block: "nearest" });
+      }
     }
   }
 
@@ -367,15 +600,43 @@ export const VIEWER_SCRIPT = String.raw`
     strip.scrollIntoView({ block: "nearest" });
   }
 
+  // The beats of the list shown (disagreements, or the beats called S, V or F), in time order.
+  let activeList = "dis";
+  function activeBeats() {
+    if (activeList === "dis") return disagreements;
+    const panel = document.getElementById("panel-" + activeList);
+    return panel ? Array.from(panel.querySelectorAll("button[data-beat]"), (b) => Number(b.dataset.beat)) : [];
+  }
+
   function neighbourDisagreement(dir) {
-    if (disagreements.length === 0) return;
+    const list = activeBeats();
+    if (list.length === 0) return;
     const ref = state.selected >= 0 ? beats.sample[state.selected] : (state.start + state.span / 2) * fs;
     if (dir > 0) {
-      const k = disagreements.find((i) => beats.sample[i] > ref);
+      const k = list.find((i) => beats.sample[i] > ref);
       if (k !== undefined) jumpTo(k);
     } else {
-      for (let j = disagreements.length - 1; j >= 0; j--) if (beats.sample[disagreements[j]] < ref) return jumpTo(disagreements[j]);
+      for (let j = list.length - 1; j >= 0; j--) if (beats.sample[list[j]] < ref) return jumpTo(list[j]);
     }
+  }
+
+  // The beat at (or nearest to) a sample, within 150 ms; -1 if none.
+  function beatAtSample(smp) {
+    const k = lowerBound(beats.sample, smp);
+    let best = -1, bestD = 0.15 * fs;
+    for (const i of [k - 1, k]) {
+      if (i < 0 || i >= nb) continue;
+      const d = Math.abs(beats.sample[i] - smp);
+      if (d <= bestD) { best = i; bestD = d; }
+    }
+    return best;
+  }
+
+  function showTab(id) {
+    if (!lists) return;
+    activeList = id;
+    for (const t of lists.querySelectorAll(".tab")) t.setAttribute("aria-selected", String(t.dataset.list === id));
+    for (const p of lists.querySelectorAll(".panel")) p.hidden = p.id !== "panel-" + id;
   }
 
   function zoomBy(factor, centreFrac) {
@@ -447,12 +708,58 @@ export const VIEWER_SCRIPT = String.raw`
   document.getElementById("prev-dis").addEventListener("click", () => neighbourDisagreement(-1));
   document.getElementById("next-dis").addEventListener("click", () => neighbourDisagreement(1));
   fitY.addEventListener("change", () => setWindow(state.start));
-  if (jumpList) {
-    jumpList.addEventListener("click", (e) => {
+  if (lists) {
+    lists.addEventListener("click", (e) => {
+      const tab = e.target.closest(".tab");
+      if (tab) return showTab(tab.dataset.list);
       const btn = e.target.closest("button[data-beat]");
       if (btn) jumpTo(Number(btn.dataset.beat));
     });
+    const shown = lists.querySelector('.tab[aria-selected="true"]');
+    if (shown) activeList = shown.dataset.list;
   }
+  if (rhythm) {
+    rhythm.addEventListener("click", (e) => {
+      const btn = e.target.closest("button[data-sample]");
+      if (!btn) return;
+      // The episode whole in the window (a second either side at least), its first beat selected.
+      const a = Number(btn.dataset.sample) / fs, b = Number(btn.dataset.end || btn.dataset.sample) / fs;
+      const span = Math.max(state.span > 30 ? 10 : state.span, b - a + 2);
+      const i = beatAtSample(Number(btn.dataset.sample));
+      select(i);
+      setWindow((a + b) / 2 - span / 2, span);
+      strip.scrollIntoView({ block: "nearest" });
+      btn.classList.add("active");
+      btn.setAttribute("aria-current", "true");
+    });
+  }
+  // A click on the R-R strip selects the beat of the nearest point (within 12 px).
+  rrCanvas.addEventListener("click", (e) => {
+    const rect = rrCanvas.getBoundingClientRect();
+    const t = state.start + ((e.clientX - rect.left) / rect.width) * state.span;
+    const k = lowerBoundIdx(series, t * fs);
+    let best = -1, bestDx = 12;
+    for (const j of [k - 1, k]) {
+      if (j < 0 || j >= series.length) continue;
+      const dx = Math.abs((beats.sample[series[j]] / fs - t) * (rect.width / state.span));
+      if (dx <= bestDx) { best = series[j]; bestDx = dx; }
+    }
+    if (best >= 0) { select(best); setWindow(state.start); }
+  });
+
+  // #sample=N (a beat, as the run report links to it) or #t=SECONDS (a time).
+  function openHash() {
+    const h = location.hash.replace(/^#/, "");
+    const sm = /(?:^|&)sample=(\d+)/.exec(h), tm = /(?:^|&)t=([\d.]+)/.exec(h);
+    if (sm) {
+      const i = beatAtSample(Number(sm[1]));
+      if (i >= 0) return jumpTo(i);
+      const t = Number(sm[1]) / fs;
+      return setWindow(t - state.span / 2);
+    }
+    if (tm) setWindow(Number(tm[1]) - state.span / 2);
+  }
+  window.addEventListener("hashchange", openHash);
   document.addEventListener("keydown", (e) => {
     if (e.target === scroll || e.target instanceof HTMLInputElement || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.key === "ArrowLeft") setWindow(state.start - state.span * 0.25);
@@ -468,6 +775,7 @@ export const VIEWER_SCRIPT = String.raw`
 
   updateControls();
   render();
+  openHash();
   document.body.dataset.ready = "true";
 })();
 `;

@@ -1,8 +1,9 @@
 // The viewer's summary table for one record: what was read, how many beats of each class, and (with a
-// classifier) how often it agrees with the reference, counted as the page counts disagreements.
+// classifier) how often it agrees with the reference over the scored span, counted as the page counts
+// disagreements.
 import { beatClass } from "../eval/bxb-reference.js";
 import { CLASS_NAMES, classCounts } from "../vocabulary.js";
-import { disagreement, formatTime, type ViewerBeat } from "./viewer.js";
+import { disagreement, formatTime, inScoredSpan, type ScoredSpan, type ViewerBeat } from "./viewer.js";
 
 export interface RecordFacts {
   record: string;
@@ -16,6 +17,8 @@ export interface RecordFacts {
   model?: string;
   /** The beat-by-beat figures of the model against the reference, with the protocol they follow. */
   scoring?: string;
+  /** The span those figures and the page's disagreements are over; every beat when absent. */
+  scored?: ScoredSpan;
 }
 
 function countLine(labels: (string | undefined)[]): string {
@@ -49,6 +52,7 @@ export function viewerSummary(facts: RecordFacts, beats: ViewerBeat[]): { label:
   const kinds = { mismatch: 0, missed: 0, extra: 0 };
   let matched = 0;
   for (const b of beats) {
+    if (!inScoredSpan(b.sample, facts.scored)) continue;
     if (b.reference !== undefined && b.predicted !== undefined) matched++;
     const d = disagreement(b, hasRef, hasPred);
     if (d) kinds[d]++;
@@ -56,6 +60,17 @@ export function viewerSummary(facts: RecordFacts, beats: ViewerBeat[]): { label:
   if (hasRef) {
     const agree = matched - kinds.mismatch;
     const pct = matched > 0 ? ((100 * agree) / matched).toFixed(2) : "—";
+    if (facts.scored !== undefined) {
+      const fs = facts.fs;
+      const vf = facts.scored.excluded.length;
+      rows.push({
+        label: "scored span",
+        value:
+          `from ${formatTime(facts.scored.start / fs)}` +
+          (vf > 0 ? `, ${vf} reference VF/flutter episode${vf > 1 ? "s" : ""} left out` : "") +
+          ` (${facts.scored.protocol})`,
+      });
+    }
     rows.push({
       label: "agreement (AAMI class)",
       value: `${pct} % of ${matched.toLocaleString("en")} matched beats`,

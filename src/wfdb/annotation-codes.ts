@@ -91,3 +91,31 @@ const BEATS = new Set([
 export function isBeat(symbol: string): boolean {
   return BEATS.has(symbol);
 }
+
+/** What each beat code means (ecgcodes.h's descriptions, as PhysioNet's annotation table words them). */
+const BEAT_MEANING: Readonly<Record<string, string>> = {
+  N: "normal beat",
+  L: "left bundle branch block beat",
+  R: "right bundle branch block beat",
+  B: "bundle branch block beat (unspecified)",
+  A: "atrial premature beat",
+  a: "aberrated atrial premature beat",
+  J: "nodal (junctional) premature beat",
+  S: "supraventricular premature or ectopic beat",
+  V: "premature ventricular contraction",
+  r: "R-on-T premature ventricular contraction",
+  F: "fusion of ventricular and normal beat",
+  e: "atrial escape beat",
+  j: "nodal (junctional) escape beat",
+  n: "supraventricular escape beat",
+  E: "ventricular escape beat",
+  "/": "paced beat",
+  f: "fusion of paced and normal beat",
+  Q: "unclassifiable beat",
+  "?": "beat not classified during learning",
+};
+
+/** The meaning of a beat code, e.g. "atrial premature beat"; undefined for a non-beat. */
+export function beatMeaning(symbol: string): string | undefined {
+  return Object.hasOwn(BEAT_MEANING, symbol) ? BEAT_MEANING[symbol] : undefined;
+}

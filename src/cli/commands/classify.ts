@@ -13,6 +13,12 @@ import {
   RECORD_PLACEHOLDER,
   type RecordResult,
 } from "../../record/classify-records.js";
+import {
+  SUMMARY_TABLE_HEADER,
+  summaryJson,
+  summaryLines,
+  summaryRow,
+} from "../../record/clinical-summary-format.js";
 import { classifyFollow, growingRecord, textStream } from "../../record/follow-classify.js";
 import { median } from "../../signal/median.js";
 import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
@@ -43,6 +49,8 @@ function printOne(r: RecordResult, given: boolean, reference: string, protocol: 
     `record ${r.record}: ${r.result.count} beats on ${r.lead} (${given ? "given" : "detected"}): ` +
       CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", "),
   );
+  println();
+  for (const line of summaryLines(r.summary)) println(line);
   if (r.comparison) {
     println();
     println(`beat-by-beat against ${r.record}.${reference} (${describeProtocol(protocol)}):`);
@@ -53,6 +61,16 @@ function printOne(r: RecordResult, given: boolean, reference: string, protocol: 
 }
 
 function printMany(run: ClassifyRun, protocol: ScoringProtocol): void {
+  printCounts(run, protocol);
+  println();
+  println(
+    "rhythm summary (heart rate: 60-s windows; couplets: 2 beats; runs: ≥ 3 beats; pauses: R-R > 2 s):",
+  );
+  println(SUMMARY_TABLE_HEADER);
+  for (const r of run.results) println(summaryRow(r.record, r.summary));
+}
+
+function printCounts(run: ClassifyRun, protocol: ScoringProtocol): void {
   const pool = run.pooled;
   if (pool === undefined) {
     println("record  beats      N      S      V      F      Q  time s");
@@ -94,6 +112,7 @@ function recordJson(r: RecordResult, given: boolean) {
     seconds: r.seconds,
     ...(r.output !== undefined ? { output: displayPath(r.output) } : {}),
     ...(r.comparison ? { comparison: { matrix: r.comparison.matrix, stats: r.comparison.stats } } : {}),
+    summary: summaryJson(r.summary),
   };
 }
 
@@ -140,7 +159,7 @@ export const command: Command = {
     idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
-    json: "print counts, timings and the comparison as JSON",
+    json: "print counts, timings, the rhythm summary and the comparison as JSON",
     ...LENIENT_HELP,
   },
   examples: [
@@ -187,6 +206,7 @@ export const command: Command = {
     const totalSeconds = (performance.now() - tStart) / 1000;
     const loadSeconds = run.modelLoadSeconds;
 
+    if (run.modelWarning !== undefined) info(run.modelWarning);
     if (run.results.length === 1) {
       const r = run.results[0]!;
       if (json) {
@@ -194,6 +214,7 @@ export const command: Command = {
           ...recordJson(r, given),
           ...(r.comparison ? { protocol: protocolJson(protocol) } : {}),
           model: displayPath(run.modelFile),
+          ...(run.modelWarning !== undefined ? { modelWarning: run.modelWarning } : {}),
           seconds: { modelLoad: loadSeconds, detectAndClassify: r.seconds },
         });
         return;
@@ -227,6 +248,7 @@ export const command: Command = {
             }
           : {}),
         model: displayPath(run.modelFile),
+        ...(run.modelWarning !== undefined ? { modelWarning: run.modelWarning } : {}),
         seconds: timing,
       });
       return;
@@ -309,10 +331,12 @@ async function follow(args: ParsedArgs): Promise<void> {
     process.removeListener("SIGINT", onSigint);
   }
   const r = done.record;
+  if (done.modelWarning !== undefined) info(done.modelWarning);
   if (json) {
     printJson({
       ...recordJson(r, false),
       ...(r.comparison ? { protocol: protocolJson(protocol) } : {}),
+      ...(done.modelWarning !== undefined ? { modelWarning: done.modelWarning } : {}),
       seconds: { modelLoad: done.modelLoadSeconds, stream: r.seconds },
     });
   } else {
@@ -321,6 +345,7 @@ async function follow(args: ParsedArgs): Promise<void> {
       `${r.record}: ${r.result.count} beats on ${r.lead}: ${CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", ")}` +
         (r.output !== undefined ? ` → ${displayPath(r.output)}` : ""),
     );
+    for (const line of summaryLines(r.summary)) info(line);
     if (r.comparison) {
       info(`beat-by-beat against ${r.record}.${reference} (${describeProtocol(protocol)}):`);
       info(formatStats(r.comparison.stats, true));

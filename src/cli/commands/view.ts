@@ -1,18 +1,13 @@
 // `ecg view --record PATH [--model FILE]`: the record viewer, written as one self-contained HTML page (or
 // served on 127.0.0.1): the strip with zoom and pan, reference/predicted labels, disagreements, summary.
-// What the page shows comes from record/summary.ts; this file parses, assembles the page and writes it.
+// The page comes from report/view-record.ts; this file parses, and writes or serves the page.
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
 import { InterruptedError } from "../../errors.js";
-import type { BxbStats } from "../../eval/bxb.js";
-import { describeProtocol } from "../../eval/bxb-protocol.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
-import { classifySummary, recordSummary } from "../../record/summary.js";
-import { buildViewerHtml } from "../../report/viewer.js";
-import { mergeBeats } from "../../report/viewer-beats.js";
-import { viewerSummary } from "../../report/viewer-summary.js";
+import { viewRecordPage } from "../../report/view-record.js";
 import { recordFiles } from "../../wfdb/record.js";
 import {
   annotationPolicy,
@@ -82,53 +77,19 @@ export const command: Command = {
           ...(modelArg !== undefined && modelArg !== NO_MODEL ? [{ file: modelArg, what: "the model" }] : []),
         ],
       );
-    let s = recordSummary(recordPath, {
-      ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
+    const lead = stringOpt(args, "lead");
+    const page = await viewRecordPage({
+      recordPath,
+      ...(lead !== undefined ? { lead } : {}),
       annotator,
+      protocol,
       annotations,
+      // Chosen after the record is read: a bad record is the first thing to say.
+      modelFile: () => chooseModel(modelArg),
     });
-    // The model after the record: a bad record is the first thing to say.
-    const modelFile = chooseModel(modelArg);
-    if (modelFile !== undefined) {
-      // Loaded here, not at the top: only a model needs libtorch.
-      const { loadRecordClassifier } = await import("../../record/classify-records.js");
-      const classifier = await loadRecordClassifier(modelFile);
-      try {
-        s = classifySummary(s, classifier, protocol, annotations);
-      } finally {
-        classifier.dispose();
-      }
-    }
-    for (const note of s.notes) info(`note: ${note}`);
-    if (s.reference === undefined)
-      info(
-        `note: no ${displayPath(`${recordPath}.${annotator}`)}; showing the signal without reference labels`,
-      );
-    const beats = mergeBeats(s.reference ?? [], s.predicted, s.fs);
-    const summary = viewerSummary(
-      {
-        record: displayPath(path.resolve(recordPath)),
-        lead: s.lead,
-        signalIndex: s.signalIndex,
-        nSignals: s.header.nSignals,
-        fs: s.fs,
-        nSamples: s.signal.length,
-        comments: s.header.comments,
-        ...(modelFile !== undefined && { model: displayPath(path.resolve(modelFile)) }),
-        ...(s.comparison && {
-          scoring: scoringLine(s.comparison.stats, describeProtocol(s.comparison.protocol)),
-        }),
-      },
-      beats,
-    );
-    const html = buildViewerHtml({
-      record: s.record,
-      fs: s.fs,
-      lead: s.lead,
-      signal: s.signal,
-      beats,
-      summary,
-    });
+    for (const note of page.notes) info(`note: ${note}`);
+    if (page.warning !== undefined) info(page.warning);
+    const html = page.html;
 
     if (serve) {
       await servePage(html, port);
@@ -151,15 +112,6 @@ function chooseModel(given: string | undefined): string | undefined {
     );
     return undefined;
   }
-}
-
-function scoringLine(stats: BxbStats, protocol: string): string {
-  const pct = (v: number | null): string => (v === null ? "–" : `${v.toFixed(1)} %`);
-  const c = stats.classes;
-  return (
-    `QRS Se ${pct(stats.qrs.se.value)} +P ${pct(stats.qrs.ppv.value)} · VEB Se ${pct(c.V.se.value)} +P ${pct(c.V.ppv.value)}` +
-    ` · SVEB Se ${pct(c.S.se.value)} +P ${pct(c.S.ppv.value)} (${protocol})`
-  );
 }
 
 /** Serves the page on 127.0.0.1 until interrupted. */
