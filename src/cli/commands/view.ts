@@ -4,19 +4,24 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
+import { describeLead } from "../../dataset/read-lead.js";
 import { InterruptedError } from "../../errors.js";
 import type { BxbStats } from "../../eval/bxb.js";
 import { describeProtocol } from "../../eval/bxb-protocol.js";
+import { recordFiles, recordName } from "../../io/read-record.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
 import { classifySummary, recordSummary } from "../../record/summary.js";
 import { buildViewerHtml } from "../../report/viewer.js";
 import { mergeBeats } from "../../report/viewer-beats.js";
 import { viewerSummary } from "../../report/viewer-summary.js";
-import { recordFiles } from "../../wfdb/record.js";
 import {
   annotationPolicy,
   boolOpt,
+  FS_HELP,
+  FS_OPTION,
+  fsOpt,
+  LEAD_HELP,
   LENIENT_HELP,
   LENIENT_OPTION,
   numberOpt,
@@ -39,6 +44,7 @@ export const command: Command = {
     record: { type: "string" },
     model: { type: "string" },
     lead: { type: "string" },
+    ...FS_OPTION,
     annotator: { type: "string" },
     ...PROTOCOL_OPTIONS,
     output: { type: "string", short: "o" },
@@ -47,11 +53,13 @@ export const command: Command = {
     ...LENIENT_OPTION,
   },
   optionHelp: {
-    record: "WFDB record: data/mitdb/100 (or 100.hea, 100.dat)",
+    record:
+      "record: a WFDB record (data/mitdb/100, or 100.hea, 100.dat), an EDF file (x.edf) or a text file (x.csv, x.txt)",
     model:
       `a .safetensors checkpoint: label every beat and show where it disagrees with the reference (default ` +
       `${displayPath(DEFAULT_MODEL)}, the inter-patient model, when installed; '${NO_MODEL}': reference labels only)`,
-    lead: "signal to show, by name (default MLII, else V5, else signal 0)",
+    lead: `${LEAD_HELP}; a record with no ECG signal shows signal 0`,
+    ...FS_HELP,
     annotator: "reference annotation file extension (default atr)",
     ...PROTOCOL_OPTION_HELP,
     output:
@@ -73,7 +81,7 @@ export const command: Command = {
     const port = numberOpt(args, "port", 0, { integer: true, min: 0, max: 65535 });
     const protocol = protocolFrom(args);
     const annotations = annotationPolicy(args);
-    const output = path.resolve(stringOpt(args, "output") ?? `${path.basename(recordPath)}-view.html`);
+    const output = path.resolve(stringOpt(args, "output") ?? `${recordName(recordPath)}-view.html`);
     if (!serve)
       guardOutputs(
         [{ file: output }],
@@ -82,8 +90,10 @@ export const command: Command = {
           ...(modelArg !== undefined && modelArg !== NO_MODEL ? [{ file: modelArg, what: "the model" }] : []),
         ],
       );
+    const fs = fsOpt(args);
     let s = recordSummary(recordPath, {
       ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
+      ...(fs !== undefined ? { fs } : {}),
       annotator,
       annotations,
     });
@@ -108,12 +118,12 @@ export const command: Command = {
     const summary = viewerSummary(
       {
         record: displayPath(path.resolve(recordPath)),
-        lead: s.lead,
+        lead: describeLead({ lead: s.lead, reason: s.leadReason }),
         signalIndex: s.signalIndex,
-        nSignals: s.header.nSignals,
+        nSignals: s.source.signals.length,
         fs: s.fs,
         nSamples: s.signal.length,
-        comments: s.header.comments,
+        comments: [...s.source.comments],
         ...(modelFile !== undefined && { model: displayPath(path.resolve(modelFile)) }),
         ...(s.comparison && {
           scoring: scoringLine(s.comparison.stats, describeProtocol(s.comparison.protocol)),
