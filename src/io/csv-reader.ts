@@ -101,7 +101,7 @@ function readText(recordPath: string, opts: ReadRecordOptions): EcgRecord {
   if (firstAt < 0) throw new UserError(`${shown}: no samples (the file has no data lines)`, recordPath);
   const firstLine = lines[firstAt]!.replace(/\r$/, "");
   const split = splitterFor(firstLine);
-  const firstFields = split(firstLine);
+  let firstFields = split(firstLine);
   const header = firstFields.some((f) => !isNumberOrMissing(f));
   let columns: Column[];
   let headerLine = 0;
@@ -116,6 +116,10 @@ function readText(recordPath: string, opts: ReadRecordOptions): EcgRecord {
         units = fields;
         i = unitsAt + 1;
       }
+    }
+    // Blank-separated with one column: a header of several words ("ECG II (uV)") is one name.
+    if (units === undefined && unitsAt >= 0 && !/[\t,;]/.test(firstLine)) {
+      if (split(lines[unitsAt]!.replace(/\r$/, "")).length === 1) firstFields = [firstLine.trim()];
     }
     columns = firstFields.map((raw, k) => columnOf(raw, units?.[k]));
   } else {
