@@ -43,7 +43,9 @@ let edf100: string | undefined;
 function writeEdf100(): string {
   if (edf100 !== undefined) return edf100;
   const rec = readWfdb(recordPath("100"));
-  const beats = readAnnotations(recordPath("100")).filter((a) => isBeatSymbol(a.symbol) && a.sample < EDF_SAMPLES);
+  const beats = readAnnotations(recordPath("100")).filter(
+    (a) => isBeatSymbol(a.symbol) && a.sample < EDF_SAMPLES,
+  );
   const file = path.join(tmp, "100.edf");
   writeFileSync(
     file,
@@ -76,7 +78,9 @@ function classified(file: string, ...extra: string[]): ClassifiedBeats {
   return { sample: rows.sample, label: rows.label!, proba: rows.proba!, count: rows.sample.length };
 }
 
-test("EDF+ written from record 100: the same signals, its beat annotations read back", { skip: mitdbSkip }, () => {
+test("EDF+ written from record 100: the same signals, its beat annotations read back", {
+  skip: mitdbSkip,
+}, () => {
   const file = writeEdf100();
   const edf = readRecord(file);
   assert.equal(edf.format, "edf");
@@ -95,7 +99,9 @@ test("EDF+ written from record 100: the same signals, its beat annotations read 
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
     assert.ok(worst < 1e-6, `signal ${k}: EDF and WFDB physical values differ by ${worst} mV`);
   }
-  const beats = readAnnotations(recordPath("100")).filter((a) => isBeatSymbol(a.symbol) && a.sample < EDF_SAMPLES);
+  const beats = readAnnotations(recordPath("100")).filter(
+    (a) => isBeatSymbol(a.symbol) && a.sample < EDF_SAMPLES,
+  );
   assert.equal(edf.annotations.length, beats.length);
   assert.deepEqual(
     edf.annotations.map((a) => [Math.round(a.onset * FS), a.text]),
@@ -162,7 +168,10 @@ test("a CSV resampled to 250 Hz in microvolts (--fs 250): the record's beats, wi
   let j = 0;
   for (let i = 0; i < got.count; i++) {
     const at = (got.sample[i]! * FS) / 250;
-    while (j + 1 < expected.count && Math.abs(expected.sample[j + 1]! - at) < Math.abs(expected.sample[j]! - at))
+    while (
+      j + 1 < expected.count &&
+      Math.abs(expected.sample[j + 1]! - at) < Math.abs(expected.sample[j]! - at)
+    )
       j++;
     const ms = (Math.abs(expected.sample[j]! - at) / FS) * 1000;
     if (ms <= 8) {

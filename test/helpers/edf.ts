@@ -35,7 +35,10 @@ function field(value: string | number, width: number): string {
 
 const tal = (onset: number, texts: string[], duration?: number): Buffer =>
   Buffer.concat([
-    Buffer.from(`${onset >= 0 ? "+" : "-"}${Math.abs(onset)}${duration !== undefined ? `\x15${duration}` : ""}\x14`, "latin1"),
+    Buffer.from(
+      `${onset >= 0 ? "+" : "-"}${Math.abs(onset)}${duration !== undefined ? `\x15${duration}` : ""}\x14`,
+      "latin1",
+    ),
     ...texts.map((t) => Buffer.from(`${t}\x14`, "utf8")),
     Buffer.from([0]),
   ]);
@@ -87,7 +90,8 @@ export function edfBytes(out: EdfOut): Buffer {
   let p = 0;
   for (let r = 0; r < out.dataRecords; r++) {
     for (const s of all)
-      for (let j = 0; j < s.samplesPerRecord; j++, p += 2) body.writeInt16LE(s.digital[r * s.samplesPerRecord + j]!, p);
+      for (let j = 0; j < s.samplesPerRecord; j++, p += 2)
+        body.writeInt16LE(s.digital[r * s.samplesPerRecord + j]!, p);
     if (plus) {
       perRecord[r]!.copy(body, p);
       p += 2 * annotationSamples;
