@@ -102,6 +102,14 @@ function readRecordLead(
   };
 }
 
+/**
+ * A model to label beats with (the library's loadModel): `file`, or the shipped model for new
+ * patients (models/interpatient.safetensors) when none is given; the caller disposes of it.
+ */
+export function loadModel(file?: string, opts: ClassifierOptions = {}): Promise<BeatClassifier> {
+  return loadRecordClassifier(modelFileOrDefault(file), opts);
+}
+
 /** Writes classified beats: a CSV by its .csv extension, else a WFDB annotation file. */
 export function writeClassifiedBeats(output: string, result: ClassifiedBeats, fs: number): void {
   if (output.toLowerCase().endsWith(".csv")) writeTextAtomic(output, beatsCsv(result, fs));
