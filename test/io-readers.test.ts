@@ -201,6 +201,9 @@ test("text records: delimiters, quotes, a units line or units in names, a time c
     ["signal 0", "signal 1"],
   );
   assert.deepEqual(Array.from(bare.samples(1)), [1011, 1011, 1012]);
+  // One column, no header: the lead, taken as it is.
+  const one = readLead(file("one.txt", "0.1\n0.2\n0.3\n"), { fs: 250 });
+  assert.deepEqual([one.lead, one.reason, one.fs], ["signal 0", "first ECG signal", 250]);
   // A clock time column, and --fs agreeing with it.
   const clock = readRecord(file("e.csv", "time,ECG\n0:00:00.000,1\n0:00:00.010,2\n0:00:00.020,3\n"), {
     fs: 100,
@@ -271,6 +274,15 @@ test("the lead rule: MLII, lead II by its names, V5/CM5, then the first ECG sign
   });
   assert.deepEqual(pick(["Pleth", "chan 2"], ["NU", "mV"]), { index: 1, reason: "first ECG signal" });
   assert.deepEqual(pick(["V1-V2", "V4-V5"]), { index: 0, reason: "first ECG signal" });
+  // A signal the file does not name is the ECG only when it is alone.
+  const unnamed = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ name: `signal ${i}`, named: false, units: "mV" }));
+  assert.deepEqual(chooseLead(unnamed(1), undefined, where), { index: 0, reason: "first ECG signal" });
+  refused(
+    () => chooseLead(unnamed(2), undefined, where),
+    /^record r: no ECG signal among its signals \(0 signal 0, 1 signal 1\)/,
+  );
+  assert.deepEqual(chooseLead(unnamed(2), "1", where), { index: 1, reason: "asked" });
   assert.deepEqual(pick(["MLII", "V5"], [], "v5"), { index: 1, reason: "asked" });
   assert.deepEqual(pick(["MLII", "V5"], [], "1"), { index: 1, reason: "asked" });
   assert.equal(normaliseLeadName("ECG Lead II"), "ii");

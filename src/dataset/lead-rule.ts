@@ -7,7 +7,9 @@
 //   2. else a limb lead II by its usual names: II, lead II, ECG II, ML2, D2, DII;
 //   3. else V5 or CM5 (the heartbeat set's fallback: 102 and 104 have no MLII);
 //   4. else the first ECG signal: the first whose unit is a voltage (or not given) and whose name is
-//      not another signal's (EEG, EOG, EMG, respiration, blood pressure, SpO2, …).
+//      not another signal's (EEG, EOG, EMG, respiration, blood pressure, SpO2, …). A signal the file
+//      does not name (a WFDB line without description, a text column without header) is one only
+//      when it is the record's only signal: among several, nothing says which is the ECG.
 // Names are data: compared after case folding and with `ECG`/`EKG`/`lead` and separators taken off
 // ("ECG Lead II" is II; "ECG2", a second ECG channel, is not lead II).
 import { UserError } from "../errors.js";
@@ -23,6 +25,8 @@ export interface LeadChoice {
 /** What the rule looks at: each signal's name and unit, in the record's order. */
 export interface NamedSignal {
   name: string;
+  /** False when the file gives no name (`name` is made up); named by default. */
+  named?: boolean;
   units: string;
 }
 
@@ -95,7 +99,7 @@ export function chooseLead(
     pick("lead II", (n) => LEAD_II.has(n)) ??
     pick("V5/CM5", (n) => V5.has(n)) ??
     (() => {
-      const index = signals.findIndex(isEcgSignal);
+      const index = signals.findIndex((s) => isEcgSignal(s) && (s.named !== false || signals.length === 1));
       return index >= 0 ? ({ index, reason: "first ECG signal" } as const) : undefined;
     })();
   if (chosen === undefined)

@@ -189,6 +189,7 @@ function readText(recordPath: string, opts: ReadRecordOptions): EcgRecord {
   );
   const signals = signalColumns.map((k, s) => ({
     name: columns[k]!.name !== "" ? columns[k]!.name : `signal ${s}`,
+    named: columns[k]!.name !== "",
     units: columns[k]!.units,
     fs,
     length: n,

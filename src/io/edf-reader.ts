@@ -21,7 +21,8 @@ export const edfReader: RecordReader = {
       name: recordName(recordPath),
       file: recordPath,
       signals: edf.signals.map((s, k) => ({
-        name: s.label,
+        name: s.label !== "" ? s.label : `signal ${k}`,
+        named: s.label !== "",
         units: s.units,
         fs: edf.fs[k]!,
         length: edf.dataRecords * s.samplesPerRecord,

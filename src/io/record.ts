@@ -13,6 +13,8 @@ export interface SignalInfo {
    * data, kept as is (a terminal or a page escapes it when it shows it).
    */
   name: string;
+  /** Whether the file names the signal; false when `name` is made up (`signal 0`). */
+  named: boolean;
   /** Its physical unit as the file gives it ("mV", "uV"); "" when the file names none. */
   units: string;
   /** Samples per second. */

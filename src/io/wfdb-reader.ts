@@ -26,6 +26,7 @@ export const wfdbReader: RecordReader = {
       file: header.file,
       signals: header.signals.map((s) => ({
         name: s.description,
+        named: s.described,
         units: s.units,
         fs: header.samplingFrequency,
         length: header.nSamples * s.samplesPerFrame,
@@ -47,6 +48,7 @@ export const wfdbReader: RecordReader = {
       file: header.file,
       signals: header.signals.map((s, i) => ({
         name: s.description,
+        named: s.described,
         units: s.units,
         fs: header.samplingFrequency,
         length: record.digital[i]!.length,

@@ -43,7 +43,7 @@ export function growingRecord(
   const header = readHeader(recordPath);
   // The lead rule on the header's signal names: the samples are not there yet.
   const { index: signalIndex, reason } = chooseLead(
-    header.signals.map((s) => ({ name: s.description, units: s.units })),
+    header.signals.map((s) => ({ name: s.description, named: s.described, units: s.units })),
     lead,
     { record: header.name, file: header.file },
   );
