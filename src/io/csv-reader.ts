@@ -13,6 +13,7 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { readFileOrFail, UserError } from "../errors.js";
+import { median } from "../signal/median.js";
 import { HEADER_LIMITS } from "../wfdb/header.js";
 import type { EcgRecord, ReadRecordOptions, RecordReader } from "./record.js";
 
@@ -44,6 +45,7 @@ const INDEX_NAMES = new Set([
   "#",
   "n",
 ]);
+const FLOAT32_MAX = 3.4028234663852886e38;
 const MISSING = new Set(["", "-", "nan", "na"]);
 
 export const csvReader: RecordReader = {
@@ -163,7 +165,9 @@ function readText(recordPath: string, opts: ReadRecordOptions): EcgRecord {
       } else {
         v = Number(f);
         if (Number.isNaN(v)) fail(i + 1, `${describe(c, k)}: '${shownField(f)}' is not a number`);
-        if (!Number.isFinite(v)) fail(i + 1, `${describe(c, k)}: '${shownField(f)}' is out of range`);
+        // Samples are kept as float32: beyond its range a value would become Infinity.
+        if (!(Math.abs(v) <= FLOAT32_MAX))
+          fail(i + 1, `${describe(c, k)}: '${shownField(f)}' is out of range`);
       }
       values[k]![n] = v;
     }
@@ -239,9 +243,26 @@ function rateOf(
       `${shown}: line ${lineOf[n - 1]}: the time column does not increase (${t[0]} to ${t[n - 1]})`,
       file,
     );
+  const resolution = 10 ** -time.decimals * time.scale;
+  // Step by step first, against the median step of the first 1000: a gap or a jump is named where it is.
+  const steps: number[] = [];
+  for (let j = 1; j <= Math.min(n - 1, 1000); j++) steps.push(t[j]! - t[j - 1]!);
+  const step = median(steps);
+  if (step > 0) {
+    for (let j = 1; j < n; j++) {
+      const dt = t[j]! - t[j - 1]!;
+      if (Math.abs(dt - step) > resolution + 0.25 * step)
+        throw new UserError(
+          `${shown}: line ${lineOf[j]}: time ${Number((t[j]! / time.scale).toPrecision(12))} comes ${dt.toPrecision(3)} s after the line before, where the steps are ${step.toPrecision(3)} s: ` +
+            "a gap or uneven sampling (resample it, or give --fs to read the lines as evenly spaced)",
+          file,
+        );
+    }
+  }
   let fs = (n - 1) / span;
-  // Times printed to a few decimals (rdsamp: milliseconds) are off the grid by up to half their resolution.
-  const tolerance = 0.5 * 10 ** -time.decimals * time.scale + 0.25 / fs;
+  // Then the whole: times printed to a few decimals (rdsamp: milliseconds) are off the grid by up
+  // to half their resolution, and never drift further.
+  const tolerance = 0.5 * resolution + 0.25 / fs;
   for (let j = 0; j < n; j++) {
     const off = t[j]! - (t[0]! + j / fs);
     if (Math.abs(off) > tolerance)
