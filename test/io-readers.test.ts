@@ -204,6 +204,14 @@ test("text records: delimiters, quotes, a units line or units in names, a time c
   // One column, no header: the lead, taken as it is.
   const one = readLead(file("one.txt", "0.1\n0.2\n0.3\n"), { fs: 250 });
   assert.deepEqual([one.lead, one.reason, one.fs], ["signal 0", "first ECG signal", 250]);
+  // ISO 8601 time stamps, to the millisecond.
+  const iso = readRecord(
+    file(
+      "iso.csv",
+      "timestamp,ECG\n2026-12-03T10:00:00.000Z,1\n2026-12-03T10:00:00.004Z,2\n2026-12-03T10:00:00.008Z,3\n",
+    ),
+  );
+  assert.equal(iso.signals[0]!.fs, 250);
   // A clock time column, and --fs agreeing with it.
   const clock = readRecord(file("e.csv", "time,ECG\n0:00:00.000,1\n0:00:00.010,2\n0:00:00.020,3\n"), {
     fs: 100,

@@ -3,8 +3,9 @@
 // line). What a spreadsheet, a device's export or WFDB's `rdsamp -c -p -v` writes:
 //   - a header line of column names is optional; a second line of units may follow it
 //     (`'seconds','mV','mV'`), or a name may carry its unit (`MLII (mV)`, `MLII [uV]`);
-//   - a column named time (`time`, `t`, `elapsed time`, `seconds`; in seconds, or ms by its unit)
-//     gives the sampling rate, which must then be even; else `--fs` gives it (both: they must agree);
+//   - a column named time (`time`, `t`, `elapsed time`, `seconds`, `timestamp`; numbers in seconds,
+//     or ms by its unit; h:mm:ss.fff; ISO 8601 date-times) gives the sampling rate, which must then
+//     be even; else `--fs` gives it (both: they must agree);
 //   - a column named `sample`/`index` (or, without a header, a first column counting 0, 1, 2, … or
 //     1, 2, 3, …) numbers the lines and is not a signal;
 //   - every other column is a signal, in its physical unit (mV when it names none); an empty cell,
@@ -32,6 +33,9 @@ const TIME_NAMES = new Set([
   "seconds",
   "sec",
   "secs",
+  "timestamp",
+  "datetime",
+  "date time",
 ]);
 const TIME_MS_NAMES = new Set(["ms", "msec", "time_ms", "time ms", "milliseconds"]);
 const INDEX_NAMES = new Set([
@@ -318,7 +322,7 @@ function isNumberOrMissing(f: string): boolean {
   return MISSING.has(f.toLowerCase()) || !Number.isNaN(Number(f)) || !Number.isNaN(clockSeconds(f));
 }
 
-/** A time cell: seconds as a number, or a clock reading [[h:]m:]s(.fff). */
+/** A time cell: seconds as a number, a clock reading [[h:]m:]s(.fff), or an ISO 8601 date and time. */
 function timeValue(f: string): number {
   const v = Number(f);
   if (f !== "" && !Number.isNaN(v)) return v;
@@ -327,8 +331,13 @@ function timeValue(f: string): number {
 
 function clockSeconds(f: string): number {
   const m = /^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$/.exec(f);
-  if (!m) return Number.NaN;
-  return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  if (m) return Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
+  // A date and time (ISO 8601, as loggers stamp lines): seconds since 1970, to the millisecond.
+  if (/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?$/.test(f)) {
+    const ms = Date.parse(f.replace(" ", "T"));
+    return Number.isNaN(ms) ? Number.NaN : ms / 1000;
+  }
+  return Number.NaN;
 }
 
 /** Whether a column holds 0, 1, 2, … or 1, 2, 3, … (a line number). */
