@@ -1,8 +1,10 @@
 // `npm install` hook: builds the libtorch addon (native/build/Release/ecg_torch.node).
 // Fails with one line when no libtorch is found. Skips the build when the addon is newer than its
-// sources (pass --force to rebuild).
+// sources (pass --force to rebuild). With $ECG_TORCH_ADDON naming an addon already built (by this
+// version's sources, against this machine's libtorch: another checkout's, a CI cache's), that one
+// is checked by loading it and copied into place instead of compiling (minutes) again.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +13,36 @@ import { findLibtorch, HINT } from "./find-libtorch.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const addon = path.join(here, "build", "Release", "ecg_torch.node");
 const force = process.argv.includes("--force");
+
+const prebuilt = process.env.ECG_TORCH_ADDON;
+if (prebuilt && !force) {
+  // Loaded in a child: a libtorch it cannot find, or another Node ABI, fails there, not here.
+  const check = spawnSync(
+    process.execPath,
+    ["-e", `require(${JSON.stringify(path.resolve(prebuilt))}).liveTensors()`],
+    {
+      encoding: "utf8",
+    },
+  );
+  if (check.status !== 0) {
+    const why =
+      (check.stderr || "")
+        .trim()
+        .split("\n")
+        .find((l) => /Error/.test(l)) ?? `exit ${check.status}`;
+    console.error(
+      `ecg-beats: ECG_TORCH_ADDON=${prebuilt} does not load here (${why}); unset it to build the addon`,
+    );
+    process.exit(1);
+  }
+  const same = existsSync(addon) && realpathSync(addon) === realpathSync(prebuilt);
+  if (!same) {
+    mkdirSync(path.dirname(addon), { recursive: true });
+    copyFileSync(prebuilt, addon);
+  }
+  console.log(`ecg-beats: native addon taken from ECG_TORCH_ADDON (${prebuilt}), not compiled`);
+  process.exit(0);
+}
 
 const libtorch = findLibtorch();
 if (!libtorch) {

@@ -8,8 +8,6 @@ export const BEAT_HZ = 125;
 export const BEAT_LENGTH = 187;
 /** Length of the windows a record is cut into, each scaled to [0, 1] on its own (seconds). */
 export const WINDOW_SECONDS = 10;
-/** The lead the heartbeat set uses, then the one it falls back on (102 and 104 have no MLII). */
-export const BEAT_LEADS = ["MLII", "V5"] as const;
 
 /** The AAMI classes in label order: label k of a CSV row, row k of a confusion matrix, logit k. */
 export const CLASS_NAMES = ["N", "S", "V", "F", "Q"] as const;

@@ -4,12 +4,11 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-
+import { readLead } from "../src/dataset/read-lead.js";
 import { DEFAULT_MODEL } from "../src/models/model-file.js";
 import { beatAnnotations } from "../src/record/annotations-out.js";
 import { beatsCsv, readBeatsCsvFile, readTestBeats } from "../src/record/beats-file.js";
 import { classifySignal } from "../src/record/classify.js";
-import { loadLead } from "../src/record/lead.js";
 import { CLASS_NAMES } from "../src/vocabulary.js";
 import { readAnnotations, writeAnnotations } from "../src/wfdb/annotation.js";
 import { featureClassifier } from "./classify-stand-in.js";
@@ -26,7 +25,7 @@ function ecg(...args: string[]) {
 test("classified beats written as CSV and as a WFDB annotation file read back as the same beats", {
   skip: mitdbSkip,
 }, () => {
-  const { signal, fs } = loadLead(recordPath("208"));
+  const { signal, fs } = readLead(recordPath("208"));
   const result = classifySignal(signal, fs, featureClassifier);
   assert.ok(result.count > 2900);
   assert.ok(new Set(result.label).size >= 2, "the stand-in gives several classes");
@@ -57,7 +56,7 @@ test("classified beats written as CSV and as a WFDB annotation file read back as
 });
 
 test("given beat positions are used as they are", { skip: mitdbSkip }, () => {
-  const { signal, fs } = loadLead(recordPath("100"));
+  const { signal, fs } = readLead(recordPath("100"));
   const ref = readAnnotations(recordPath("100")).filter((a) => "NAV".includes(a.symbol));
   const peaks = ref.map((a) => a.sample);
   const result = classifySignal(signal, fs, featureClassifier, { peaks });

@@ -15,9 +15,9 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { readLead } from "../src/dataset/read-lead.js";
 import { readBeatsCsvFile } from "../src/record/beats-file.js";
 import { type BeatProbabilities, classifySignal } from "../src/record/classify.js";
-import { loadLead } from "../src/record/lead.js";
 import { type StreamedBeat, StreamingRecordClassifier } from "../src/record/stream-classify.js";
 import { classifySummary, recordSummary } from "../src/record/summary.js";
 import { resample, StreamingResampler } from "../src/signal/resample.js";
@@ -63,7 +63,7 @@ function assertSameAsBatch(
 test("the streaming resampler is bit-for-bit the batch resampler, whatever the chunks", {
   skip: mitdbSkip,
 }, () => {
-  const { signal } = loadLead(recordPath("100"));
+  const { signal } = readLead(recordPath("100"));
   const x = signal.subarray(0, 100_000);
   const r = new StreamingResampler(360, 125);
   const parts: number[] = [];
@@ -84,7 +84,7 @@ function streamAll(signal: Float32Array, fs: number, model: BeatProbabilities): 
 test("a rhythm model streamed over record 207 gets the causal features: exactly the batch result with causal: true", {
   skip: mitdbSkip,
 }, () => {
-  const { signal, fs } = loadLead(recordPath("207"));
+  const { signal, fs } = readLead(recordPath("207"));
   const out = streamAll(signal, fs, rhythmClassifier);
   const causal = classifySignal(signal, fs, rhythmClassifier, { causal: true });
   assertSameAsBatch(out, causal, "record 207, causal");
@@ -97,7 +97,7 @@ test("a rhythm model streamed over record 207 gets the causal features: exactly 
 test("a patient-relative model streamed over record 100 gets the causal template: exactly the batch result with causal: true", {
   skip: mitdbSkip,
 }, () => {
-  const { signal, fs } = loadLead(recordPath("100"));
+  const { signal, fs } = readLead(recordPath("100"));
   const out = streamAll(signal, fs, relativeClassifier);
   const causal = classifySignal(signal, fs, relativeClassifier, { causal: true });
   assertSameAsBatch(out, causal, "record 100, causal template");
@@ -111,7 +111,7 @@ test("a patient-relative model streamed over record 100 gets the causal template
 test("a long pause (windows without R-R intervals) still gives the batch result; latency stays bounded", {
   skip: mitdbSkip,
 }, () => {
-  const { signal, fs } = loadLead(recordPath("100"));
+  const { signal, fs } = readLead(recordPath("100"));
   // Two minutes of 100 with 25 s of flat line in the middle: two windows with at most one beat.
   const x = new Float32Array(signal.subarray(0, 120 * fs));
   x.fill(x[40 * fs]!, 40 * fs, 65 * fs);
@@ -261,7 +261,7 @@ test("ecg classify --follow --record - --fs 360: text samples on stdin give ecg 
     path.join(dir, "m3.hea"),
     `m3 1 360 ${n}\nm3.dat 16 200 11 1024 ${digital[0]} ${signalChecksum(digital)} 0 MLII\n`,
   );
-  const text = `${Array.from(loadLead(path.join(dir, "m3")).signal, (v) => String(v)).join("\n")}\n`;
+  const text = `${Array.from(readLead(path.join(dir, "m3")).signal, (v) => String(v)).join("\n")}\n`;
   const batchCsv = path.join(dir, "batch.csv");
   const batch = ecg([
     "classify",

@@ -363,10 +363,10 @@ test("model exposure: the shipped models' provenance says which MIT-BIH patients
 test("ecg classify --follow ends with the summary: text samples of record 232 on stdin, --json", {
   skip: mitdbSkip || (existsSync(kaggle) ? false : `no ${kaggle}`),
 }, async () => {
-  const { loadLead } = await import("../src/record/lead.js");
+  const { readLead } = await import("../src/dataset/read-lead.js");
   // Three minutes of 232 (MLII, mV) as text: its pauses, as the reference beats of those minutes have them.
   const seconds = 180;
-  const { signal } = loadLead(recordPath("232"));
+  const { signal } = readLead(recordPath("232"));
   const text = `${Array.from(signal.subarray(0, seconds * 360), (v) => v.toFixed(3)).join("\n")}\n`;
   const r = spawnSync(
     process.execPath,

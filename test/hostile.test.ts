@@ -35,6 +35,7 @@ import {
 import { checkpointCases } from "./helpers/hostile-checkpoint.js";
 import { csvCases } from "./helpers/hostile-csv.js";
 import { startMirror } from "./helpers/hostile-mirror.js";
+import { recordFileCases } from "./helpers/hostile-records.js";
 import {
   annotationCases,
   type BaseRecord,
@@ -97,6 +98,10 @@ async function baselineDetect(): Promise<string> {
 
 test("mutated headers and signals through ecg detect", { skip: mitdbSkip }, async () => {
   await runAll("wfdb", headerAndSignalCases(path.join(tmp, "wfdb"), base, await baselineDetect()));
+});
+
+test("mutated EDF and text records through ecg detect", { skip: mitdbSkip }, async () => {
+  await runAll("records", recordFileCases(path.join(tmp, "records"), base, await baselineDetect()));
 });
 
 test("mutated annotation files through ecg compare --detect", { skip: mitdbSkip }, async () => {

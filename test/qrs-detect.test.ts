@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readLead } from "../src/dataset/read-lead.js";
 import { bxbStats, compareBeats } from "../src/eval/bxb.js";
 import { referenceBeats } from "../src/eval/bxb-reference.js";
 import { detectQrs } from "../src/qrs/detect.js";
 import { PanTompkinsDetector } from "../src/qrs/pan-tompkins.js";
-import { loadLead } from "../src/record/lead.js";
 import { readAnnotations } from "../src/wfdb/annotation.js";
 import { mitdbSkip, recordPath } from "./helpers/mitdb.js";
 
@@ -110,7 +110,7 @@ test("streaming in odd-sized chunks equals the batch result; main-rule beats com
   skip: mitdbSkip,
 }, () => {
   for (const name of ["105", "203", "232"]) {
-    const { signal, fs } = loadLead(recordPath(name));
+    const { signal, fs } = readLead(recordPath(name));
     const batch = Array.from(detectQrs(signal, fs));
     const chunks: Float32Array[] = [];
     for (let i = 0, k = 1; i < signal.length; i += k, k = (k * 7 + 3) % 997)
@@ -143,7 +143,7 @@ for (const [name, minSe, minPpv] of [
   ["217", 99.8, 99.8], // paced
 ] as const) {
   test(`MIT-BIH ${name}: detection Se ≥ ${minSe} %, +P ≥ ${minPpv} %`, { skip: mitdbSkip }, () => {
-    const { signal, fs } = loadLead(recordPath(name));
+    const { signal, fs } = readLead(recordPath(name));
     const ref = referenceBeats(readAnnotations(recordPath(name)));
     const q = bxbStats(
       compareBeats(ref, { samples: detectQrs(signal, fs) }, { fs, start: 0, excluded: ref.vf }).matrix,

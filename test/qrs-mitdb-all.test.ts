@@ -2,10 +2,10 @@
 // 150 ms, whole records, VF episodes excluded), gross Se and +P at least 99.5 % each.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readLead } from "../src/dataset/read-lead.js";
 import { bxbStats, compareBeats, sumMatrices } from "../src/eval/bxb.js";
 import { referenceBeats } from "../src/eval/bxb-reference.js";
 import { detectQrs } from "../src/qrs/detect.js";
-import { loadLead } from "../src/record/lead.js";
 import { expandRecords } from "../src/record/records.js";
 import { readAnnotations } from "../src/wfdb/annotation.js";
 import { mitdbDir, mitdbSkip } from "./helpers/mitdb.js";
@@ -16,7 +16,7 @@ test("QRS detection over all 48 MIT-BIH records: gross Se and +P ≥ 99.5 %", { 
   const matrices: number[][][] = [];
   const lines: string[] = ["record     TP    FN    FP    Se %    +P %"];
   for (const rec of records) {
-    const { name, signal, fs } = loadLead(rec);
+    const { name, signal, fs } = readLead(rec);
     const ref = referenceBeats(readAnnotations(rec));
     const { matrix } = compareBeats(
       ref,

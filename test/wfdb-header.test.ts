@@ -29,6 +29,7 @@ test("reads record 100's header (CRLF lines, two signals, comments)", { skip: mi
       checksum: -22131,
       blockSize: 0,
       description: "MLII",
+      described: true,
       checksumPresent: true,
       line: 2,
     },

@@ -4,8 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { UserError } from "../src/cli/errors.js";
+import { chooseLead } from "../src/dataset/lead-rule.js";
 import { readHeader } from "../src/wfdb/header.js";
-import { findLead, readRecord, signalChecksum, toPhysical } from "../src/wfdb/record.js";
+import { readRecord, signalChecksum, toPhysical } from "../src/wfdb/record.js";
 import { mitdbDir, mitdbSkip, recordPath } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "wfdb-signal-"));
@@ -54,15 +55,18 @@ test("all 48 records: every signal's checksum matches its header", { skip: mitdb
   }
 });
 
-test("findLead finds MLII by name (signal 1 in 114) and names the record when absent", {
+test("a lead asked for by name: MLII is signal 1 in 114, and a record without it is named with its signals", {
   skip: mitdbSkip,
 }, () => {
-  assert.equal(findLead(readHeader(recordPath("100")), "MLII"), 0);
-  assert.equal(findLead(readHeader(recordPath("114")), "MLII"), 1);
+  const signalsOf = (name: string) =>
+    readHeader(recordPath(name)).signals.map((s) => ({ name: s.description, units: s.units }));
+  const where = (record: string) => ({ record, file: `${record}.hea` });
+  assert.equal(chooseLead(signalsOf("100"), "MLII", where("100")).index, 0);
+  assert.equal(chooseLead(signalsOf("114"), "MLII", where("114")).index, 1);
   assert.throws(
-    () => findLead(readHeader(recordPath("102")), "MLII"),
+    () => chooseLead(signalsOf("102"), "MLII", where("102")),
     (e: unknown) =>
-      e instanceof UserError && /record 102: no lead 'MLII' \(signals: V5, V2\)/.test(e.message),
+      e instanceof UserError && /record 102: no lead 'MLII' \(signals: 0 V5, 1 V2\)/.test(e.message),
   );
 });
 

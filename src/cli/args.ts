@@ -2,6 +2,7 @@
 
 import { expandRecords, recordPathOf } from "../record/records.js";
 import type { AnnotationPolicy } from "../wfdb/annotation.js";
+import { HEADER_LIMITS } from "../wfdb/header.js";
 import type { ParsedArgs } from "./command.js";
 import { UsageError } from "./errors.js";
 import { info } from "./output.js";
@@ -71,8 +72,25 @@ export function annotationPolicy(args: ParsedArgs): AnnotationPolicy {
 
 /** What --help says of a repeatable --record. */
 export const RECORDS_HELP =
-  "record path (data/mitdb/100, or 100.hea / 100.dat); repeat it, or give a directory for all its records; " +
-  "a record named twice is taken once";
+  "record: a WFDB record (data/mitdb/100, or 100.hea / 100.dat), an EDF/EDF+ file (x.edf) or a text file " +
+  "(x.csv, x.tsv, x.txt); repeat it, or give a directory for all its WFDB and EDF records; a record named twice is taken once";
+
+/** What --help says of --lead. */
+export const LEAD_HELP =
+  "the signal to use, by name (case-insensitive) or 0-based index (default: MLII, else lead II (II, ML2, " +
+  "'ECG II'…), else V5/CM5, else the first ECG signal)";
+
+/** --fs, for text records: the samples' rate when no time column gives it. */
+export const FS_OPTION = { fs: { type: "string" } } as const;
+export const FS_HELP = {
+  fs: "samples per second of a text record (x.csv, x.txt) without a time column",
+};
+
+/** The --fs option's value (Hz), when given. */
+export function fsOpt(args: ParsedArgs): number | undefined {
+  if (args.values["fs"] === undefined) return undefined;
+  return numberOpt(args, "fs", 0, { min: 1e-3, max: HEADER_LIMITS.maxFrequency });
+}
 
 /**
  * The records named by a repeatable --record: paths as WFDB writes them (an extension such as .hea
@@ -87,7 +105,7 @@ export function recordsOpt(args: ParsedArgs, name = "record"): string[] {
   return expandRecords(given, (r) => info(`note: record ${r} is named more than once; it is taken once`));
 }
 
-/** One record (--record): 100, 100.hea or 100.dat all name data/mitdb/100. */
+/** One record (--record): 100, 100.hea or 100.dat all name data/mitdb/100; x.edf and x.csv name themselves. */
 export function recordOpt(args: ParsedArgs, name = "record"): string {
   return recordPathOf(requireString(args, name));
 }

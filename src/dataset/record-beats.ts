@@ -1,15 +1,13 @@
-// The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations,
-// with the rhythm features of each beat computed from the same positions.
-import { UserError } from "../errors.js";
-import { aamiClass, BEAT_LEADS, BEAT_LENGTH } from "../vocabulary.js";
+// The labelled beats of one MIT-BIH record, cut by the Kachuee pipeline at the reference annotations
+// on the lead the lead rule chooses (lead-rule.ts: MLII, V5 for 102 and 104), with the rhythm
+// features of each beat computed from the same positions.
+import { aamiClass, BEAT_LENGTH } from "../vocabulary.js";
 import { type AnnotationPolicy, isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
-import type { RecordHeader } from "../wfdb/header.js";
-import { findLead, namingRecord, readRecord, toPhysical } from "../wfdb/record.js";
+import { namingRecord } from "../wfdb/record.js";
 import { kachueeBeats } from "./kachuee.js";
+import { readLead } from "./read-lead.js";
 import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "./rhythm.js";
-import { checkBeatRate, checkUsableBeats, checkUsableLead } from "./usable-lead.js";
-
-const [PRIMARY_LEAD, FALLBACK_LEAD] = BEAT_LEADS;
+import { checkBeatRate, checkUsableBeats } from "./usable-lead.js";
 
 export interface RecordBeats {
   record: string;
@@ -28,16 +26,6 @@ export interface RecordBeats {
   count: number;
 }
 
-export function leadOf(header: RecordHeader): number {
-  const names = header.signals.map((s) => s.description.trim().toUpperCase());
-  if (names.includes(PRIMARY_LEAD)) return findLead(header, PRIMARY_LEAD);
-  if (names.includes(FALLBACK_LEAD)) return findLead(header, FALLBACK_LEAD);
-  throw new UserError(
-    `record ${header.name}: neither ${PRIMARY_LEAD} nor ${FALLBACK_LEAD} among its signals (${header.signals.map((s) => s.description).join(", ")})`,
-    header.file,
-  );
-}
-
 /**
  * Every annotated beat of the AAMI classes except the record's last beat: the Kaggle set has exactly one
  * beat fewer per record than mitdb's annotations, and the classes of the 48 last beats (42 N, 2 S, 4 Q)
@@ -52,21 +40,13 @@ export function recordBeats(recordPath: string, opts: { annotations?: Annotation
 }
 
 function cutRecord(recordPath: string, opts: { annotations?: AnnotationPolicy }): RecordBeats {
-  const rec = readRecord(recordPath);
-  const leadIndex = leadOf(rec.header);
-  const signal = toPhysical(rec, leadIndex);
-  const frames = signal.length / rec.header.signals[leadIndex]!.samplesPerFrame;
-  const fs = rec.header.samplingFrequency;
-  const name = {
-    record: rec.header.name,
-    lead: rec.header.signals[leadIndex]!.description,
-    file: rec.header.file,
-  };
-  checkUsableLead(signal, fs, name);
+  const lead = readLead(recordPath, { usable: true });
+  const { signal, fs } = lead;
+  const name = { record: lead.name, lead: lead.lead, file: lead.record.file };
   // All beat annotations are R peaks, labelled or not: they all count for the median R-R interval
   // and for the rhythm features (the reader refuses times that go back unless told to mend them).
   const beats = readAnnotations(recordPath, "atr", {
-    signalLength: frames,
+    signalLength: signal.length,
     ...(opts.annotations ? { policy: opts.annotations } : {}),
   }).filter((a) => isBeatSymbol(a.symbol));
   const peaks = beats.map((a) => a.sample);
@@ -96,8 +76,8 @@ function cutRecord(recordPath: string, opts: { annotations?: AnnotationPolicy })
   }
   checkUsableBeats(x, count, name);
   return {
-    record: rec.header.name,
-    lead: rec.header.signals[leadIndex]!.description,
+    record: lead.name,
+    lead: lead.lead,
     fs,
     x: x.subarray(0, count * BEAT_LENGTH),
     y: y.subarray(0, count),

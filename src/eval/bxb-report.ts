@@ -41,6 +41,8 @@ export function formatStats(stats: BxbStats, classified: boolean): string {
 
 export interface RecordRow {
   record: string;
+  /** The lead the record's beats came from; a column when any row has it. */
+  lead?: string;
   stats: BxbStats;
   /** Time spent on the record (e.g. detection + classification); a column when every row has it. */
   seconds?: number;
@@ -53,13 +55,18 @@ export function formatRecordTable(
   average: AverageStats,
   classified: boolean,
 ): string {
-  const head = ["record", "    TP", "   FN", "   FP", "  Se %", "  +P %"];
+  const width = Math.max(6, ...rows.map((r) => r.record.length));
+  const leads = rows.some((r) => r.lead !== undefined);
+  const leadWidth = Math.max(4, ...rows.map((r) => r.lead?.length ?? 0));
+  const head = ["record".padEnd(width), "    TP", "   FN", "   FP", "  Se %", "  +P %"];
+  if (leads) head.splice(1, 0, "lead".padEnd(leadWidth));
   if (classified) head.push("VEB Se", "VEB +P", "SVEB Se", "SVEB +P");
   const timed = rows.length > 0 && rows.every((r) => r.seconds !== undefined);
   if (timed) head.push("time s");
-  const line = (name: string, s: BxbStats, seconds?: number): string => {
+  const line = (name: string, s: BxbStats, seconds?: number, lead?: string): string => {
     const cells = [
-      name.padEnd(6),
+      name.padEnd(width),
+      ...(leads ? [(lead ?? "").padEnd(leadWidth)] : []),
       String(s.qrs.tp).padStart(6),
       String(s.qrs.fn).padStart(5),
       String(s.qrs.fp).padStart(5),
@@ -80,11 +87,12 @@ export function formatRecordTable(
   const totalSeconds = rows.reduce((a, r) => a + (r.seconds ?? 0), 0);
   const lines = [
     head.join(" "),
-    ...rows.map((r) => line(r.record, r.stats, r.seconds)),
+    ...rows.map((r) => line(r.record, r.stats, r.seconds, r.lead)),
     line("gross", gross, totalSeconds),
   ];
   const avg = [
-    "avg   ".padEnd(6),
+    "avg".padEnd(width),
+    ...(leads ? ["".padEnd(leadWidth)] : []),
     "".padStart(6),
     "".padStart(5),
     "".padStart(5),

@@ -2,26 +2,27 @@
 // one model loaded once; each record's beats written where asked (CSV or WFDB annotations) and
 // compared with its reference annotations under a scoring protocol; gross and average figures over
 // the records compared.
-import path from "node:path";
 import { performance } from "node:perf_hooks";
+import type { LeadReason } from "../dataset/lead-rule.js";
+import { type Lead, readLead } from "../dataset/read-lead.js";
 import { checkBeatRate } from "../dataset/usable-lead.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { type Pooled, poolComparisons } from "../eval/bxb.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
+import { recordFiles, recordName } from "../io/read-record.js";
 import type { CheckpointInfo } from "../models/checkpoint.js";
 import type { BeatClassifier, ClassifierOptions } from "../models/classifier.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../models/model-file.js";
 import { type GuardedInput, guardOutputs } from "../output-guard.js";
 import { WINDOW_SECONDS } from "../vocabulary.js";
 import { type AnnotationPolicy, writeAnnotations } from "../wfdb/annotation.js";
-import { namingRecord, recordFiles } from "../wfdb/record.js";
+import { namingRecord } from "../wfdb/record.js";
 import { beatAnnotations } from "./annotations-out.js";
 import { beatsCsv, readTestBeats, writeTextAtomic } from "./beats-file.js";
 import { type ClassifiedBeats, checkModel, classifySignal } from "./classify.js";
 import { type ClinicalSummary, clinicalSummary, type SummarySource } from "./clinical-summary.js";
 import { compareWithReference, hasReference, type RecordComparison } from "./compare-record.js";
-import { type LoadedLead, loadLead } from "./lead.js";
 import { exposureWarning, modelExposure } from "./model-exposure.js";
 
 /** Stands for the record's name in an output path when several records are classified. */
@@ -30,6 +31,8 @@ export const RECORD_PLACEHOLDER = "{record}";
 export interface RecordResult {
   record: string;
   lead: string;
+  /** Why that lead (dataset/lead-rule.ts); absent for samples given without a name (stdin). */
+  leadReason?: LeadReason;
   fs: number;
   result: ClassifiedBeats;
   /** Reading the lead, detecting (unless given) and classifying, in seconds. */
@@ -45,8 +48,10 @@ export interface ClassifyRecordsOptions {
   /** The model; DEFAULT_MODEL (models/model-file.ts) when undefined. */
   modelFile?: string;
   classifier?: ClassifierOptions;
-  /** Lead by name (default MLII, else V5). */
+  /** Lead by name or 0-based index (default: the lead rule, dataset/lead-rule.ts). */
   lead?: string;
+  /** Samples per second of text records without a time column. */
+  fs?: number;
   /** Beat positions to use instead of detecting them (one record). */
   peaksFile?: string;
   /** Where each record's beats go: .csv, or a WFDB annotation file; RECORD_PLACEHOLDER for several. */
@@ -89,12 +94,28 @@ export async function loadRecordClassifier(
 }
 
 /** The lead a whole record is classified on, with the time the reading took. */
-function readLead(recordPath: string, lead: string | undefined): { lead: LoadedLead; seconds: number } {
+function readRecordLead(
+  recordPath: string,
+  opts: Pick<ClassifyRecordsOptions, "lead" | "fs">,
+): { lead: Lead; seconds: number } {
   const t0 = performance.now();
   return {
-    lead: loadLead(recordPath, { lead, minSeconds: WINDOW_SECONDS, usable: true }),
+    lead: readLead(recordPath, {
+      ...(opts.lead !== undefined ? { lead: opts.lead } : {}),
+      ...(opts.fs !== undefined ? { fs: opts.fs } : {}),
+      minSeconds: WINDOW_SECONDS,
+      usable: true,
+    }),
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/**
+ * A model to label beats with (the library's loadModel): `file`, or the shipped model for new
+ * patients (models/interpatient.safetensors) when none is given; the caller disposes of it.
+ */
+export function loadModel(file?: string, opts: ClassifierOptions = {}): Promise<BeatClassifier> {
+  return loadRecordClassifier(modelFileOrDefault(file), opts);
 }
 
 /** Writes classified beats: a CSV by its .csv extension, else a WFDB annotation file. */
@@ -105,7 +126,7 @@ export function writeClassifiedBeats(output: string, result: ClassifiedBeats, fs
 
 /** A record's output file: the output path with RECORD_PLACEHOLDER replaced by the record's name. */
 function outputFor(output: string | undefined, recordPath: string): string | undefined {
-  return output?.split(RECORD_PLACEHOLDER).join(path.basename(recordPath));
+  return output?.split(RECORD_PLACEHOLDER).join(recordName(recordPath));
 }
 
 export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<ClassifyRun> {
@@ -123,7 +144,7 @@ export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<Cla
   guardOutputs(outputs, inputs);
   // The first record is read before the model so that a bad record fails fast, without the
   // half-second libtorch load.
-  const first = readLead(opts.records[0]!, opts.lead);
+  const first = readRecordLead(opts.records[0]!, opts);
   const modelFile = modelFileOrDefault(opts.modelFile);
   const tLoad = performance.now();
   const classifier = await loadRecordClassifier(modelFile, opts.classifier);
@@ -132,7 +153,7 @@ export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<Cla
   const exposure = modelExposure(classifier.info);
   try {
     for (const [i, recordPath] of opts.records.entries()) {
-      const read = i === 0 ? first : readLead(recordPath, opts.lead);
+      const read = i === 0 ? first : readRecordLead(recordPath, opts);
       try {
         results.push(classifyRecord(recordPath, read, classifier, { ...opts, modelFile }));
       } catch (e) {
@@ -161,7 +182,7 @@ export async function classifyRecords(opts: ClassifyRecordsOptions): Promise<Cla
 
 function classifyRecord(
   recordPath: string,
-  read: { lead: LoadedLead; seconds: number },
+  read: { lead: Lead; seconds: number },
   classifier: BeatClassifier,
   opts: ClassifyRecordsOptions & { modelFile: string },
 ): RecordResult {
@@ -173,7 +194,7 @@ function classifyRecord(
   const seconds = read.seconds + (performance.now() - t0) / 1000;
   if (result.count === 0)
     throw new UserError(`record ${lead.name}: no beats found on ${lead.lead}`, recordPath);
-  checkBeatRate(result.sample, lead.fs, { record: lead.name, lead: lead.lead, file: lead.header.file });
+  checkBeatRate(result.sample, lead.fs, { record: lead.name, lead: lead.lead, file: lead.record.file });
   // The output's folder was made by guardOutputs, before any work.
   const output = outputFor(opts.output, recordPath);
   if (output !== undefined) writeClassifiedBeats(output, result, lead.fs);
@@ -182,13 +203,14 @@ function classifyRecord(
     signalLength: lead.signal.length,
   });
   const summary = recordSummaryOf(result, lead.fs, lead.signal.length, {
-    lead: { name: lead.lead, signal: lead.signalIndex, signals: lead.header.nSignals },
+    lead: { name: lead.lead, signal: lead.signalIndex, signals: lead.record.signals.length },
     labels: { by: "model", model: displayPath(opts.modelFile) },
     ...(comparison ? { protocol: opts.protocol } : {}),
   });
   return {
     record: lead.name,
     lead: lead.lead,
+    leadReason: lead.reason,
     fs: lead.fs,
     result,
     seconds,

@@ -1,10 +1,10 @@
 // A test beat series against a record's reference annotations, beat by beat (see eval/bxb.ts), under
 // a scoring protocol (eval/bxb-protocol.ts: EC57's by default).
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { type BeatSeries, type BxbComparison, type BxbStats, bxbStats, compareBeats } from "../eval/bxb.js";
 import { EC57_PROTOCOL, type ScoringProtocol, startSample } from "../eval/bxb-protocol.js";
 import { referenceBeats } from "../eval/bxb-reference.js";
+import { recordName } from "../io/read-record.js";
 import { type AnnotationPolicy, readAnnotations } from "../wfdb/annotation.js";
 
 export interface CompareOptions {
@@ -56,7 +56,7 @@ export function compareWithReference(
   });
   return {
     ...cmp,
-    record: path.basename(recordPath),
+    record: recordName(recordPath),
     stats: bxbStats(cmp.matrix),
     referenceCount: ref.samples.length,
     vf: ref.vf.map((v) => ({ from: v.from, to: Math.min(v.to, Number.MAX_SAFE_INTEGER) })),

@@ -5,7 +5,7 @@
 // record: the beats in time order, written where asked, and compared with the reference annotations
 // when the record has them.
 import { performance } from "node:perf_hooks";
-import { leadOf } from "../dataset/record-beats.js";
+import { chooseLead, type LeadReason } from "../dataset/lead-rule.js";
 import { displayPath } from "../display-path.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
 import type { ClassifierOptions } from "../models/classifier.js";
@@ -14,7 +14,6 @@ import { textSamples } from "../signal/text-samples.js";
 import { N_CLASSES } from "../vocabulary.js";
 import { type FollowOptions, followSignal } from "../wfdb/follow.js";
 import { readHeader } from "../wfdb/header.js";
-import { findLead } from "../wfdb/record.js";
 import type { ClassifiedBeats } from "./classify.js";
 import {
   compareIfReference,
@@ -33,6 +32,8 @@ export interface FollowSource {
   lead: string;
   /** The lead's signal in the record, and how many the record has (a record's, not a stream's). */
   signal?: { signal: number; signals: number };
+  /** Why that lead (dataset/lead-rule.ts); absent for stdin's samples. */
+  leadReason?: LeadReason;
   chunks: AsyncIterable<Float32Array>;
   /** The record, when the samples come from one (for its reference annotations). */
   recordPath?: string;
@@ -45,12 +46,18 @@ export function growingRecord(
   opts: FollowOptions,
 ): FollowSource {
   const header = readHeader(recordPath);
-  const signalIndex = lead !== undefined ? findLead(header, lead) : leadOf(header);
+  // The lead rule on the header's signal names: the samples are not there yet.
+  const { index: signalIndex, reason } = chooseLead(
+    header.signals.map((s) => ({ name: s.description, named: s.described, units: s.units })),
+    lead,
+    { record: header.name, file: header.file },
+  );
   return {
     name: header.name,
     fs: header.samplingFrequency,
     lead: header.signals[signalIndex]!.description,
     signal: { signal: signalIndex, signals: header.nSignals },
+    leadReason: reason,
     chunks: followSignal(recordPath, header, signalIndex, opts),
     recordPath,
   };
@@ -120,6 +127,7 @@ export async function classifyFollow(
     record: {
       record: source.name,
       lead: source.lead,
+      ...(source.leadReason !== undefined ? { leadReason: source.leadReason } : {}),
       fs: source.fs,
       result,
       seconds: (performance.now() - t0) / 1000,

@@ -1,8 +1,11 @@
 // Record arguments: a record path as WFDB writes it (data/mitdb/100; 100.hea and 100.dat name it
-// too), or a directory standing for every record in it (each NAME.hea); and the files a record is.
+// too), an EDF or text file (x.edf, x.csv: io/read-record.ts), or a directory standing for every
+// WFDB and EDF record in it (each NAME.hea, NAME.edf; text files there are left alone: a folder of
+// results is full of CSVs).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../errors.js";
+import { readerFor } from "../io/read-record.js";
 import { fileKey } from "../output-guard.js";
 
 function isDirectory(p: string): boolean {
@@ -14,11 +17,12 @@ function isDirectory(p: string): boolean {
 }
 
 /**
- * The record a path names: `100` as it is; `100.hea`, `100.dat`, `100.atr` (any extension) as `100`
- * when `100.hea` exists and `100.hea.hea` (etc.) does not.
+ * The record a path names: `100` as it is; an EDF or text file (`x.edf`, `x.csv`) as it is;
+ * `100.hea`, `100.dat`, `100.atr` (any other extension) as `100` when `100.hea` exists and
+ * `100.hea.hea` (etc.) does not.
  */
 export function recordPathOf(arg: string): string {
-  if (existsSync(`${arg}.hea`)) return arg;
+  if (existsSync(`${arg}.hea`) || readerFor(arg).format !== "wfdb") return arg;
   const ext = path.extname(arg);
   if (ext !== "" && existsSync(`${arg.slice(0, -ext.length)}.hea`)) return arg.slice(0, -ext.length);
   return arg;
@@ -37,15 +41,17 @@ export function expandRecords(args: readonly string[], onDuplicate?: (record: st
       continue;
     }
     const names = readdirSync(a)
-      .filter((f) => f.toLowerCase().endsWith(".hea"))
-      .map((f) => f.slice(0, -4))
+      .flatMap((f) => {
+        const lower = f.toLowerCase();
+        return lower.endsWith(".hea") ? [f.slice(0, -4)] : lower.endsWith(".edf") ? [f] : [];
+      })
       .sort((x, y) => x.localeCompare(y, "en", { numeric: true }));
-    if (names.length === 0) throw new UserError(`${a}: no records (.hea files) in this directory`, a);
+    if (names.length === 0) throw new UserError(`${a}: no records (.hea or .edf files) in this directory`, a);
     for (const n of names) all.push(path.join(a, n));
   }
   const seen = new Set<string>();
   return all.filter((r) => {
-    const key = fileKey(`${r}.hea`);
+    const key = fileKey(readerFor(r).format === "wfdb" ? `${r}.hea` : r);
     if (!seen.has(key)) return seen.add(key);
     onDuplicate?.(r);
     return false;

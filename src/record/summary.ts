@@ -3,19 +3,20 @@
 // reference exists (and the span that protocol scores), and the clinical summary of the beats (the
 // model's labels, else the reference's). The page is assembled by src/report/view-record.ts.
 import { existsSync } from "node:fs";
+import { chooseLead, type LeadReason } from "../dataset/lead-rule.js";
+import { type Lead, readLead } from "../dataset/read-lead.js";
 import { checkUsableLead } from "../dataset/usable-lead.js";
+import { UserError } from "../errors.js";
 import type { BxbStats } from "../eval/bxb.js";
 import { EC57_PROTOCOL, type ScoringProtocol, startSample } from "../eval/bxb-protocol.js";
 import { beatClass } from "../eval/bxb-reference.js";
-import { BEAT_LEADS, CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
+import { readRecord } from "../io/read-record.js";
+import { CLASS_NAMES, N_CLASSES } from "../vocabulary.js";
 import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import { isBeatSymbol, readAnnotations } from "../wfdb/annotation.js";
-import type { RecordHeader } from "../wfdb/header.js";
-import { readHeader } from "../wfdb/header.js";
 import { type BeatProbabilities, classifySignal } from "./classify.js";
 import { type ClinicalSummary, clinicalSummary } from "./clinical-summary.js";
 import { compareWithReference } from "./compare-record.js";
-import { type LoadedLead, loadLead } from "./lead.js";
 
 export interface SummaryBeat {
   sample: number;
@@ -30,8 +31,11 @@ export interface RecordSummary {
   /** The record as given (path without extension), and its reference annotator. */
   recordPath: string;
   annotator: string;
-  header: RecordHeader;
+  /** The record the lead was read from (its signals, comments). */
+  source: Lead["record"];
   lead: string;
+  /** Why that lead (dataset/lead-rule.ts). */
+  leadReason: LeadReason;
   signalIndex: number;
   fs: number;
   signal: Float32Array;
@@ -59,34 +63,38 @@ export interface RecordSummary {
 }
 
 /**
- * The named lead; by default the lead the classifier uses (MLII, else V5, as the heartbeat set does),
- * and for a record with neither, signal 0 with a note: a viewer should show any record.
+ * The named lead; by default the lead the classifier uses (the lead rule, dataset/lead-rule.ts), and
+ * for a record with no ECG signal, signal 0 with a note: a viewer should show any record.
  */
-function chooseLead(recordPath: string, wanted: string | undefined, notes: string[]): LoadedLead {
-  if (wanted !== undefined) return loadLead(recordPath, { lead: wanted });
-  const names = readHeader(recordPath).signals.map((s) => s.description.trim().toUpperCase());
-  if (BEAT_LEADS.some((l) => names.includes(l))) return loadLead(recordPath);
-  const loaded = loadLead(recordPath, { lead: names[0] ?? "" });
-  notes.push(
-    `record ${loaded.name} has neither ${BEAT_LEADS.join(" nor ")}; showing signal 0 (${loaded.lead})`,
-  );
-  return loaded;
+function chooseShownLead(recordPath: string, opts: { lead?: string; fs?: number }, notes: string[]): Lead {
+  const record = readRecord(recordPath, opts.fs !== undefined ? { fs: opts.fs } : {});
+  if (opts.lead !== undefined) return readLead(record, { lead: opts.lead });
+  try {
+    chooseLead(record.signals, undefined, { record: record.name, file: record.file });
+  } catch (e) {
+    if (!(e instanceof UserError) || record.signals.length === 0) throw e;
+    const shown = readLead(record, { lead: "0" });
+    notes.push(`record ${shown.name} has no ECG signal; showing signal 0 (${shown.lead})`);
+    return shown;
+  }
+  return readLead(record);
 }
 
 /** Loads a record for display: the lead and the reference beats (no model yet). */
 export function recordSummary(
   recordPath: string,
-  opts: { lead?: string; annotator?: string; annotations?: AnnotationPolicy } = {},
+  opts: { lead?: string; fs?: number; annotator?: string; annotations?: AnnotationPolicy } = {},
 ): RecordSummary {
   const annotator = opts.annotator ?? "atr";
   const notes: string[] = [];
-  const lead = chooseLead(recordPath, opts.lead, notes);
+  const lead = chooseShownLead(recordPath, opts, notes);
   const summary: RecordSummary = {
     record: lead.name,
     recordPath,
     annotator,
-    header: lead.header,
+    source: lead.record,
     lead: lead.lead,
+    leadReason: lead.reason,
     signalIndex: lead.signalIndex,
     fs: lead.fs,
     signal: lead.signal,
@@ -116,7 +124,7 @@ export function recordSummary(
 }
 
 function leadSource(s: RecordSummary): { lead: ClinicalSummary["lead"] } {
-  return { lead: { name: s.lead, signal: s.signalIndex, signals: s.header.nSignals } };
+  return { lead: { name: s.lead, signal: s.signalIndex, signals: s.source.signals.length } };
 }
 
 /**
@@ -134,7 +142,7 @@ export function classifySummary(
   checkUsableLead(summary.signal, summary.fs, {
     record: summary.record,
     lead: summary.lead,
-    file: summary.header.file,
+    file: summary.source.file,
   });
   const t0 = performance.now();
   const r = classifySignal(summary.signal, summary.fs, classifier);

@@ -3,6 +3,7 @@
 // scored span, the clinical summary — with the notes a user should read. `ecg report --views` makes
 // the pages its misclassified beats link to with it, one model loaded for every record.
 import path from "node:path";
+import { describeLead } from "../dataset/read-lead.js";
 import { displayPath } from "../display-path.js";
 import type { BxbStats } from "../eval/bxb.js";
 import { describeProtocol, type ScoringProtocol } from "../eval/bxb-protocol.js";
@@ -25,6 +26,8 @@ export interface ViewRecordOptions {
   /** The model, loaded already (several pages, one model); loaded from modelFile (and disposed) otherwise. */
   classifier?: BeatClassifier & { info: CheckpointInfo };
   lead?: string;
+  /** Samples per second of a text record without a time column. */
+  fs?: number;
   annotator?: string;
   protocol: ScoringProtocol;
   annotations?: AnnotationPolicy;
@@ -42,6 +45,7 @@ export async function viewRecordPage(opts: ViewRecordOptions): Promise<ViewedRec
   const annotator = opts.annotator ?? "atr";
   let s = recordSummary(opts.recordPath, {
     ...(opts.lead !== undefined ? { lead: opts.lead } : {}),
+    ...(opts.fs !== undefined ? { fs: opts.fs } : {}),
     annotator,
     ...(opts.annotations ? { annotations: opts.annotations } : {}),
   });
@@ -76,12 +80,12 @@ export async function viewRecordPage(opts: ViewRecordOptions): Promise<ViewedRec
   const summary = viewerSummary(
     {
       record: displayPath(path.resolve(opts.recordPath)),
-      lead: s.lead,
+      lead: describeLead({ lead: s.lead, reason: s.leadReason }),
       signalIndex: s.signalIndex,
-      nSignals: s.header.nSignals,
+      nSignals: s.source.signals.length,
       fs: s.fs,
       nSamples: s.signal.length,
-      comments: s.header.comments,
+      comments: [...s.source.comments],
       ...(modelFile !== undefined && { model: displayPath(path.resolve(modelFile)) }),
       ...(s.comparison && {
         scoring: scoringLine(s.comparison.stats, describeProtocol(s.comparison.protocol)),

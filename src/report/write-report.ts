@@ -9,10 +9,10 @@ import { writeFileOrFail } from "../atomic-file.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { WHOLE_RECORD_PROTOCOL } from "../eval/bxb-protocol.js";
+import { recordFiles } from "../io/read-record.js";
 import { type GuardedInput, guardOutputs } from "../output-guard.js";
 import { type RunDir, readRunDir } from "../run-dir/read.js";
 import { REPORT_FILE, RUN_FILES } from "../run-dir/schema.js";
-import { recordFiles } from "../wfdb/record.js";
 import { buildReportHtml, type ReportRun, runLabels, slug } from "./report.js";
 import { viewRecordPage } from "./view-record.js";
 

@@ -25,8 +25,10 @@ export interface SignalSpec {
   /** 16-bit signed sum of all samples of the signal. Meaningful only when checksumPresent. */
   checksum: number;
   blockSize: number;
-  /** Description, e.g. the lead name "MLII". */
+  /** Description, e.g. the lead name "MLII"; "record NAME, signal I" when the line gives none. */
   description: string;
+  /** Whether the signal line gives a description (else `description` is made up). */
+  described: boolean;
   /** Whether the header gave a checksum (a reader verifies only then). */
   checksumPresent: boolean;
   /** 1-based line of the header file this signal was read from (for error messages). */
@@ -257,6 +259,7 @@ function parseSignalLine(
     checksum,
     blockSize,
     description,
+    described: tok.length > 8,
     checksumPresent: sumTok !== undefined,
     line: lineNo,
   };

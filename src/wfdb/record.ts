@@ -1,6 +1,5 @@
 // A WFDB record: its header and the digital samples of every signal, read from the signal files
 // the header names (several signals may share one file, interleaved frame by frame).
-import { existsSync } from "node:fs";
 import path from "node:path";
 import { readFileOrFail, UserError } from "../errors.js";
 import type { GuardedInput } from "../output-guard.js";
@@ -172,22 +171,11 @@ export function digitalToPhysical(spec: SignalSpec, digital: ArrayLike<number>):
   return out;
 }
 
-/** The index of the signal whose description is `lead` (case-insensitive, e.g. "MLII"). */
-export function findLead(header: RecordHeader, lead: string): number {
-  const want = lead.trim().toLowerCase();
-  const i = header.signals.findIndex((s) => s.description.trim().toLowerCase() === want);
-  if (i < 0) {
-    const have = header.signals.map((s) => s.description).join(", ");
-    throw new UserError(`record ${header.name}: no lead '${lead}' (signals: ${have})`, header.file);
-  }
-  return i;
-}
-
 /**
- * The files of a record a command reads, for the output guard: its header, its signal files and the
- * annotation files of the given annotators that exist. A header that cannot be read is its error.
+ * The files of a record a command reads, for the output guard: its header and its signal files (its
+ * annotation files: io/read-record.ts recordFiles). A header that cannot be read is its error.
  */
-export function recordFiles(recordPath: string, annotators: readonly string[] = []): GuardedInput[] {
+export function recordFiles(recordPath: string): GuardedInput[] {
   const name = path.basename(recordPath);
   const header = readHeader(recordPath);
   const dir = path.dirname(recordPath);
@@ -195,9 +183,5 @@ export function recordFiles(recordPath: string, annotators: readonly string[] = 
   for (const s of header.signals)
     if (s.format !== 0)
       files.push({ file: path.join(dir, s.fileName), what: `the signal file of record ${name}` });
-  for (const a of new Set(annotators)) {
-    const file = `${recordPath}.${a}`;
-    if (existsSync(file)) files.push({ file, what: `the '${a}' annotations of record ${name}` });
-  }
   return files;
 }

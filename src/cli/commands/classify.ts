@@ -2,8 +2,10 @@
 // it goes on (--follow: record/follow-classify.ts); this file parses the options and prints.
 import os from "node:os";
 import { performance } from "node:perf_hooks";
+import { describeLead } from "../../dataset/read-lead.js";
 import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
+import { readerFor } from "../../io/read-record.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
 import { LABELLED_BEATS_HEADER, labelledBeatLine } from "../../record/beats-file.js";
@@ -25,6 +27,8 @@ import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
 import {
   annotationPolicy,
   choiceOpt,
+  fsOpt,
+  LEAD_HELP,
   LENIENT_HELP,
   LENIENT_OPTION,
   numberOpt,
@@ -43,10 +47,15 @@ function countsByName(r: RecordResult): Record<string, number> {
   return Object.fromEntries(CLASS_NAMES.map((c, k) => [c, counts[k]!]));
 }
 
+/** The lead as an output names it (describeLead: the rule's last resort is said). */
+function leadOf(r: RecordResult): string {
+  return r.leadReason !== undefined ? describeLead({ lead: r.lead, reason: r.leadReason }) : r.lead;
+}
+
 function printOne(r: RecordResult, given: boolean, reference: string, protocol: ScoringProtocol): void {
   const counts = countsByName(r);
   println(
-    `record ${r.record}: ${r.result.count} beats on ${r.lead} (${given ? "given" : "detected"}): ` +
+    `record ${r.record}: ${r.result.count} beats on ${leadOf(r)} (${given ? "given" : "detected"}): ` +
       CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", "),
   );
   println();
@@ -73,11 +82,15 @@ function printMany(run: ClassifyRun, protocol: ScoringProtocol): void {
 function printCounts(run: ClassifyRun, protocol: ScoringProtocol): void {
   const pool = run.pooled;
   if (pool === undefined) {
-    println("record  beats      N      S      V      F      Q  time s");
+    const width = Math.max(6, ...run.results.map((r) => r.record.length));
+    const leadWidth = Math.max(4, ...run.results.map((r) => r.lead.length));
+    println(
+      `${"record".padEnd(width)} ${"lead".padEnd(leadWidth)}  beats      N      S      V      F      Q  time s`,
+    );
     for (const r of run.results) {
       const c = countsByName(r);
       println(
-        `${r.record.padEnd(6)} ${String(r.result.count).padStart(6)} ` +
+        `${r.record.padEnd(width)} ${r.lead.padEnd(leadWidth)} ${String(r.result.count).padStart(6)} ` +
           CLASS_NAMES.map((k) => String(c[k]).padStart(6)).join(" ") +
           ` ${r.seconds.toFixed(2).padStart(7)}`,
       );
@@ -86,7 +99,12 @@ function printCounts(run: ClassifyRun, protocol: ScoringProtocol): void {
   }
   println(
     formatRecordTable(
-      run.compared.map((r) => ({ record: r.record, stats: r.comparison!.stats, seconds: r.seconds })),
+      run.compared.map((r) => ({
+        record: r.record,
+        lead: r.lead,
+        stats: r.comparison!.stats,
+        seconds: r.seconds,
+      })),
       pool.gross,
       pool.average,
       true,
@@ -105,6 +123,7 @@ function recordJson(r: RecordResult, given: boolean) {
   return {
     record: r.record,
     lead: r.lead,
+    ...(r.leadReason !== undefined ? { leadChoice: r.leadReason } : {}),
     samplingFrequency: r.fs,
     beats: r.result.count,
     counts: countsByName(r),
@@ -145,7 +164,7 @@ export const command: Command = {
       "out.csv (sample,time,label,p_N..p_Q) or a WFDB annotation file (out.atr, or any other extension); " +
       `with several records it must contain ${RECORD_PLACEHOLDER}, e.g. out/${RECORD_PLACEHOLDER}.atr; ` +
       "never one of the files read (100.atr, 100.dat…), nor one file for two records",
-    lead: "signal to use (default MLII, else V5)",
+    lead: LEAD_HELP,
     peaks: "use these beat positions (CSV 'sample' column or annotation file) instead of detecting them",
     reference: "reference annotator to compare with when present (default atr; 'none' to skip)",
     ...PROTOCOL_OPTION_HELP,
@@ -155,7 +174,7 @@ export const command: Command = {
       "printed as CSV lines as they are decided: a beat waits for its 10 s window, 1.5 s more and the " +
       "R peaks before the window's end (median 6.6 s, worst 14 s after its R peak); rhythm features are " +
       "the causal ones (the next R peak, or 6 s, ahead)",
-    fs: "sampling rate of the samples on stdin (with --follow --record -)",
+    fs: "samples per second of a text record (x.csv, x.txt) without a time column, or of the samples on stdin (--follow --record -)",
     idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
@@ -166,6 +185,8 @@ export const command: Command = {
     "ecg classify --record data/mitdb/100",
     "ecg classify --record data/mitdb/208 --model models/compact-kaggle.safetensors --output 208.atr",
     "ecg classify --record data/mitdb --output out/{record}.atr --whole-record",
+    "ecg classify --record holter.edf --output holter-beats.csv",
+    "ecg classify --record export.csv --fs 500 --lead 'ECG II'",
     "ecg classify --follow --record live/rec01 --output rec01.csv",
     "my-logger | ecg classify --follow --record - --fs 250",
   ],
@@ -178,8 +199,8 @@ export const command: Command = {
     const protocol = protocolFrom(args);
     const json = args.values["json"] === true;
     const peaksFile = stringOpt(args, "peaks");
-    if (args.values["fs"] !== undefined || args.values["idle"] !== undefined)
-      throw new UsageError("--fs and --idle go with --follow");
+    if (args.values["idle"] !== undefined) throw new UsageError("--idle goes with --follow");
+    const fs = fsOpt(args);
     if (records.length > 1 && peaksFile !== undefined) throw new UsageError("--peaks takes one record");
     if (records.length > 1 && output !== undefined && !output.includes(RECORD_PLACEHOLDER))
       throw new UsageError(`with several records, --output must contain ${RECORD_PLACEHOLDER}`);
@@ -192,6 +213,7 @@ export const command: Command = {
         ...(modelArg !== undefined ? { modelFile: modelArg } : {}),
         classifier: classifierOptions(args),
         ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
+        ...(fs !== undefined ? { fs } : {}),
         ...(peaksFile !== undefined ? { peaksFile } : {}),
         ...(output !== undefined ? { output } : {}),
         reference,
@@ -292,6 +314,10 @@ async function follow(args: ParsedArgs): Promise<void> {
   const reference = stringOpt(args, "reference") ?? "atr";
   const protocol = protocolFrom(args);
   const recordPath = given[0]!.replace(/\.(hea|dat)$/i, "");
+  if (!fromStdin && readerFor(recordPath).format !== "wfdb")
+    throw new UsageError(
+      `--follow reads a growing WFDB record (format 212 or 16) or text samples on stdin (--record -); ${displayPath(recordPath)} is read whole without --follow`,
+    );
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   const source = fromStdin
@@ -312,6 +338,10 @@ async function follow(args: ParsedArgs): Promise<void> {
         }));
     guardOutputs([{ file: output }], [...record, { file: modelFile, what: "the model" }]);
   }
+  if (source.leadReason !== undefined)
+    info(
+      `${source.name}: following lead ${describeLead({ lead: source.lead, reason: source.leadReason })} at ${source.fs} Hz`,
+    );
   if (!json) println(LABELLED_BEATS_HEADER);
   process.once("SIGINT", onSigint);
   let done: Awaited<ReturnType<typeof classifyFollow>>;
@@ -342,7 +372,7 @@ async function follow(args: ParsedArgs): Promise<void> {
   } else {
     const counts = countsByName(r);
     info(
-      `${r.record}: ${r.result.count} beats on ${r.lead}: ${CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", ")}` +
+      `${r.record}: ${r.result.count} beats on ${leadOf(r)}: ${CLASS_NAMES.map((c) => `${c} ${counts[c]}`).join(", ")}` +
         (r.output !== undefined ? ` → ${displayPath(r.output)}` : ""),
     );
     for (const line of summaryLines(r.summary)) info(line);

@@ -1,6 +1,7 @@
 // `ecg compare`: beat-by-beat comparison with the reference annotations (AAMI EC57, as bxb does;
 // record/compare-records.ts); this file parses the options and prints.
 
+import { describeLead } from "../../dataset/read-lead.js";
 import { NONE } from "../../eval/bxb.js";
 import { describeProtocol, protocolJson } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
@@ -8,6 +9,10 @@ import { compareRecords, type TestBeats } from "../../record/compare-records.js"
 import { CLASS_NAMES } from "../../vocabulary.js";
 import {
   annotationPolicy,
+  FS_HELP,
+  FS_OPTION,
+  fsOpt,
+  LEAD_HELP,
   LENIENT_HELP,
   LENIENT_OPTION,
   RECORDS_HELP,
@@ -30,6 +35,7 @@ export const command: Command = {
     "test-annotator": { type: "string" },
     detect: { type: "boolean" },
     lead: { type: "string" },
+    ...FS_OPTION,
     reference: { type: "string" },
     ...PROTOCOL_OPTIONS,
     json: { type: "boolean" },
@@ -41,7 +47,8 @@ export const command: Command = {
     "test-annotator":
       "test annotation file extension, read as PATH.EXT for each record (like bxb -a atr EXT)",
     detect: "compare the built-in QRS detector (Pan-Tompkins) instead of a test file",
-    lead: "lead for --detect (default MLII, else V5)",
+    lead: `with --detect: ${LEAD_HELP}`,
+    ...FS_HELP,
     reference: "reference annotator extension (default atr)",
     ...PROTOCOL_OPTION_HELP,
     json: "print the results as JSON",
@@ -63,12 +70,17 @@ export const command: Command = {
     if (testFile !== undefined && records.length > 1)
       throw new UsageError("--test takes one record; use --test-annotator for several");
     const lead = stringOpt(args, "lead");
+    const fs = fsOpt(args);
+    if ((lead !== undefined || fs !== undefined) && !detect)
+      throw new UsageError(
+        "--lead and --fs go with --detect (test beats from a file are samples of the record's own rate)",
+      );
     const test: TestBeats =
       testFile !== undefined
         ? { file: testFile }
         : testAnnotator !== undefined
           ? { annotator: testAnnotator }
-          : { detect: true, ...(lead !== undefined ? { lead } : {}) };
+          : { detect: true, ...(lead !== undefined ? { lead } : {}), ...(fs !== undefined ? { fs } : {}) };
     const reference = stringOpt(args, "reference") ?? "atr";
     const protocol = protocolFrom(args);
     const json = args.values["json"] === true;
@@ -96,6 +108,7 @@ export const command: Command = {
         classified,
         records: results.map((r) => ({
           record: r.record,
+          ...(r.lead !== undefined ? { lead: r.lead.name, leadChoice: r.lead.reason } : {}),
           referenceBeats: r.referenceCount,
           excludedTestBeats: r.excludedTest,
           matrix: r.matrix,
@@ -109,11 +122,17 @@ export const command: Command = {
     }
     if (results.length === 1) {
       const r = results[0]!;
-      println(`record ${r.record}: ${r.referenceCount} reference beats; ${describeProtocol(protocol)}`);
+      println(
+        `record ${r.record}: ${r.referenceCount} reference beats${r.lead !== undefined ? `; detected on ${describeLead({ lead: r.lead.name, reason: r.lead.reason })}` : ""}; ${describeProtocol(protocol)}`,
+      );
     } else {
       println(
         formatRecordTable(
-          results.map((r) => ({ record: r.record, stats: r.stats })),
+          results.map((r) => ({
+            record: r.record,
+            ...(r.lead !== undefined ? { lead: r.lead.name } : {}),
+            stats: r.stats,
+          })),
           gross,
           run.average,
           classified,

@@ -75,6 +75,13 @@ export const command: Command = {
       );
     });
     println(`  all   ${fmt(result.train.count).padStart(9)} ${fmt(result.test.count).padStart(9)}`);
+    // The lead each record's beats were cut from (the lead rule: dataset/lead-rule.ts).
+    const byLead = new Map<string, string[]>();
+    for (const r of result.records) byLead.set(r.lead, [...(byLead.get(r.lead) ?? []), r.record]);
+    const leads = [...byLead].map(([lead, records]) =>
+      records.length <= 4 ? `${lead} (${records.join(", ")})` : `${lead} (${records.length} records)`,
+    );
+    println(`  leads: ${leads.join(", ")}`);
     for (const f of result.files) println(`  wrote ${displayPath(f)}`);
     info(`built in ${seconds.toFixed(1)} s`);
   },

@@ -5,13 +5,17 @@ import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
 import { InterruptedError } from "../../errors.js";
+import { recordFiles, recordName } from "../../io/read-record.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
 import { viewRecordPage } from "../../report/view-record.js";
-import { recordFiles } from "../../wfdb/record.js";
 import {
   annotationPolicy,
   boolOpt,
+  FS_HELP,
+  FS_OPTION,
+  fsOpt,
+  LEAD_HELP,
   LENIENT_HELP,
   LENIENT_OPTION,
   numberOpt,
@@ -34,6 +38,7 @@ export const command: Command = {
     record: { type: "string" },
     model: { type: "string" },
     lead: { type: "string" },
+    ...FS_OPTION,
     annotator: { type: "string" },
     ...PROTOCOL_OPTIONS,
     output: { type: "string", short: "o" },
@@ -42,11 +47,13 @@ export const command: Command = {
     ...LENIENT_OPTION,
   },
   optionHelp: {
-    record: "WFDB record: data/mitdb/100 (or 100.hea, 100.dat)",
+    record:
+      "record: a WFDB record (data/mitdb/100, or 100.hea, 100.dat), an EDF file (x.edf) or a text file (x.csv, x.txt)",
     model:
       `a .safetensors checkpoint: label every beat and show where it disagrees with the reference (default ` +
       `${displayPath(DEFAULT_MODEL)}, the inter-patient model, when installed; '${NO_MODEL}': reference labels only)`,
-    lead: "signal to show, by name (default MLII, else V5, else signal 0)",
+    lead: `${LEAD_HELP}; a record with no ECG signal shows signal 0`,
+    ...FS_HELP,
     annotator: "reference annotation file extension (default atr)",
     ...PROTOCOL_OPTION_HELP,
     output:
@@ -68,7 +75,7 @@ export const command: Command = {
     const port = numberOpt(args, "port", 0, { integer: true, min: 0, max: 65535 });
     const protocol = protocolFrom(args);
     const annotations = annotationPolicy(args);
-    const output = path.resolve(stringOpt(args, "output") ?? `${path.basename(recordPath)}-view.html`);
+    const output = path.resolve(stringOpt(args, "output") ?? `${recordName(recordPath)}-view.html`);
     if (!serve)
       guardOutputs(
         [{ file: output }],
@@ -78,9 +85,11 @@ export const command: Command = {
         ],
       );
     const lead = stringOpt(args, "lead");
+    const fs = fsOpt(args);
     const page = await viewRecordPage({
       recordPath,
       ...(lead !== undefined ? { lead } : {}),
+      ...(fs !== undefined ? { fs } : {}),
       annotator,
       protocol,
       annotations,
