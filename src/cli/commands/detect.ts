@@ -9,7 +9,7 @@ import { loadLead } from "../../record/lead.js";
 import { recordFiles } from "../../wfdb/record.js";
 import { recordOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { displayPath, info, printJson } from "../output.js";
+import { displayPath, info, printJson, printText } from "../output.js";
 
 export const command: Command = {
   name: "detect",
@@ -59,7 +59,7 @@ export const command: Command = {
       });
       return;
     }
-    if (output === undefined) process.stdout.write(csv);
+    if (output === undefined) printText(csv);
     info(
       `record ${lead.name}: ${peaks.length} R peaks on ${lead.lead} in ${seconds.toFixed(2)} s` +
         (output !== undefined ? ` → ${displayPath(output)}` : ""),
