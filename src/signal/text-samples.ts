@@ -60,7 +60,7 @@ export async function* textSamples(
   };
   const several = (where: string, what: string, fields: string[]): never => {
     throw new UserError(
-      `${where}: ${what} on one line (${listed(fields)}), a table's row: ` +
+      `${where}: ${what} (${listed(fields)}), a table's row: ` +
         "the samples go one a line, or --column N reads column N of a table",
     );
   };
@@ -73,7 +73,8 @@ export async function* textSamples(
       if (trimmed === "") continue;
       const fields = trimmed.split(FIELD_SEPARATOR);
       const where = `${source}: line ${line}`;
-      if (column === undefined && fields.length > 1) several(where, `${fields.length} values`, fields);
+      if (column === undefined && fields.length > 1)
+        several(where, `${fields.length} values on one line`, fields);
       if (width === undefined) width = fields.length;
       else if (fields.length !== width)
         throw new UserError(`${where}: ${fields.length} columns, where the first row has ${width}`);
@@ -95,7 +96,11 @@ export async function* textSamples(
       const head = rest.slice(0, MAX_TEXT_LINE).trim().split(FIELD_SEPARATOR);
       // An endless line of blank-separated values is refused as the row it would be.
       if (column === undefined && head.length > 1)
-        several(`${source}: line ${line + 1}`, `${head.length - 1}+ values and no line end`, head);
+        several(
+          `${source}: line ${line + 1}`,
+          `more than ${head.length - 1} values on one line, and no line end in ${MAX_TEXT_LINE} characters`,
+          head,
+        );
       tooLong(line + 1);
     }
     const values = parse(lines);
