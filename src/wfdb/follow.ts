@@ -56,7 +56,6 @@ const TAIL_BYTES = 4096;
  * `fd`, that is shorter than what was read, or whose last `tail.length` bytes read have changed.
  */
 function checkStillGrowing(fd: number, file: string, shown: string, position: number, tail: Buffer): void {
-  const open = fstatSync(fd);
   let named: ReturnType<typeof statSync>;
   try {
     named = statSync(file);
@@ -67,20 +66,25 @@ function checkStillGrowing(fd: number, file: string, shown: string, position: nu
       file,
     );
   }
+  const open = fstatSync(fd);
   if (named.dev !== open.dev || named.ino !== open.ino)
     throw new UserError(
       `${shown}: replaced by another file while it was followed, after ${position} bytes; stopped`,
       file,
     );
-  if (open.size < position)
+  const truncated = (size: number): never => {
     throw new UserError(
-      `${shown}: truncated to ${open.size} bytes while it was followed, after ${position} bytes; stopped`,
+      `${shown}: truncated to ${size} bytes while it was followed, after ${position} bytes; stopped`,
       file,
     );
+  };
+  if (open.size < position) truncated(open.size);
   if (tail.length === 0) return;
   const now = Buffer.alloc(tail.length);
   const got = readSync(fd, now, 0, now.length, position - tail.length);
-  if (got !== tail.length || !now.equals(tail))
+  // Short: truncated since the size was looked at.
+  if (got !== tail.length) truncated(fstatSync(fd).size);
+  if (!now.equals(tail))
     throw new UserError(
       `${shown}: rewritten while it was followed (its bytes before ${position} changed); stopped`,
       file,

@@ -285,6 +285,13 @@ export function growingCases(dir: string, model: string, baseRecordPath: string)
     "error",
     "100.dat",
   );
+  const slow = growingCopy(dir, "rate_10_Hz", header.replace(/^100 2 360/, "100 2 10"), dat, 40);
+  cases.push({
+    name: "growing/a header rate of 10 Hz",
+    args: ["classify", "--follow", "--record", slow, "--idle", "2", "--model", model],
+    names: "record 100: a sampling frequency of 10 Hz",
+    expect: "error",
+  });
   add(
     "overwritten in place, not truncated",
     (f) => {
