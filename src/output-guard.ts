@@ -1,10 +1,12 @@
 // The one check every command that writes makes before it starts: a user's files are read-only to
 // us. An output that is one of the command's inputs (the same real path, symbolic links resolved, or
 // the same device and inode: a hard link), two outputs that are one file, an output that is a
-// directory, or an output folder that cannot be made is refused here, before any work, in one line
-// naming the file. The outputs' folders are made here too, so that a command never fails after its
-// work for want of one. (Writing itself goes through atomic-file.ts: a new file renamed into place.)
-import { accessSync, constants, mkdirSync, realpathSync, statSync } from "node:fs";
+// directory or anything else but a regular file (a FIFO, a device such as /dev/stdout, a socket: the
+// file renamed into place would replace it), or an output folder that cannot be made is refused here,
+// before any work, in one line naming the file. The outputs' folders are made here too, so that a
+// command never fails after its work for want of one. (Writing itself goes through atomic-file.ts: a
+// new file renamed into place.)
+import { accessSync, constants, mkdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { displayPath } from "./display-path.js";
 import { UserError } from "./errors.js";
@@ -28,6 +30,8 @@ interface Identity {
   real: string;
   /** Device and inode when the file exists. */
   node?: string;
+  /** What is there, when the file exists. */
+  stats?: Stats;
 }
 
 /** Resolves the longest existing prefix of `p` through realpath and appends the rest. */
@@ -49,18 +53,32 @@ function realPath(p: string): string {
 
 function identify(file: string): Identity {
   const real = realPath(file);
-  try {
-    const s = statSync(real);
-    return { real, node: `${s.dev}:${s.ino}` };
-  } catch {
-    return { real };
+  // The path itself first: a magic link such as /dev/stdout → /proc/self/fd/1 leads to a pipe that
+  // stat reaches and realpath cannot name.
+  for (const p of [path.resolve(file), real]) {
+    try {
+      const stats = statSync(p);
+      return { real, node: `${stats.dev}:${stats.ino}`, stats };
+    } catch {
+      // not there under this name
+    }
   }
+  return { real };
 }
 
 /** A key equal for two paths exactly when they are one file (device and inode, else the real path). */
 export function fileKey(file: string): string {
   const id = identify(file);
   return id.node ?? id.real;
+}
+
+/** What a file that is neither a regular file nor a directory is, for the message. */
+function kindOf(s: Stats): string {
+  if (s.isFIFO()) return "a pipe (FIFO)";
+  if (s.isCharacterDevice()) return "a character device";
+  if (s.isBlockDevice()) return "a block device";
+  if (s.isSocket()) return "a socket";
+  return "not a regular file";
 }
 
 const same = (a: Identity, b: Identity): boolean =>
@@ -91,8 +109,16 @@ export function guardOutputs(outputs: readonly GuardedOutput[], inputs: readonly
       throw new UserError(`${shown}: two outputs of this command would be this one file${who}`, out.file);
     }
     seen.push({ out, id });
-    if (id.node !== undefined && statSync(id.real).isDirectory())
-      throw new UserError(`${shown}: is a directory, not a file to write`, out.file);
+    if (id.stats !== undefined) {
+      const s = id.stats;
+      if (s.isDirectory()) throw new UserError(`${shown}: is a directory, not a file to write`, out.file);
+      // A new file is renamed onto the name: a FIFO, a device or a socket there would be replaced.
+      if (!s.isFile())
+        throw new UserError(
+          `${shown}: is ${kindOf(s)}, not a regular file; outputs are written as new files, never into one`,
+          out.file,
+        );
+    }
   }
   for (const dir of new Set(seen.map((s) => path.dirname(s.id.real)))) {
     try {

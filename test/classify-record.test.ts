@@ -213,3 +213,24 @@ test("ecg classify over several records: one model load, {record} outputs, per-r
   assert.ok(Math.abs(j.seconds.records - j.records[0]!.seconds - j.records[1]!.seconds) < 1e-9);
   assert.ok(j.seconds.maxRecord >= j.seconds.medianRecord);
 });
+
+test("a beat CSV is read whatever ends its rows; an empty or non-decimal sample, a bad probability are refused", () => {
+  const lines = ["sample,time,label,p_N,p_S,p_V,p_F,p_Q", "10,0.03,N,1,0,0,0,0", "370,1.03,V,0,0,1,0,0"];
+  for (const eol of ["\n", "\r\n", "\r"]) {
+    const file = path.join(tmp, `eol-${eol.length}-${eol.charCodeAt(0)}.csv`);
+    writeFileSync(file, `${lines.join(eol)}${eol}`);
+    const rows = readBeatsCsvFile(file);
+    assert.deepEqual(Array.from(rows.sample), [10, 370], JSON.stringify(eol));
+    assert.deepEqual(Array.from(rows.label!), [0, 2]);
+  }
+  const refused = (row: string, re: RegExp): void => {
+    const file = path.join(tmp, "bad-row.csv");
+    writeFileSync(file, `${lines[0]}\n${lines[1]}\n${row}\n`);
+    assert.throws(() => readBeatsCsvFile(file), re, row);
+  };
+  refused(",1.03,V,0,0,1,0,0", /bad-row\.csv: line 3: sample '' is not a sample index/);
+  refused("0x200,1.03,V,0,0,1,0,0", /line 3: sample '0x200' is not a sample index/);
+  refused("370,1.03,V,0,0,abc,0,0", /line 3: probability 'abc' is not a number in \[0, 1\]/);
+  refused("370,1.03,V,0,0,,0,0", /line 3: probability '' is not a number in \[0, 1\]/);
+  refused("370,1.03,V,0,0,1.5,0,0", /line 3: probability '1.5'/);
+});

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { CACHE_ENV } from "../src/dataset/beats-cache.js";
+import { parseBeatsCsv } from "../src/dataset/beats-csv.js";
 import { mitdbDir, mitdbSkip, repoRoot } from "./helpers/mitdb.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "data-bad-"));
@@ -139,4 +140,25 @@ test("usage errors: a missing option and a bad --split exit 2", () => {
   const r = ecg("data", "build", "--mitdb", "a", "--out", "b", "--split", "random");
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--split must be one of kaggle, interpatient/);
+});
+
+test("CSV cells are read as their values: 400 digits, tiny and huge exponents; rows end in LF, CRLF or CR", () => {
+  const row = (cell: string) => `${[cell, ...new Array(186).fill("0.25")].join(",")},1`;
+  const value = (cell: string): number =>
+    parseBeatsCsv(Buffer.from(`${row(cell)}\n`), "v.csv", "required").x[0]!;
+  assert.equal(value(`0.5${"0".repeat(398)}`), 0.5);
+  assert.equal(value(`0.${"3".repeat(398)}`), Math.fround(1 / 3));
+  assert.equal(value(`-0.${"0".repeat(300)}25e301`), -2.5);
+  assert.equal(value(`5${"0".repeat(398)}e-399`), 0.5);
+  assert.equal(value("5e-400"), 0);
+  assert.equal(value("0.978e-0"), Math.fround(0.978));
+  for (const cell of [`1${"0".repeat(399)}`, "1e39", "3.5e38"])
+    assert.throws(() => value(cell), /v\.csv: line 1: column 1: number out of range/, cell.slice(0, 10));
+  // The same three beats, whatever ends their rows (a CR alone: old Mac files).
+  const rows = [row("0.1"), row("0.2"), row("0.3")];
+  for (const text of [rows.join("\n"), rows.join("\r\n"), rows.join("\r"), `${rows.join("\r\r")}\r`]) {
+    const set = parseBeatsCsv(Buffer.from(text), "e.csv", "required");
+    assert.equal(set.count, 3, JSON.stringify(text.slice(-3)));
+    assert.deepEqual([set.x[0], set.x[187], set.x[374]], [0.1, 0.2, 0.3].map(Math.fround));
+  }
 });

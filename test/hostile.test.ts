@@ -21,6 +21,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { readBeatsCsv, writeBeatsCsv } from "../src/dataset/beats.js";
 import { recordBeats } from "../src/dataset/record-beats.js";
+import { digitalToPhysical, readRecord } from "../src/wfdb/record.js";
 import { engineSkip } from "./helpers/engine.js";
 import {
   count,
@@ -34,8 +35,11 @@ import {
 } from "./helpers/hostile.js";
 import { checkpointCases } from "./helpers/hostile-checkpoint.js";
 import { csvCases } from "./helpers/hostile-csv.js";
+import { growingCases, sampleLines, stdinCases } from "./helpers/hostile-follow.js";
 import { startMirror } from "./helpers/hostile-mirror.js";
 import { recordFileCases } from "./helpers/hostile-records.js";
+import { makeSpecialFiles, serveCase, specialFileCases } from "./helpers/hostile-special-files.js";
+import { terminalCases } from "./helpers/hostile-terminal.js";
 import {
   annotationCases,
   type BaseRecord,
@@ -440,4 +444,79 @@ test("slow set: every mutated record through classify and data build, every CSV 
       r.stdout.startsWith("index,label,p_N") && !/NaN/.test(r.stdout) ? undefined : r.stdout.slice(0, 100),
   }));
   await runAll("slow", [...viaEval, ...viaClassify, ...viaBuild, ...viaBuildAtr, ...viaPredict]);
+});
+
+test("classify --follow: text samples on stdin in every shape, and a growing record damaged under it", {
+  skip: mitdbSkip || engineSkip,
+}, async () => {
+  const rec = readRecord(clean);
+  const samples = digitalToPhysical(rec.header.signals[0]!, rec.digital[0]!);
+  const r = await runEcg({
+    name: "baseline",
+    args: [
+      "classify",
+      "--follow",
+      "--record",
+      "-",
+      "--fs",
+      "360",
+      "--model",
+      model,
+      "--threads",
+      "1",
+      "--json",
+    ],
+    names: "",
+    expect: "ok",
+    drive: (child) => child.stdin?.end(sampleLines(samples)),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const baseline = JSON.parse(r.stdout) as { beats: number; counts: Record<string, number> };
+  assert.ok(baseline.beats > 50, `${baseline.beats} beats in the baseline`);
+  await runAll("follow", [
+    ...stdinCases(model, samples, baseline),
+    ...growingCases(path.join(tmp, "growing"), model, clean),
+  ]);
+});
+
+test("escape sequences in a header, an annotation file and a checkpoint reach the terminal escaped", {
+  skip: mitdbSkip || engineSkip,
+}, async () => {
+  await runAll("terminal", terminalCases(path.join(tmp, "terminal"), base, model));
+});
+
+test("outputs that are not regular files are refused; the viewer answers GET for its own host only", {
+  skip: mitdbSkip || engineSkip,
+}, async () => {
+  const dir = path.join(tmp, "special");
+  mkdirSync(dir);
+  const special = await makeSpecialFiles(dir);
+  try {
+    await runAll("special", [...specialFileCases(special, model, clean, beatsCsv), serveCase(clean)]);
+    // Each is still what it was: refused before anything was renamed onto it.
+    assert.deepEqual(special.kinds(), special.before);
+  } finally {
+    await special.close();
+  }
+});
+
+test("ecg data download under an 8 GB address-space limit: one line, always", async () => {
+  const mirror = await startMirror();
+  const dests = path.join(tmp, "downloads-8g");
+  try {
+    const cases = mirror
+      .cases((name) => path.join(dests, name.replace(/[^a-z0-9]+/gi, "_")))
+      .map((c) => ({
+        ...c,
+        name: c.name.replace("mirror/", "mirror-8g/"),
+        addressSpaceKiB: 8 * 1024 * 1024,
+      }));
+    for (const c of cases) {
+      const dest = c.args[c.args.indexOf("--dest") + 1]!;
+      c.check = () => (existsSync(path.join(dest, "a.dat")) ? undefined : "exit 0 but no a.dat");
+    }
+    await runAll("mirror-8g", cases);
+  } finally {
+    await mirror.close();
+  }
 });

@@ -36,7 +36,7 @@ function benchWorker(opts: BenchOptions, timeoutSeconds: number): void {
     );
     const msPerStep = bench.run();
     bench.dispose();
-    if (group.rank === 0) process.stdout.write(`${JSON.stringify({ msPerStep })}\n`);
+    if (group.rank === 0) println(JSON.stringify({ msPerStep }));
   } finally {
     group.shutdown();
   }

@@ -5,6 +5,7 @@ import { EcgError, isOutOfMemory } from "../errors.js";
 import { PROJECT_VERSION } from "../version.js";
 import type { Command, OptionSpec } from "./command.js";
 import { UsageError } from "./errors.js";
+import { info, println } from "./output.js";
 import { didYouMean } from "./suggest.js";
 
 /** Every sub-command, loaded lazily so that `ecg detect` never loads libtorch. */
@@ -124,11 +125,11 @@ export async function runCli(argv: string[]): Promise<number> {
   quietOnClosedPipe();
   try {
     if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-      process.stdout.write(`${await topHelp()}\n`);
+      println(await topHelp());
       return argv.length === 0 ? 2 : 0;
     }
     if (argv[0] === "--version" || argv[0] === "-V") {
-      process.stdout.write(`ecg-beats ${PROJECT_VERSION}\n`);
+      println(`ecg-beats ${PROJECT_VERSION}`);
       return 0;
     }
     const found = findCommand(argv);
@@ -136,7 +137,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const first = argv[0]!;
       const second = argv[1];
       if (groups().includes(first) && (second === undefined || second === "--help" || second === "-h")) {
-        process.stdout.write(`${await groupHelp(first)}\n`);
+        println(await groupHelp(first));
         return second === undefined ? 2 : 0;
       }
       throw unknownCommand(argv);
@@ -161,7 +162,7 @@ export async function runCli(argv: string[]): Promise<number> {
       throw new UsageError(`${err.message.split(/\n|\. /)[0]}${hint} (see \`ecg ${command.name} --help\`)`);
     }
     if (parsed.values["help"] === true) {
-      process.stdout.write(`${commandHelp(command)}\n`);
+      println(commandHelp(command));
       return 0;
     }
     await command.run({ values: parsed.values, positionals: parsed.positionals, verbose });
@@ -180,10 +181,10 @@ function reportError(e: unknown, verbose: boolean): number {
   const outOfMemory = !(err instanceof EcgError) && isOutOfMemory(err);
   const message = outOfMemory ? `out of memory (${firstLine})` : firstLine;
   const prefix = code === 2 ? "usage error: " : code === 130 ? "stopped: " : "error: ";
-  process.stderr.write(`ecg: ${prefix}${message}\n`);
-  if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+  info(`ecg: ${prefix}${message}`);
+  if (verbose && err.stack) info(err.stack);
   else if (!(err instanceof EcgError) && !outOfMemory) {
-    process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");
+    info("(an unexpected error: run again with --verbose for the stack trace)");
   }
   return code;
 }

@@ -1,16 +1,43 @@
-// Where results go: --json prints one JSON document on stdout and nothing else there.
+// Where results go: --json prints one JSON document on stdout and nothing else there; notes and
+// errors go to stderr. Every line the `ecg` command prints passes through write() below, the one
+// place where text taken from a user's files (a header's record and lead names, an annotation's aux
+// string, a checkpoint's class names, a CSV cell or stdin bytes in an error message) is made safe for
+// a terminal: its control characters are written as \u escapes, so a hostile file can neither
+// clear, retitle nor rewrite the screen.
+
+/**
+ * C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), and the bidirectional
+ * overrides and isolates that reorder what a line shows.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with every character a terminal would act on written as a \uXXXX escape (valid in JSON too). */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** The one writer to the terminal (and to whatever stdout or stderr is redirected to). */
+export function write(stream: "stdout" | "stderr", text: string): void {
+  process[stream].write(terminalSafe(text));
+}
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  write("stdout", `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function println(line = ""): void {
-  process.stdout.write(`${line}\n`);
+  write("stdout", `${line}\n`);
+}
+
+/** A block of text (CSV lines) on stdout, as it is. */
+export function printText(text: string): void {
+  write("stdout", text);
 }
 
 /** Notes for the user that are not results: stderr, so stdout stays clean for --json. */
 export function info(line: string): void {
-  process.stderr.write(`${line}\n`);
+  write("stderr", `${line}\n`);
 }
 
 export { displayPath } from "../display-path.js";

@@ -1,4 +1,5 @@
 // A progress bar on stderr, drawn only when stderr is a TTY (never pollutes logs or --json output).
+import { terminalSafe } from "./output.js";
 
 export interface ProgressOptions {
   /** Label shown before the bar. */
@@ -75,7 +76,8 @@ export class ProgressBar {
     const filled = Math.round(frac * width);
     const bar = "█".repeat(filled) + "░".repeat(width - filled);
     const line = `${this.label} ${bar} ${stats}`.slice(0, cols - 1);
-    this.stream.write(`\r${line}\x1b[K`);
+    // Its own carriage return and erase, around a line whose label and status may come from files.
+    this.stream.write(`\r${terminalSafe(line)}\x1b[K`);
   }
 }
 

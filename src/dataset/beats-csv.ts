@@ -29,7 +29,7 @@ export const UNLABELLED = 255;
 
 export type LabelMode = "required" | "optional" | "none";
 
-const POW10 = Array.from({ length: 400 }, (_, i) => 10 ** i);
+const POW10 = Array.from({ length: 301 }, (_, i) => 10 ** i);
 
 const COMMA = 44;
 const LF = 10;
@@ -46,8 +46,11 @@ export function readBeatsCsv(file: string, opts: { labels?: LabelMode } = {}): B
 
 export function parseBeatsCsv(bytes: Uint8Array, file: string, mode: LabelMode): BeatSet {
   const shown = displayPath(file);
+  // Rows end in LF, CRLF or a CR alone (old Mac files): one row per LF and per CR not before an LF.
   let rowsUpperBound = 1;
   for (let p = bytes.indexOf(LF); p >= 0; p = bytes.indexOf(LF, p + 1)) rowsUpperBound++;
+  for (let p = bytes.indexOf(CR); p >= 0; p = bytes.indexOf(CR, p + 1))
+    if (bytes[p + 1] !== LF) rowsUpperBound++;
   const x = new Float32Array(rowsUpperBound * BEAT_LENGTH);
   const y = new Uint8Array(rowsUpperBound);
   const row = new Float64Array(BEAT_LENGTH + 1);
@@ -68,8 +71,8 @@ export function parseBeatsCsv(bytes: Uint8Array, file: string, mode: LabelMode):
   while (pos < n) {
     line++;
     // An empty line (the end of the file, or a blank line) holds no beat.
-    if (bytes[pos] === LF || (bytes[pos] === CR && bytes[pos + 1] === LF)) {
-      pos += bytes[pos] === CR ? 2 : 1;
+    if (bytes[pos] === LF || bytes[pos] === CR) {
+      pos += bytes[pos] === CR && bytes[pos + 1] === LF ? 2 : 1;
       continue;
     }
     let col = 0;
@@ -83,6 +86,7 @@ export function parseBeatsCsv(bytes: Uint8Array, file: string, mode: LabelMode):
         negative = c === 45;
         c = bytes[++pos];
       }
+      const numberStart = pos;
       let mantissa = 0;
       let digits = 0;
       let exponent = 0;
@@ -121,14 +125,18 @@ export function parseBeatsCsv(bytes: Uint8Array, file: string, mode: LabelMode):
         if (expDigits === 0) fail(`column ${col + 1}: not a number: '${cellText(cellStart)}'`);
         exponent += expNegative ? -e : e;
       }
+      const numberEnd = pos;
       while (c === 32 || c === 9) c = bytes[++pos];
       if (c !== undefined && c !== COMMA && c !== LF && c !== CR) {
         fail(`column ${col + 1}: not a number: '${cellText(cellStart)}'`);
       }
       let value = mantissa;
-      if (exponent < 0) value = -exponent < POW10.length ? value / POW10[-exponent]! : 0;
-      else if (exponent > 0)
-        value = exponent < POW10.length ? value * POW10[exponent]! : Number.POSITIVE_INFINITY;
+      if (mantissa >= 1e300 || exponent > 300 || exponent < -300)
+        // Hundreds of digits, or an exponent near the double's range: the mantissa or the power of ten
+        // would overflow, so the number is read exactly by the engine (the syntax is checked above).
+        value = Number(Buffer.from(bytes.subarray(numberStart, numberEnd)).toString("latin1"));
+      else if (exponent < 0) value /= POW10[-exponent]!;
+      else if (exponent > 0) value *= POW10[exponent]!;
       // Beats are float32: 1e39 would become Infinity there.
       if (!Number.isFinite(Math.fround(value)))
         fail(`column ${col + 1}: number out of range: '${cellText(cellStart)}'`);

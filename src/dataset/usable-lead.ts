@@ -28,21 +28,26 @@ export interface LeadName {
 const where = (n: LeadName): string => `record ${n.record}: lead ${n.lead}`;
 
 /**
+ * What is wrong with cutting beats at `fs` Hz — outside USABLE_RATE, or a rate the resampler cannot
+ * bring to BEAT_HZ — or undefined when nothing is. The one rate check: a record's header and the rate
+ * given for samples on a stream (`ecg classify --follow --fs`) both go through it.
+ */
+export function unusableRate(fs: number): string | undefined {
+  if (!(fs >= USABLE_RATE.minHz && fs <= USABLE_RATE.maxHz))
+    return `a sampling frequency of ${fs} Hz is outside the ${USABLE_RATE.minHz}–${USABLE_RATE.maxHz} Hz beats are cut from`;
+  const { up, down } = resampleRatio(fs, BEAT_HZ);
+  if (Math.max(up, down) > USABLE_RATE.maxRatioTerm)
+    return `${fs} Hz cannot be resampled to ${BEAT_HZ} Hz (a ratio of ${up}/${down}); round the frequency`;
+  return undefined;
+}
+
+/**
  * Refuses a lead no beat can come from: a sampling frequency outside USABLE_RATE (or one that the
  * resampler cannot bring to BEAT_HZ), invalid (NaN) or infinite samples, a flat signal.
  */
 export function checkUsableLead(signal: Float32Array, fs: number, name: LeadName): void {
-  if (!(fs >= USABLE_RATE.minHz && fs <= USABLE_RATE.maxHz))
-    throw new UserError(
-      `${where(name)}: a sampling frequency of ${fs} Hz is outside the ${USABLE_RATE.minHz}–${USABLE_RATE.maxHz} Hz beats are cut from`,
-      name.file,
-    );
-  const { up, down } = resampleRatio(fs, BEAT_HZ);
-  if (Math.max(up, down) > USABLE_RATE.maxRatioTerm)
-    throw new UserError(
-      `${where(name)}: ${fs} Hz cannot be resampled to ${BEAT_HZ} Hz (a ratio of ${up}/${down}); round the header's frequency`,
-      name.file,
-    );
+  const rate = unusableRate(fs);
+  if (rate !== undefined) throw new UserError(`${where(name)}: ${rate}`, name.file);
   let invalid = 0;
   let firstInvalid = -1;
   let min = Number.POSITIVE_INFINITY;

@@ -74,7 +74,8 @@ export function readBeatsCsvFile(file: string): BeatRows {
     throw new UserError(`${file}: cannot read (${code === "ENOENT" ? "no such file" : code})`, file);
   }
   const shown = path.basename(file);
-  const lines = text.split(/\r?\n/);
+  // Any line end: LF, CRLF, or a CR alone (old Mac files).
+  const lines = text.split(/\r\n|\r|\n/);
   const head = (lines[0] ?? "").split(",").map((c) => c.trim());
   const sampleCol = head.indexOf("sample");
   if (sampleCol < 0) throw new UserError(`${shown}: line 1: no 'sample' column in the header`, file);
@@ -88,7 +89,9 @@ export function readBeatsCsvFile(file: string): BeatRows {
     const line = lines[i]!.trim();
     if (line === "") continue;
     const cells = line.split(",");
-    const s = Number(cells[sampleCol]);
+    const cell = (cells[sampleCol] ?? "").trim();
+    // Digits only: Number("") is 0 and Number("0x10") 16, neither a sample index.
+    const s = /^\d+$/.test(cell) ? Number(cell) : Number.NaN;
     if (!Number.isInteger(s) || s < 0 || s > 2 ** 31 - 1) {
       throw new UserError(
         `${shown}: line ${i + 1}: sample '${cells[sampleCol] ?? ""}' is not a sample index`,
@@ -108,7 +111,17 @@ export function readBeatsCsvFile(file: string): BeatRows {
         );
       labels.push(l);
     }
-    if (hasProba) for (const c of probCols) proba.push(Number(cells[c]));
+    if (hasProba)
+      for (const c of probCols) {
+        const text = (cells[c] ?? "").trim();
+        const p = text === "" ? Number.NaN : Number(text);
+        if (!(p >= 0 && p <= 1))
+          throw new UserError(
+            `${shown}: line ${i + 1}: probability '${text.slice(0, 40)}' is not a number in [0, 1]`,
+            file,
+          );
+        proba.push(p);
+      }
   }
   const rows: BeatRows = { sample: Int32Array.from(samples) };
   if (labelCol >= 0) rows.label = Uint8Array.from(labels);

@@ -6,11 +6,13 @@
 // when the record has them.
 import { performance } from "node:perf_hooks";
 import { chooseLead, type LeadReason } from "../dataset/lead-rule.js";
+import { unusableRate } from "../dataset/usable-lead.js";
 import { displayPath } from "../display-path.js";
+import { UserError } from "../errors.js";
 import type { ScoringProtocol } from "../eval/bxb-protocol.js";
 import type { ClassifierOptions } from "../models/classifier.js";
 import { modelFileOrDefault } from "../models/model-file.js";
-import { textSamples } from "../signal/text-samples.js";
+import { type TextSampleOptions, textSamples } from "../signal/text-samples.js";
 import { N_CLASSES } from "../vocabulary.js";
 import { type FollowOptions, followSignal } from "../wfdb/follow.js";
 import { readHeader } from "../wfdb/header.js";
@@ -52,6 +54,8 @@ export function growingRecord(
     lead,
     { record: header.name, file: header.file },
   );
+  const rate = unusableRate(header.samplingFrequency);
+  if (rate !== undefined) throw new UserError(`record ${header.name}: ${rate}`, header.file);
   return {
     name: header.name,
     fs: header.samplingFrequency,
@@ -63,13 +67,22 @@ export function growingRecord(
   };
 }
 
-/** Samples as text lines on a stream (textSamples), at fs Hz. */
+/**
+ * Samples as text lines on a stream (textSamples: one value a line, or a table's `column`), at fs Hz
+ * (checked by the caller with unusableRate, as the option it is).
+ */
 export function textStream(
   stream: AsyncIterable<string | Uint8Array>,
   fs: number,
   name = "stdin",
+  opts: TextSampleOptions = {},
 ): FollowSource {
-  return { name, fs, lead: "as given", chunks: textSamples(stream, name) };
+  return {
+    name,
+    fs,
+    lead: opts.column !== undefined ? `column ${opts.column}` : "as given",
+    chunks: textSamples(stream, name, opts),
+  };
 }
 
 export interface FollowClassifyOptions {

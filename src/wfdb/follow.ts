@@ -3,7 +3,10 @@
 // physical units. The record ends when the header's sample count is reached (when it gives one), when
 // the file has not grown for `idleSeconds`, or when `abort` fires. Formats whose samples depend on
 // earlier ones (8), several samples per frame, and skew are refused: a live recorder writes plain frames.
-import { closeSync, existsSync, fstatSync, openSync, readSync } from "node:fs";
+// A signal file that is truncated, replaced (another file renamed onto its name), deleted, or
+// rewritten under the bytes already read stops the reading with one line naming it: the samples that
+// would follow are not this recording's.
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { UserError } from "../errors.js";
@@ -45,6 +48,49 @@ function frameLayout(header: RecordHeader, signalIndex: number): { slot: number;
   return { slot: group.indexOf(spec), frameSize: group.length };
 }
 
+/** The bytes before the read position compared at each look, to see a file rewritten under us. */
+const TAIL_BYTES = 4096;
+
+/**
+ * Refuses (UserError naming the file) a followed file whose name no longer leads to the file open as
+ * `fd`, that is shorter than what was read, or whose last `tail.length` bytes read have changed.
+ */
+function checkStillGrowing(fd: number, file: string, shown: string, position: number, tail: Buffer): void {
+  let named: ReturnType<typeof statSync>;
+  try {
+    named = statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `${shown}: ${code === "ENOENT" ? "deleted" : `no longer readable (${code})`} while it was followed, after ${position} bytes; stopped`,
+      file,
+    );
+  }
+  const open = fstatSync(fd);
+  if (named.dev !== open.dev || named.ino !== open.ino)
+    throw new UserError(
+      `${shown}: replaced by another file while it was followed, after ${position} bytes; stopped`,
+      file,
+    );
+  const truncated = (size: number): never => {
+    throw new UserError(
+      `${shown}: truncated to ${size} bytes while it was followed, after ${position} bytes; stopped`,
+      file,
+    );
+  };
+  if (open.size < position) truncated(open.size);
+  if (tail.length === 0) return;
+  const now = Buffer.alloc(tail.length);
+  const got = readSync(fd, now, 0, now.length, position - tail.length);
+  // Short: truncated since the size was looked at.
+  if (got !== tail.length) truncated(fstatSync(fd).size);
+  if (!now.equals(tail))
+    throw new UserError(
+      `${shown}: rewritten while it was followed (its bytes before ${position} changed); stopped`,
+      file,
+    );
+}
+
 /** Chunks of signal `signalIndex` (physical units) as its file grows. */
 export async function* followSignal(
   recordPath: string,
@@ -74,8 +120,10 @@ export async function* followSignal(
   try {
     let position = spec.byteOffset;
     let frames = 0;
+    let tail = Buffer.alloc(0);
     const total = header.nSamples > 0 ? header.nSamples : Number.POSITIVE_INFINITY;
     while (frames < total && !opts.abort?.aborted) {
+      checkStillGrowing(fd, file, spec.fileName, position, tail);
       const blocks = Math.min(maxBlocks, Math.floor((fstatSync(fd).size - position) / blockBytes));
       if (blocks <= 0) {
         if (Date.now() - lastGrowth > idleMs) return;
@@ -87,6 +135,7 @@ export async function* followSignal(
       const got = readSync(fd, bytes, 0, bytes.length, position);
       if (got < bytes.length) continue; // read again once the writer's bytes are all there
       position += got;
+      tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)));
       const digital = new Int32Array(blocks * blockFrames * frameSize);
       fmt.decode(bytes, digital, layout);
       const n = Math.min(blocks * blockFrames, total - frames);

@@ -5,6 +5,9 @@
 // A mirror is not trusted further than that: the list is parsed in linear time and read up to a
 // bound, redirects are followed only within the same host, a file stops at the size its response
 // declares and at a cap, and nothing is written outside the destination or twice to one name.
+// Requests go through node:http and node:https, not fetch: fetch's HTTP parser is WebAssembly, whose
+// memory reservation fails under an address-space limit (ulimit -v 8 GB) with an error thrown twice,
+// the second time as an uncaught stack trace.
 import { createHash, type Hash } from "node:crypto";
 import {
   constants,
@@ -17,6 +20,8 @@ import {
   statSync,
 } from "node:fs";
 import { open } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
 import path from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
 import { UserError } from "../errors.js";
@@ -129,28 +134,81 @@ async function sha256Of(file: string): Promise<string> {
   return h.digest("hex");
 }
 
+/** How long a connection may stay silent (as fetch's own header and body timeouts). */
+const SILENCE_MS = 300_000;
+
+/** A response: its status, its headers, its body as it arrives, and a way to drop the rest. */
+interface Reply {
+  status: number;
+  statusText: string;
+  header(name: string): string | null;
+  body: AsyncIterable<Uint8Array>;
+  /** Discards the rest of the body (closes the connection). */
+  cancel(): void;
+}
+
+/** One GET, no redirect followed; a failure to connect or a silent connection rejects. */
+function request(url: string, headers: Record<string, string>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const client = u.protocol === "https:" ? https : http;
+    // Bytes as they are on the server: a compressed body would not match its SHA-256.
+    const req = client.get(
+      u,
+      { headers: { "accept-encoding": "identity", ...headers }, timeout: SILENCE_MS },
+      (res) => {
+        resolve({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? "",
+          header: (name) => {
+            const v = res.headers[name.toLowerCase()];
+            return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+          },
+          body: res,
+          cancel: () => res.destroy(),
+        });
+      },
+    );
+    req.on("timeout", () => {
+      const e = new Error(`no data for ${SILENCE_MS / 1000} s`) as NodeJS.ErrnoException;
+      e.code = "ETIMEDOUT";
+      req.destroy(e);
+    });
+    req.on("error", reject);
+  });
+}
+
 /**
  * GETs a URL, following redirects only to the same host (at most MAX_REDIRECTS): a mirror must not
  * send the download elsewhere.
  */
-async function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+async function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
   const host = new URL(url).host;
   let at = url;
   for (let hops = 0; ; hops++) {
-    let res: Response;
+    let res: Reply;
     try {
-      res = await fetch(at, { headers, redirect: "manual" });
+      res = await request(at, headers);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code?.startsWith("HPE_")
+        ? `a malformed HTTP response, ${err.code}`
+        : (err.code ?? err.message);
+      throw new UserError(`${at}: download failed (${why})`, url);
+    }
+    const encoding = res.header("content-encoding");
+    if (encoding !== null && encoding.trim().toLowerCase() !== "identity") {
+      res.cancel();
       throw new UserError(
-        `${at}: download failed (${cause?.code ?? cause?.message ?? (e as Error).message})`,
+        `${at}: the server sent a '${encoding.slice(0, 40)}' body, not the file's bytes`,
         url,
       );
     }
     if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
-    await res.body?.cancel();
-    const location = res.headers.get("location");
+    res.cancel();
+    const location = res.header("location");
     if (location === null) throw new UserError(`${at}: HTTP ${res.status} without a Location`, url);
+    if (!URL.canParse(location, at)) throw new UserError(`${at}: HTTP ${res.status} to a bad Location`, url);
     const next = new URL(location, at);
     if (next.host !== host || !(next.protocol === "https:" || next.protocol === "http:"))
       throw new UserError(`${url}: redirected to another host (${next.host}); refused`, url);
@@ -160,27 +218,30 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<R
 }
 
 /** A response's body as text, refused past `max` bytes. */
-async function boundedText(res: Response, url: string, max: number): Promise<string> {
+async function boundedText(res: Reply, url: string, max: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  if (res.body) {
+  try {
     for await (const chunk of res.body) {
-      size += (chunk as Uint8Array).length;
+      size += chunk.length;
       if (size > max) {
-        await res.body.cancel().catch(() => undefined);
+        res.cancel();
         throw new UserError(`${url}: larger than ${max} bytes; not a SHA-256 list`, url);
       }
-      chunks.push(chunk as Uint8Array);
+      chunks.push(chunk);
     }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${url}: connection lost after ${size} bytes`, url);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The size a response declares for the whole file (Content-Range's total, else Content-Length + `have`). */
-function declaredSize(res: Response, have: number): number | undefined {
-  const range = /\/(\d+)\s*$/.exec(res.headers.get("content-range") ?? "");
+function declaredSize(res: Reply, have: number): number | undefined {
+  const range = /\/(\d+)\s*$/.exec(res.header("content-range") ?? "");
   if (range) return Number(range[1]);
-  const length = res.headers.get("content-length");
+  const length = res.header("content-length");
   return length !== null && /^\d+$/.test(length.trim()) ? Number(length) + have : undefined;
 }
 
@@ -206,9 +267,9 @@ async function fetchFile(
     const res = await get(url, have > 0 ? { Range: `bytes=${have}-` } : {});
     if (res.status === 416 && have > 0) {
       // The server has no bytes past what we hold: the part is complete (or bogus); the hash decides.
-      await res.body?.cancel();
+      res.cancel();
     } else if (!(res.status === 200 || (res.status === 206 && have > 0))) {
-      await res.body?.cancel();
+      res.cancel();
       throw new UserError(`${url}: HTTP ${res.status} ${res.statusText}`.trimEnd(), url);
     }
     const resumed = res.status === 206 || res.status === 416;
@@ -218,7 +279,7 @@ async function fetchFile(
       const declared = declaredSize(res, resumed ? have : 0);
       const limit = Math.min(cap, declared ?? cap);
       if (declared !== undefined && declared > cap) {
-        await res.body?.cancel();
+        res.cancel();
         throw new UserError(
           `${url}: ${shown} is ${declared} bytes, more than the ${cap} accepted (--max-file-mb raises it)`,
           url,
@@ -229,27 +290,24 @@ async function fetchFile(
       let size = resumed ? have : 0;
       let overflow = false;
       try {
-        if (res.body) {
-          try {
-            for await (const chunk of res.body) {
-              const bytes = chunk as Uint8Array;
-              size += bytes.length;
-              if (size > limit) {
-                overflow = true;
-                break; // leaving the loop cancels the body
-              }
-              hash.update(bytes);
-              await fh.write(bytes);
-              total.bytes += bytes.length;
-              opts.onBytes?.(bytes.length);
+        try {
+          for await (const bytes of res.body) {
+            size += bytes.length;
+            if (size > limit) {
+              overflow = true;
+              break; // leaving the loop closes the connection
             }
-          } catch {
-            // The part stays: the next run resumes from it.
-            throw new UserError(
-              `${url}: connection lost after ${(await fh.stat()).size} bytes of ${shown} (run again to resume)`,
-              url,
-            );
+            hash.update(bytes);
+            await fh.write(bytes);
+            total.bytes += bytes.length;
+            opts.onBytes?.(bytes.length);
           }
+        } catch {
+          // The part stays: the next run resumes from it.
+          throw new UserError(
+            `${url}: connection lost after ${(await fh.stat()).size} bytes of ${shown} (run again to resume)`,
+            url,
+          );
         }
       } finally {
         await fh.close();
@@ -281,7 +339,7 @@ export async function downloadDatabase(opts: DownloadOptions): Promise<DownloadS
   const sumsUrl = urlOf(opts.baseUrl, SUMS_FILE);
   const res = await get(sumsUrl);
   if (res.status !== 200) {
-    await res.body?.cancel();
+    res.cancel();
     throw new UserError(`${sumsUrl}: HTTP ${res.status} ${res.statusText}`.trimEnd(), sumsUrl);
   }
   const sumsText = await boundedText(res, sumsUrl, MAX_SUMS_BYTES);

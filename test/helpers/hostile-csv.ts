@@ -76,6 +76,14 @@ export function csvCases(dir: string, command: (file: string) => string[], prefi
   add("189 columns", rows.map((r) => `${r},0`).join("\n"), "error");
   add("one short row", rows.map((r, i) => (i === 3 ? "0.1,0.2" : r)).join("\n"), "error");
   add("CRLF line ends", `${rows.join("\r\n")}\r\n`, "ok");
+  add("CR line ends (old Mac)", `${rows.join("\r")}\r`, "ok");
+  add("CR line ends and blank lines", `\r${rows.join("\r\r")}\r\r`, "ok");
+  add("mixed line ends", rows.map((r, i) => `${r}${["\n", "\r\n", "\r"][i % 3]}`).join(""), "ok");
+  add("cell of 400 digits (0.5)", withCell(`0.5${"0".repeat(398)}`), "ok");
+  add("cell of 400 digits (1/3)", withCell(`0.${"3".repeat(398)}`), "ok");
+  add("cell 5e-400 (0 in float32)", withCell("5e-400"), "ok");
+  add("cell of 400 digits, an integer", withCell(`1${"0".repeat(399)}`), "error");
+  add("cell with an escape sequence", withCell("\u001b]0;owned\u0007\u001b[2J0.5"), "error");
   add("blank lines", `\n${rows.join("\n\n")}\n\n`, "ok");
   add("no final newline", rows.join("\n"), "ok");
   add("a UTF-8 BOM", `\ufeff${rows.join("\n")}`, "error");

@@ -3,7 +3,8 @@
 // case's check passes), a clean error (exit 1 or 2, ONE line on stderr naming the culprit), or a
 // failure — a crash (a signal, a stack, "an unexpected error", a second line), a hang (past the
 // time or the memory bound), a silent wrong answer (exit 0 but the check fails) or lost data (a
-// protected file changed).
+// protected file changed). A raw control character in anything a run prints (a hostile file's escape
+// sequence reaching the terminal) is a crash too.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -49,6 +50,8 @@ export interface HostileCase {
   cwd?: string;
   /** Only in the slow set (ECG_HOSTILE_SLOW=1). */
   slow?: boolean;
+  /** Runs the command under this address-space limit (ulimit -v, KiB), as a constrained machine would. */
+  addressSpaceKiB?: number;
   /** The case sends Ctrl-C: it must end with 130 (or, in the middle of synchronous work, by SIGINT itself, which a shell reports as 130), one line. */
   interrupt?: boolean;
 }
@@ -82,7 +85,12 @@ export function runEcg(c: HostileCase): Promise<RunResult> {
   const rssFile = path.join(os.tmpdir(), `ecg-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", rssHook, bin, ...c.args], {
+    const argv = [process.execPath, "--import", rssHook, bin, ...c.args];
+    const [command, ...rest] =
+      c.addressSpaceKiB === undefined
+        ? argv
+        : ["/bin/sh", "-c", `ulimit -v ${c.addressSpaceKiB} && exec "$0" "$@"`, ...argv];
+    const child = spawn(command!, rest, {
       cwd: c.cwd ?? repoRoot,
       env: { ...process.env, ...c.env, ECG_RSS_FILE: rssFile },
       stdio: ["pipe", "pipe", "pipe"],
@@ -122,6 +130,10 @@ export function runEcg(c: HostileCase): Promise<RunResult> {
   });
 }
 
+/** What a terminal acts on (tab and newline apart); printed text has them escaped (src/cli/output.ts). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
+const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
 /** Runs one case and judges it. */
 export async function judge(c: HostileCase): Promise<Verdict> {
   const before = new Map((c.protect ?? []).map((f) => [f, hashOf(f)]));
@@ -132,6 +144,12 @@ export async function judge(c: HostileCase): Promise<Verdict> {
   if (r.timedOut) return v("hang", `no end within ${c.timeoutMs ?? TIME_BOUND_MS} ms`);
   if (r.maxRssKiB !== undefined && r.maxRssKiB > MEMORY_BOUND_KIB)
     return v("hang", `peak memory ${(r.maxRssKiB / 1024).toFixed(0)} MiB`);
+  const raw = RAW_CONTROL.exec(r.stdout + r.stderr);
+  if (raw)
+    return v(
+      "crash",
+      `a raw control character (U+${raw[0].charCodeAt(0).toString(16).padStart(4, "0")}) printed`,
+    );
   const lines = r.stderr.trimEnd().split("\n");
   const errorLines = lines.filter((l) => l.startsWith("ecg: "));
   if (c.interrupt) {

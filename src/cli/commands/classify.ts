@@ -3,6 +3,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { describeLead } from "../../dataset/read-lead.js";
+import { unusableRate } from "../../dataset/usable-lead.js";
 import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import { readerFor } from "../../io/read-record.js";
@@ -23,6 +24,7 @@ import {
 } from "../../record/clinical-summary-format.js";
 import { classifyFollow, growingRecord, textStream } from "../../record/follow-classify.js";
 import { median } from "../../signal/median.js";
+import { MAX_TEXT_LINE } from "../../signal/text-samples.js";
 import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
 import {
   annotationPolicy,
@@ -140,7 +142,7 @@ export const command: Command = {
   summary: "every beat of a record, detected and labelled (N S V F Q)",
   usage:
     "classify --record PATH [--record PATH ...] [--model FILE] [--output CSV|ATR] [options]\n" +
-    "       ecg classify --follow --record PATH|- [--fs HZ] [--model FILE] [options]",
+    "       ecg classify --follow --record PATH|- [--fs HZ [--column N]] [--model FILE] [options]",
   options: {
     record: { type: "string", multiple: true },
     model: { type: "string" },
@@ -151,6 +153,7 @@ export const command: Command = {
     ...PROTOCOL_OPTIONS,
     follow: { type: "boolean" },
     fs: { type: "string" },
+    column: { type: "string" },
     idle: { type: "string" },
     device: { type: "string" },
     threads: { type: "string" },
@@ -170,11 +173,14 @@ export const command: Command = {
     ...PROTOCOL_OPTION_HELP,
     follow:
       "a recording still going on: --record PATH whose signal file (format 212 or 16, header first) grows, " +
-      "or --record - for text samples on stdin (one lead, mV, one or more per line) with --fs; beats are " +
+      "or --record - for text samples on stdin (one lead, mV, one value a line; a table's column with --column) with --fs; beats are " +
       "printed as CSV lines as they are decided: a beat waits for its 10 s window, 1.5 s more and the " +
       "R peaks before the window's end (median 6.6 s, worst 14 s after its R peak); rhythm features are " +
       "the causal ones (the next R peak, or 6 s, ahead)",
     fs: "samples per second of a text record (x.csv, x.txt) without a time column, or of the samples on stdin (--follow --record -)",
+    column:
+      "with --follow --record -: read column N (1 = the first) of a table (time,mV or rdsamp's columns); " +
+      "without it a line of several values is refused",
     idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
     device: "cpu or cuda (default cpu)",
     threads: "CPU threads for inference (default: all cores)",
@@ -189,6 +195,7 @@ export const command: Command = {
     "ecg classify --record export.csv --fs 500 --lead 'ECG II'",
     "ecg classify --follow --record live/rec01 --output rec01.csv",
     "my-logger | ecg classify --follow --record - --fs 250",
+    "tail -n +2 holter.csv | ecg classify --follow --record - --fs 250 --column 2",
   ],
   async run(args) {
     if (args.values["follow"] === true) return follow(args);
@@ -199,7 +206,8 @@ export const command: Command = {
     const protocol = protocolFrom(args);
     const json = args.values["json"] === true;
     const peaksFile = stringOpt(args, "peaks");
-    if (args.values["idle"] !== undefined) throw new UsageError("--idle goes with --follow");
+    if (args.values["idle"] !== undefined || args.values["column"] !== undefined)
+      throw new UsageError("--column and --idle go with --follow");
     const fs = fsOpt(args);
     if (records.length > 1 && peaksFile !== undefined) throw new UsageError("--peaks takes one record");
     if (records.length > 1 && output !== undefined && !output.includes(RECORD_PLACEHOLDER))
@@ -307,6 +315,12 @@ async function follow(args: ParsedArgs): Promise<void> {
     throw new UsageError("--follow --record - needs --fs (the samples' rate in Hz)");
   if (!fromStdin && fsArg !== undefined)
     throw new UsageError("--fs is for --record -; a record's header gives its rate");
+  if (!fromStdin && args.values["column"] !== undefined)
+    throw new UsageError(
+      "--column is for --record - (a table on stdin); a record's lead is chosen with --lead",
+    );
+  if (fromStdin && args.values["lead"] !== undefined)
+    throw new UsageError("--lead is for a record; a column of a table on stdin is chosen with --column");
   if (fromStdin && args.values["idle"] !== undefined)
     throw new UsageError("--idle is for a growing record; stdin ends at its end");
   const json = args.values["json"] === true;
@@ -320,8 +334,15 @@ async function follow(args: ParsedArgs): Promise<void> {
     );
   const stop = new AbortController();
   const onSigint = () => stop.abort();
+  const fs = numberOpt(args, "fs", 0);
+  const badRate = fromStdin ? unusableRate(fs) : undefined;
+  if (badRate !== undefined) throw new UsageError(`--fs ${fsArg}: ${badRate}`);
+  const column =
+    args.values["column"] !== undefined
+      ? numberOpt(args, "column", 1, { integer: true, min: 1, max: MAX_TEXT_LINE })
+      : undefined;
   const source = fromStdin
-    ? textStream(process.stdin, numberOpt(args, "fs", 0, { min: 1 }))
+    ? textStream(process.stdin, fs, "stdin", column !== undefined ? { column } : {})
     : growingRecord(recordPath, stringOpt(args, "lead"), {
         idleSeconds: numberOpt(args, "idle", 10, { min: 0 }),
         abort: stop.signal,

@@ -46,7 +46,7 @@ export const command: Command = {
     // Ctrl-C while waiting on the network: the .part files stay for the next run to resume.
     process.once("SIGINT", () => {
       bar?.finish();
-      process.stderr.write("ecg: interrupted; run the same command again to resume\n");
+      info("ecg: interrupted; run the same command again to resume");
       process.exit(130);
     });
     const summary = await downloadDatabase({

@@ -9,7 +9,7 @@ import { PAN_TOMPKINS_DEFAULTS } from "../../qrs/pan-tompkins.js";
 import { beatsCsv, writeTextAtomic } from "../../record/beats-file.js";
 import { FS_HELP, FS_OPTION, fsOpt, LEAD_HELP, recordOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { displayPath, info, printJson } from "../output.js";
+import { displayPath, info, printJson, printText } from "../output.js";
 
 export const command: Command = {
   name: "detect",
@@ -67,7 +67,7 @@ export const command: Command = {
       });
       return;
     }
-    if (output === undefined) process.stdout.write(csv);
+    if (output === undefined) printText(csv);
     info(
       `record ${lead.name}: ${peaks.length} R peaks on ${describeLead(lead)} in ${seconds.toFixed(2)} s` +
         (output !== undefined ? ` → ${displayPath(output)}` : ""),

@@ -9,7 +9,7 @@ import { requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
 import { UserError } from "../errors.js";
 import { classifierFrom, MODEL_OPTION_HELP, MODEL_OPTIONS } from "../model-options.js";
-import { displayPath, info } from "../output.js";
+import { displayPath, info, printText } from "../output.js";
 import { ProgressBar } from "../progress.js";
 
 export const command: Command = {
@@ -60,7 +60,7 @@ export const command: Command = {
       if (output) {
         writeFileOrFail(output, text, "predictions");
         info(`${set.count} beats → ${displayPath(output)}`);
-      } else process.stdout.write(text);
+      } else printText(text);
     } finally {
       classifier.dispose();
     }

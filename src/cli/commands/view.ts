@@ -123,17 +123,32 @@ function chooseModel(given: string | undefined): string | undefined {
   }
 }
 
-/** Serves the page on 127.0.0.1 until interrupted. */
+/** The methods the viewer answers: it only shows a page (HEAD: the same headers, no body). */
+const SERVED_METHODS = ["GET", "HEAD"];
+
+/**
+ * Serves the page on 127.0.0.1 until interrupted. Only GET and HEAD are answered (405 otherwise), and
+ * only for a Host of 127.0.0.1 or localhost at the served port (403 otherwise): a page elsewhere whose
+ * name a DNS rebinding points at 127.0.0.1 sends its own name as Host, and gets nothing.
+ */
 function servePage(html: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
+    let hosts: string[] = [];
     const server = createServer((req, res) => {
+      const text = (status: number, body: string, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
+        res.end(req.method === "HEAD" ? undefined : body);
+      };
+      if (!hosts.includes((req.headers.host ?? "").toLowerCase()))
+        return text(403, `this viewer answers only at ${hosts.map((h) => `http://${h}/`).join(" or ")}\n`);
+      if (!SERVED_METHODS.includes(req.method ?? ""))
+        return text(405, `${req.method} is not answered; the viewer is read with GET\n`, {
+          allow: SERVED_METHODS.join(", "),
+        });
       if (req.url === "/" || req.url?.startsWith("/?")) {
         res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-        res.end(html);
-      } else {
-        res.writeHead(404, { "content-type": "text/plain" });
-        res.end("not found\n");
-      }
+        res.end(req.method === "HEAD" ? undefined : html);
+      } else text(404, "not found\n");
     });
     server.on("error", (e: NodeJS.ErrnoException) =>
       reject(new UserError(`cannot serve on 127.0.0.1:${port}: ${e.code ?? e.message}`)),
@@ -141,6 +156,7 @@ function servePage(html: string, port: number): Promise<void> {
     server.listen(port, "127.0.0.1", () => {
       const address = server.address();
       const actual = typeof address === "object" && address ? address.port : port;
+      hosts = [`127.0.0.1:${actual}`, `localhost:${actual}`];
       println(`http://127.0.0.1:${actual}/`);
       info("serving the viewer; press Ctrl-C to stop");
     });
