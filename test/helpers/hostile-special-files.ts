@@ -52,7 +52,13 @@ export async function makeSpecialFiles(dir: string): Promise<SpecialFiles> {
   };
 }
 
-/** Every command that writes a named output, aimed at each special file and at /dev/stdout (the suite's pipe to the child). */
+/**
+ * Every command that writes a named output, aimed at each special file and at the child's own
+ * standard output by /dev/fd/1 (the suite's pipe to the child). Not /dev/stdout: a regression that
+ * renamed a file onto it would replace the machine's /dev/stdout link for every later process (it
+ * happened once here); a file cannot be created in /dev/fd (/proc/self/fd), so a regression through
+ * /dev/fd/1 fails instead of doing harm.
+ */
 export function specialFileCases(
   special: SpecialFiles,
   model: string,
@@ -60,7 +66,7 @@ export function specialFileCases(
   beatsCsv: string,
 ): HostileCase[] {
   const cases: HostileCase[] = [];
-  const targets = [...special.files, ["/dev/stdout (the suite's pipe, a socket)", "/dev/stdout"] as const];
+  const targets = [...special.files, ["/dev/fd/1 (the suite's pipe, a socket)", "/dev/fd/1"] as const];
   for (const [what, file] of targets) {
     const names = path.basename(file);
     const refused = (command: string, args: string[]): void => {

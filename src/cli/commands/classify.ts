@@ -359,7 +359,9 @@ async function follow(args: ParsedArgs): Promise<void> {
         }));
     guardOutputs([{ file: output }], [...record, { file: modelFile, what: "the model" }]);
   }
-  if (source.leadReason !== undefined)
+  // Said at the start in a terminal only (the summary at the end names the lead too): a refusal
+  // later must stay one line.
+  if (source.leadReason !== undefined && process.stderr.isTTY)
     info(
       `${source.name}: following lead ${describeLead({ lead: source.lead, reason: source.leadReason })} at ${source.fs} Hz`,
     );
