@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { UserError } from "../src/cli/errors.js";
+import { UserError } from "../src/errors.js";
 import { readHeader } from "../src/wfdb/header.js";
 import { findLead, readRecord, signalChecksum, toPhysical } from "../src/wfdb/record.js";
 import { mitdbDir, mitdbSkip, recordPath } from "./helpers/mitdb.js";

@@ -1,9 +1,9 @@
 // Typed accessors over parsed options: each failure is a UsageError naming the option.
 
+import { UsageError } from "../errors.js";
 import { expandRecords, recordPathOf } from "../record/records.js";
 import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import type { ParsedArgs } from "./command.js";
-import { UsageError } from "./errors.js";
 import { info } from "./output.js";
 
 export function stringOpt(args: ParsedArgs, name: string): string | undefined {

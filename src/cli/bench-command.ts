@@ -7,10 +7,10 @@ import {
 } from "../bench/side-by-side.js";
 import { type BenchMode, type BenchOptions, prepareBench } from "../bench/throughput.js";
 import { backendFor, initProcessGroup, worldFromEnv } from "../engine/distributed.js";
+import { UserError } from "../errors.js";
 import { PRESET_NAMES, type PresetName } from "../models/config.js";
 import { boolOpt, choiceOpt, numberOpt } from "./args.js";
 import type { Command, ParsedArgs } from "./command.js";
-import { UserError } from "./errors.js";
 import {
   checkJob,
   checkOutcome,

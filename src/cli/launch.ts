@@ -3,6 +3,7 @@
 import { availableParallelism } from "node:os";
 import { backendFor, worldFromEnv } from "../engine/distributed.js";
 import { checkDevice, cudaDeviceCount, type Device } from "../engine/index.js";
+import { UsageError, UserError } from "../errors.js";
 import { perRankBatch } from "../train/ddp.js";
 import {
   describeExit,
@@ -13,7 +14,6 @@ import {
 } from "../train/launch.js";
 import { numberOpt, stringOpt } from "./args.js";
 import type { OptionSpec, ParsedArgs } from "./command.js";
-import { UsageError, UserError } from "./errors.js";
 
 export const LAUNCH_OPTIONS: OptionSpec = {
   nproc: { type: "string" },

@@ -1,10 +1,9 @@
 // The `ecg` dispatcher: finds the sub-command, parses its options, maps errors to exit codes.
 // Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error, 130 interrupted.
 import { parseArgs } from "node:util";
-import { EcgError, isOutOfMemory } from "../errors.js";
+import { EcgError, isOutOfMemory, UsageError } from "../errors.js";
 import { PROJECT_VERSION } from "../version.js";
 import type { Command, OptionSpec } from "./command.js";
-import { UsageError } from "./errors.js";
 import { didYouMean } from "./suggest.js";
 
 /** Every sub-command, loaded lazily so that `ecg detect` never loads libtorch. */

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.js";
-import type { AdaBoundStepScalars, AdamStepScalars } from "./optim-fused.js";
+import type { AdaBoundStepScalars, AdamStepScalars } from "./optim-scalars.js";
 
 /** A handle to one tensor in the addon's table (a BigInt: slot index and generation). */
 export type NativeHandle = bigint & { readonly __nativeTensor: unique symbol };

@@ -2,6 +2,7 @@
 // it goes on (--follow: record/follow-classify.ts); this file parses the options and prints.
 import os from "node:os";
 import { performance } from "node:perf_hooks";
+import { UsageError } from "../../errors.js";
 import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../../models/model-file.js";
@@ -27,7 +28,6 @@ import {
   stringOpt,
 } from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
 import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";

@@ -1,9 +1,9 @@
 // `ecg data download`: fetch a PhysioNet database, every file SHA-256-verified, resumable.
 import path from "node:path";
+import { UsageError } from "../../errors.js";
 import { DEFAULT_MAX_FILE_BYTES, defaultBaseUrl, downloadDatabase } from "../../wfdb/physionet-download.js";
 import { boolOpt, numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { formatCount, ProgressBar } from "../progress.js";
 

@@ -1,9 +1,10 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats; with two runs, their validation losses on one plot).
+
+import { UsageError } from "../../errors.js";
 import { writeRunReport } from "../../report/write-report.js";
 import { stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, println } from "../output.js";
 
 export const command: Command = {

@@ -10,7 +10,7 @@ import {
   type WorldInfo,
   worldFromEnv,
 } from "../../engine/distributed.js";
-import { InterruptedError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 import { formatReport } from "../../eval/metrics.js";
 import { PRESET_NAMES, type PresetName, presetConfig } from "../../models/config.js";
 import { SEED_GAMMA } from "../../nn/losses.js";
@@ -39,7 +39,6 @@ import { trainRun } from "../../train/train-run.js";
 import { CLASS_NAMES, N_CLASSES, SEED_ALPHA } from "../../vocabulary.js";
 import { boolOpt, choiceOpt, numberOpt, requireString, stringOpt } from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
-import { UsageError } from "../errors.js";
 import {
   checkJob,
   checkOutcome,

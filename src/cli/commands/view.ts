@@ -4,7 +4,7 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
-import { InterruptedError } from "../../errors.js";
+import { InterruptedError, UserError } from "../../errors.js";
 import type { BxbStats } from "../../eval/bxb.js";
 import { describeProtocol } from "../../eval/bxb-protocol.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
@@ -24,7 +24,6 @@ import {
   stringOpt,
 } from "../args.js";
 import type { Command } from "../command.js";
-import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
 import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";
 
