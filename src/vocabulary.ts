@@ -11,6 +11,22 @@ export const WINDOW_SECONDS = 10;
 /** The lead the heartbeat set uses, then the one it falls back on (102 and 104 have no MLII). */
 export const BEAT_LEADS = ["MLII", "V5"] as const;
 
+/**
+ * The rhythm features of a beat (src/dataset/rhythm.ts computes them), in the order of its row: what a
+ * model with a rhythm branch takes beside the waveform, and the index's columns.
+ */
+export const RHYTHM_FEATURES = [
+  "preRR",
+  "postRR",
+  "localRR",
+  "recordRR",
+  "preRRNorm",
+  "postRRNorm",
+  "localRRNorm",
+  "irregularity",
+] as const;
+export const RHYTHM_FEATURE_COUNT = RHYTHM_FEATURES.length;
+
 /** The AAMI classes in label order: label k of a CSV row, row k of a confusion matrix, logit k. */
 export const CLASS_NAMES = ["N", "S", "V", "F", "Q"] as const;
 export type ClassName = (typeof CLASS_NAMES)[number];

@@ -10,6 +10,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { subtractTemplates } from "../dataset/beat-template.js";
 import type { BeatSet } from "../dataset/beats.js";
 import { selectBeats } from "../dataset/beats.js";
+import { gatherRows } from "../dataset/gather-rows.js";
 import {
   checkDevice,
   type Device,
@@ -128,14 +129,6 @@ function toDeviceSet(
       count: rows.length,
     };
   });
-}
-
-/** Rows `rows` of a row-major array of rows of `width` values. */
-function gatherRows(values: Float32Array, rows: ArrayLike<number>, width: number): Float32Array {
-  const out = new Float32Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++)
-    out.set(values.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
-  return out;
 }
 
 /** Beats (minus their templates, if given), rhythm features and labels as tensors on `device`. */
