@@ -1,6 +1,5 @@
 // The launcher options `ecg train` and `ecg bench train` share (--nproc, --nnodes, --node-rank,
 // --master-addr, --master-port, --dist-timeout), and how a command re-runs itself as its workers.
-import { availableParallelism } from "node:os";
 import { backendFor, worldFromEnv } from "../engine/distributed.js";
 import { checkDevice, cudaDeviceCount, type Device } from "../engine/index.js";
 import { UsageError, UserError } from "../errors.js";
@@ -82,11 +81,6 @@ export function checkJob(device: Device, launch: LaunchArgs): void {
     throw new UserError(
       `--nproc ${launch.nprocPerNode} with --device cuda: one GPU per process, and this host has ${gpus}`,
     );
-}
-
-/** Threads per worker when --threads is not given: the cores shared out. */
-export function defaultWorkerThreads(nprocPerNode: number): number {
-  return Math.max(1, Math.floor(availableParallelism() / nprocPerNode));
 }
 
 /** The command line again, without the launcher's options (what each worker runs). */

@@ -1,7 +1,7 @@
 // The `ecg` dispatcher: finds the sub-command, parses its options, maps errors to exit codes.
 // Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error, 130 interrupted.
 import { parseArgs } from "node:util";
-import { EcgError, isOutOfMemory, UsageError } from "../errors.js";
+import { EcgError, isOutOfMemory, UsageError, writeErrorLine } from "../errors.js";
 import { PROJECT_VERSION } from "../version.js";
 import type { Command, OptionSpec } from "./command.js";
 import { didYouMean } from "./suggest.js";
@@ -178,8 +178,7 @@ function reportError(e: unknown, verbose: boolean): number {
   // A failed allocation is the machine's limit, not a bug: one line, as a user error is.
   const outOfMemory = !(err instanceof EcgError) && isOutOfMemory(err);
   const message = outOfMemory ? `out of memory (${firstLine})` : firstLine;
-  const prefix = code === 2 ? "usage error: " : code === 130 ? "stopped: " : "error: ";
-  process.stderr.write(`ecg: ${prefix}${message}\n`);
+  writeErrorLine(message ?? "", code);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
   else if (!(err instanceof EcgError) && !outOfMemory) {
     process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");

@@ -194,6 +194,12 @@ export function native(): NativeBinding {
   // libtorch logs through glog to stderr (c10d: several lines per socket retry or failure); the
   // failures that matter reach us as exceptions with one-line messages. GLOG_minloglevel=0 shows all.
   process.env["GLOG_minloglevel"] ??= "3";
+  // libtorch's OpenMP threads wait for one another at the end of every parallel operation; by default
+  // they spin while they wait, and on a busy machine (one of two cores taken by another program) the
+  // spinning thread keeps the core the late one needs: classifying record 100 took 26 s with 2 threads
+  // against 10 s with 1. Waiting asleep, 2 threads take 8 s (README, "Threads"). OpenMP reads the
+  // policy once, when libtorch loads, so it is set here; a user's own OMP_WAIT_POLICY is kept.
+  if (process.env["GOMP_SPINCOUNT"] === undefined) process.env["OMP_WAIT_POLICY"] ??= "PASSIVE";
   const require = createRequire(import.meta.url);
   binding = require(file) as NativeBinding;
   return binding;

@@ -1,10 +1,11 @@
 // `ecg classify`: every beat of one record or many (record/classify-records.ts), or of a recording as
 // it goes on (--follow: record/follow-classify.ts); this file parses the options and prints.
-import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { UsageError } from "../../errors.js";
+import { COMPUTE_OPTIONS, computeHelp } from "../../compute-options.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
+import { listenForInterrupt } from "../../interrupt.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
 import { LABELLED_BEATS_HEADER, labelledBeatLine } from "../../record/beats-file.js";
@@ -19,7 +20,7 @@ import { median } from "../../signal/median.js";
 import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
 import {
   annotationPolicy,
-  choiceOpt,
+  computeOpts,
   LENIENT_HELP,
   LENIENT_OPTION,
   numberOpt,
@@ -114,8 +115,7 @@ export const command: Command = {
     follow: { type: "boolean" },
     fs: { type: "string" },
     idle: { type: "string" },
-    device: { type: "string" },
-    threads: { type: "string" },
+    ...COMPUTE_OPTIONS,
     json: { type: "boolean" },
     ...LENIENT_OPTION,
   },
@@ -138,8 +138,7 @@ export const command: Command = {
       "the causal ones (the next R peak, or 6 s, ahead)",
     fs: "sampling rate of the samples on stdin (with --follow --record -)",
     idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
-    device: "cpu or cuda (default cpu)",
-    threads: "CPU threads for inference (default: all cores)",
+    ...computeHelp(),
     json: "print counts, timings and the comparison as JSON",
     ...LENIENT_HELP,
   },
@@ -171,7 +170,7 @@ export const command: Command = {
       run = await classifyRecords({
         records,
         ...(modelArg !== undefined ? { modelFile: modelArg } : {}),
-        classifier: classifierOptions(args),
+        classifier: computeOpts(args),
         ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
         ...(peaksFile !== undefined ? { peaksFile } : {}),
         ...(output !== undefined ? { output } : {}),
@@ -241,15 +240,6 @@ export const command: Command = {
   },
 };
 
-function classifierOptions(args: ParsedArgs) {
-  return {
-    device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
-    // All cores by default: on 2 cores the compact model classifies 3,400 beats/s with 2 threads
-    // against 2,200 with 1 (ecg bench infer --batch 512), which is most of a record's time.
-    threads: numberOpt(args, "threads", os.availableParallelism(), { integer: true, min: 1 }),
-  };
-}
-
 /** --follow: beats printed as CSV lines as they are decided; at the end, the summary (and comparison). */
 async function follow(args: ParsedArgs): Promise<void> {
   const raw = args.values["record"];
@@ -270,8 +260,7 @@ async function follow(args: ParsedArgs): Promise<void> {
   const reference = stringOpt(args, "reference") ?? "atr";
   const protocol = protocolFrom(args);
   const recordPath = given[0]!.replace(/\.(hea|dat)$/i, "");
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
+  const stop = listenForInterrupt();
   const source = fromStdin
     ? textStream(process.stdin, numberOpt(args, "fs", 0, { min: 1 }))
     : growingRecord(recordPath, stringOpt(args, "lead"), {
@@ -291,12 +280,11 @@ async function follow(args: ParsedArgs): Promise<void> {
     guardOutputs([{ file: output }], [...record, { file: modelFile, what: "the model" }]);
   }
   if (!json) println(LABELLED_BEATS_HEADER);
-  process.once("SIGINT", onSigint);
   let done: Awaited<ReturnType<typeof classifyFollow>>;
   try {
     done = await classifyFollow(source, {
       modelFile,
-      classifier: classifierOptions(args),
+      classifier: computeOpts(args),
       ...(output !== undefined ? { output } : {}),
       reference,
       protocol,
@@ -306,7 +294,7 @@ async function follow(args: ParsedArgs): Promise<void> {
       },
     });
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    stop.close();
   }
   const r = done.record;
   if (json) {
@@ -327,5 +315,5 @@ async function follow(args: ParsedArgs): Promise<void> {
     }
   }
   // Ctrl-C ended the recording: the beats so far are out; exit as an interrupted command does (130).
-  if (stop.signal.aborted) process.kill(process.pid, "SIGINT");
+  if (stop.requested) throw new InterruptedError("interrupted; the beats so far are printed");
 }

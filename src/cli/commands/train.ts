@@ -1,6 +1,7 @@
 // `ecg train`: parses the options, runs the training service (src/train/train-run.ts) and prints.
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { threadsValue } from "../../compute-options.js";
 import { requireSplit } from "../../dataset/beats.js";
 import {
   backendFor,
@@ -42,7 +43,6 @@ import type { Command, ParsedArgs } from "../command.js";
 import {
   checkJob,
   checkOutcome,
-  defaultWorkerThreads,
   isLaunch,
   LAUNCH_HELP,
   LAUNCH_OPTIONS,
@@ -306,9 +306,7 @@ export const command: Command = {
       if (!options.resume) requireSplit(options.dataDir, "train");
       checkJob(options.device, launch);
       // This process only starts and watches the workers: each re-runs this command as one rank.
-      const threads = String(
-        args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : options.threads,
-      );
+      const threads = String(threadsValue(stringOpt(args, "threads"), launch.nprocPerNode));
       const outcome = await launchSelf(["train"], args, command.options, launch, {
         threads,
         out: options.outDir,

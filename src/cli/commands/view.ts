@@ -7,6 +7,7 @@ import { writeFileOrFail } from "../../atomic-file.js";
 import { InterruptedError, UserError } from "../../errors.js";
 import type { BxbStats } from "../../eval/bxb.js";
 import { describeProtocol } from "../../eval/bxb-protocol.js";
+import { listenForInterrupt } from "../../interrupt.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
 import { classifySummary, recordSummary } from "../../record/summary.js";
@@ -183,9 +184,10 @@ function servePage(html: string, port: number): Promise<void> {
       info("serving the viewer; press Ctrl-C to stop");
     });
     // Ctrl-C stops the server and exits 130, as an interrupted command does; SIGTERM exits 0.
-    process.once("SIGINT", () =>
-      server.close(() => reject(new InterruptedError("interrupted; the viewer is stopped"))),
-    );
+    const stop = listenForInterrupt({
+      onFirst: () => server.close(() => reject(new InterruptedError("interrupted; the viewer is stopped"))),
+    });
+    server.on("close", () => stop.close());
     process.once("SIGTERM", () => server.close(() => resolve()));
   });
 }
