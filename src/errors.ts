@@ -48,19 +48,22 @@ export function errorLine(message: string, exitCode: number): string {
   return `ecg: ${prefix}${message.split("\n")[0]}`;
 }
 
-/** Writes the error line where it belongs: stderr, or a launched worker's error descriptor. */
-export function writeErrorLine(message: string, exitCode: number): void {
-  const line = `${errorLine(message, exitCode)}\n`;
+/**
+ * Writes the error line where it belongs: on stderr; in a launched worker, its message alone on the
+ * launcher's descriptor (the exit code tells the launcher what kind it is). Says which it was.
+ */
+export function writeErrorLine(message: string, exitCode: number): "stderr" | "launcher" {
   const fd = Number(process.env[ERROR_FD_ENV] ?? Number.NaN);
   if (Number.isInteger(fd) && fd > 2) {
     try {
-      writeSync(fd, line);
-      return;
+      writeSync(fd, `${message.split("\n")[0]}\n`);
+      return "launcher";
     } catch {
       // The launcher is gone: stderr is all there is.
     }
   }
-  process.stderr.write(line);
+  process.stderr.write(`${errorLine(message, exitCode)}\n`);
+  return "stderr";
 }
 
 /**

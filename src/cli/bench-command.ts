@@ -9,12 +9,11 @@ import { COMPUTE_OPTIONS, computeHelp, threadsValue } from "../compute-options.j
 import { backendFor, initProcessGroup, worldFromEnv } from "../engine/distributed.js";
 import { UserError } from "../errors.js";
 import { PRESET_NAMES, type PresetName } from "../models/config.js";
+import { checkJob, isLaunch } from "../train/launch.js";
 import { boolOpt, choiceOpt, computeOpts, numberOpt, stringOpt } from "./args.js";
 import type { Command, ParsedArgs } from "./command.js";
 import {
-  checkJob,
   checkOutcome,
-  isLaunch,
   LAUNCH_HELP,
   LAUNCH_OPTIONS,
   type LaunchArgs,

@@ -178,9 +178,9 @@ function reportError(e: unknown, verbose: boolean): number {
   // A failed allocation is the machine's limit, not a bug: one line, as a user error is.
   const outOfMemory = !(err instanceof EcgError) && isOutOfMemory(err);
   const message = outOfMemory ? `out of memory (${firstLine})` : firstLine;
-  writeErrorLine(message ?? "", code);
+  const to = writeErrorLine(message ?? "", code);
   if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-  else if (!(err instanceof EcgError) && !outOfMemory) {
+  else if (to === "stderr" && !(err instanceof EcgError) && !outOfMemory) {
     process.stderr.write("(an unexpected error: run again with --verbose for the stack trace)\n");
   }
   return code;
