@@ -295,6 +295,8 @@ async function follow(args: ParsedArgs): Promise<void> {
     });
   } finally {
     stop.close();
+    // Stopped mid-stream, stdin may still be open (its writer ignored the Ctrl-C): let it go.
+    if (fromStdin) process.stdin.destroy();
   }
   const r = done.record;
   if (json) {
