@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ClassificationReportSchema, MeasuredNumber, MisclassifiedBeatSchema } from "../eval/results.js";
 import { ModelConfigSchema } from "../models/config.js";
-import { LOSS_NAMES, shapingShape, storedShape } from "../train/settings.js";
+import { type LOSS_NAMES, shapingShape, storedShape } from "../train/settings.js";
 
 /** The files of a run, in the order the report lists them. */
 export const RUN_FILES = {
@@ -48,18 +48,12 @@ export type DataConfig = z.infer<typeof DataConfigSchema>;
 export const OptimizerConfigSchema = z.object(storedShape("optimizer"));
 export type OptimizerConfig = z.infer<typeof OptimizerConfigSchema>;
 
-/** The loss, by name; the focal loss's settings with it. */
-export const LossConfigSchema = z.discriminatedUnion(
-  "name",
-  LOSS_NAMES.map((name) =>
-    name === "focal"
-      ? z.object({ name: z.literal(name), ...storedShape("focal") })
-      : z.object({ name: z.literal(name) }),
-  ) as unknown as [
-    z.ZodObject<{ name: z.ZodLiteral<"focal"> } & ReturnType<typeof storedShape<"focal">>>,
-    z.ZodObject<{ name: z.ZodLiteral<"ce"> }>,
-  ],
-);
+/** The loss, by name, with the settings of every loss (the "loss" part) and the focal loss's own. */
+const { name: _lossName, ...lossSettings } = storedShape("loss");
+export const LossConfigSchema = z.discriminatedUnion("name", [
+  z.object({ name: z.literal("focal"), ...lossSettings, ...storedShape("focal") }),
+  z.object({ name: z.literal("ce"), ...lossSettings }),
+] as const satisfies readonly z.ZodObject<{ name: z.ZodLiteral<(typeof LOSS_NAMES)[number]> }>[]);
 export type LossConfig = z.infer<typeof LossConfigSchema>;
 
 /** One `--resume` that changed settings: what was changed, from what to what, and when. */
