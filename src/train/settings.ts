@@ -43,8 +43,10 @@ export type Section = "run" | "data" | "optimizer" | "loss" | "focal";
 export interface Stored<V> {
   in: Section;
   as: string;
-  /** Its form there, when not the kind's; older runs' files that lack it read as `.default()` says. */
+  /** Its form there, when not the kind's. */
   schema?: z.ZodType;
+  /** What a config.json written before the setting existed reads as (absent: it must be there). */
+  older?: unknown;
   encode?(v: V): unknown;
   decode?(stored: never): V;
   /** Written from what the run found (the validation split), not from the option. */
@@ -109,11 +111,10 @@ const BALANCE = group(
 );
 /** Class balancing's knobs (src/train/sampler.ts: balancedOrder), as config.json's sampler has them. */
 export type BalanceOptions = { power: number; maxRepeat: number };
-export const BalanceConfigSchema = z.object(BALANCE.shape);
 /** The order of an epoch's beats (src/train/sampler.ts): every beat once, or class-balanced draws. */
 export const SamplerConfigSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("shuffle") }),
-  BalanceConfigSchema.extend({ name: z.literal("balanced") }),
+  z.object({ name: z.literal("balanced"), ...BALANCE.shape }),
 ]);
 export type SamplerConfig = z.infer<typeof SamplerConfigSchema>;
 
@@ -161,7 +162,6 @@ const AUGMENT = group(
 );
 /** On-the-fly augmentation strengths (src/train/augment.ts applies them); all 0: off. */
 export type AugmentOptions = { [K in keyof typeof AUGMENT.fields]: number };
-export const AugmentConfigSchema = z.object(AUGMENT.shape);
 /** No augmentation: every strength 0. */
 export const NO_AUGMENT: AugmentOptions = {
   stretch: 0,
@@ -326,7 +326,8 @@ export const SETTINGS = {
     stored: {
       in: "data",
       as: "valSplit",
-      schema: z.enum(["records", "stratified"]).default("stratified"),
+      schema: z.enum(["records", "stratified"]),
+      older: "stratified",
       byTheRun: true,
     },
   }),
@@ -349,7 +350,8 @@ export const SETTINGS = {
     stored: {
       in: "run",
       as: "sampler",
-      schema: SamplerConfigSchema.default({ name: "shuffle" }),
+      schema: SamplerConfigSchema,
+      older: { name: "shuffle" },
       encode: (b: BalanceOptions | undefined): SamplerConfig =>
         b ? { name: "balanced", ...b } : { name: "shuffle" },
       decode: (s: SamplerConfig): BalanceOptions | undefined =>
@@ -363,7 +365,7 @@ export const SETTINGS = {
     defaultHelp: "none",
     help: `augment training beats: ${AUGMENT.show(DEFAULT_AUGMENT)}`,
     onResume: "override",
-    stored: { in: "run", as: "augment", schema: AugmentConfigSchema.default(NO_AUGMENT) },
+    stored: { in: "run", as: "augment", older: NO_AUGMENT },
   }),
   adversary: setting({
     flag: "adversary",
@@ -372,7 +374,7 @@ export const SETTINGS = {
     defaultHelp: "0: off",
     help: "subject-adversarial weight: a head learns each training beat's patient from the CNN features, its gradient reversed into the network (one process only)",
     onResume: "fixed",
-    stored: { in: "run", as: "adversary", schema: z.number().min(0).default(0) },
+    stored: { in: "run", as: "adversary", older: 0 },
   }),
   select: setting({
     flag: "select",
@@ -380,7 +382,7 @@ export const SETTINGS = {
     default: "macro-f1" as SelectName,
     help: "what picks the best epoch: macro-f1 or sv-f1 (mean F1 of S and V)",
     onResume: "override",
-    stored: { in: "run", as: "select", schema: z.enum(SELECT_NAMES).default("macro-f1") },
+    stored: { in: "run", as: "select", older: "macro-f1" },
   }),
   seed: setting({
     flag: "seed",
@@ -423,7 +425,7 @@ export const SETTINGS = {
     help: "stop after N optimizer steps in all, validating and checkpointing there (a quick try)",
     onResume: "override",
     optional: true,
-    stored: { in: "run", as: "maxSteps", schema: count.default(0) },
+    stored: { in: "run", as: "maxSteps", older: 0 },
   }),
   limitBeats: setting({
     flag: "limit-beats",
@@ -434,7 +436,7 @@ export const SETTINGS = {
     onResume: "fixed",
     optional: true,
     // Beats of the training side used; 0: all. Older runs lack it.
-    stored: { in: "data", as: "limitBeats", schema: count.default(0) },
+    stored: { in: "data", as: "limitBeats", schema: count, older: 0 },
   }),
 };
 
@@ -466,14 +468,16 @@ export function storedShape<S extends Section>(section: S): StoredShape<S> {
   const shape: Record<string, z.ZodType> = {};
   for (const key of SETTING_KEYS) {
     const row: Setting<unknown> = SETTINGS[key];
-    if (row.stored?.in === section) shape[row.stored.as] = row.stored.schema ?? row.kind.schema;
+    if (row.stored?.in === section) shape[row.stored.as] = storedSchema(row);
   }
   return shape as StoredShape<S>;
 }
 
-/** A zod schema without its older-runs default (absent stays absent). */
-function withoutDefault(schema: z.ZodType): z.ZodType {
-  return schema instanceof z.ZodDefault ? (schema.unwrap() as z.ZodType) : schema;
+/** A setting's schema in config.json: its form there, read as `older` where an older file lacks it. */
+function storedSchema(row: Setting<unknown>, older = true): z.ZodType {
+  const schema = row.stored?.schema ?? row.kind.schema;
+  const missing = row.stored?.older;
+  return older && missing !== undefined ? schema.default(missing as never) : schema;
 }
 
 type ProcessKey = { [K in SettingKey]: Rows[K] extends { onResume: "free" } ? K : never }[SettingKey];
@@ -493,7 +497,7 @@ export function shapingShape(): ShapingShape {
   for (const key of SETTING_KEYS) {
     const row: Setting<unknown> = SETTINGS[key];
     if (row.stored?.in === "run" && row.onResume !== "free")
-      shape[row.stored.as] = withoutDefault(row.stored.schema ?? row.kind.schema).optional();
+      shape[row.stored.as] = storedSchema(row, false).optional();
   }
   return shape as ShapingShape;
 }
