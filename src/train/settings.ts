@@ -270,6 +270,16 @@ export const SETTINGS = {
     onResume: "override",
     stored: { in: "optimizer", as: "warmupEpochs" },
   }),
+  gradClip: setting({
+    flag: "grad-clip",
+    kind: kinds.number({ min: 0 }),
+    default: 0,
+    defaultHelp: "0: off",
+    help: "clip the gradients' total norm to this before each step (torch.nn.utils.clip_grad_norm_)",
+    onResume: "override",
+    optional: true,
+    stored: { in: "optimizer", as: "gradClip", older: 0 },
+  }),
   loss: setting({
     flag: "loss",
     kind: kinds.choice(LOSS_NAMES),

@@ -17,6 +17,7 @@ import {
   tidy,
 } from "../engine/index.js";
 import { SeedNet } from "../models/seed-net.js";
+import { clipGradNorm } from "../nn/clip-grad.js";
 import { crossEntropy, focalLoss } from "../nn/losses.js";
 import { AdaBound, Adam, AdamW, type Optimizer, scheduledLr } from "../nn/optim/index.js";
 import { MetricsLog } from "../run-dir/metrics-log.js";
@@ -243,6 +244,7 @@ function step(s: Session, rows: Int32Array, epoch: number, b: number): [number, 
       adversary && p ? lv.add(crossEntropy(adversary.forward(pooled), p).mul(opts.adversary)) : lv;
     total.backward();
     s.ddp?.afterBackward();
+    if (opts.gradClip) clipGradNorm(optimizer.params, opts.gradClip);
     optimizer.step();
     return [lv.item(), logits.argmax(1).eq(y).sum().item()];
   });
