@@ -1,11 +1,11 @@
 // --device and --threads, as every command that runs the engine reads them (train, eval, predict,
 // classify, bench): their option specs, their help and their values, with the one default thread
 // count. That default is every core (on 2 cores the compact model classifies 3,400 beats/s with 2
-// threads against 2,200 with 1, `ecg bench infer --batch 512`): libtorch's OpenMP threads wait for each other at the end
-// of every parallel operation, and src/engine/native.ts makes them wait asleep (OMP_WAIT_POLICY
-// PASSIVE) rather than spinning, so a busy machine (a core taken by another program) does not turn
-// the extra thread into a loss; spinning, two threads on a 2-core machine with one core busy took
-// 2.5 times as long as one thread (README, "Threads").
+// threads against 2,200 with 1, `ecg bench infer --batch 512`). libtorch's OpenMP threads wait for
+// each other at the end of every parallel operation, and src/engine/native.ts makes them wait asleep
+// (OMP_WAIT_POLICY=PASSIVE) rather than spinning, so that a busy machine (a core taken by another
+// program) does not turn the extra thread into a loss: spinning, two threads on 2 cores with one
+// busy took 3 times as long as one thread (README, "Threads on a busy machine").
 import { availableParallelism } from "node:os";
 import { choiceValue, numberValue } from "./option-value.js";
 

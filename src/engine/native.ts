@@ -196,9 +196,10 @@ export function native(): NativeBinding {
   process.env["GLOG_minloglevel"] ??= "3";
   // libtorch's OpenMP threads wait for one another at the end of every parallel operation; by default
   // they spin while they wait, and on a busy machine (one of two cores taken by another program) the
-  // spinning thread keeps the core the late one needs: classifying record 100 took 26 s with 2 threads
-  // against 10 s with 1. Waiting asleep, 2 threads take 8 s (README, "Threads"). OpenMP reads the
-  // policy once, when libtorch loads, so it is set here; a user's own OMP_WAIT_POLICY is kept.
+  // spinning thread keeps the core the late one needs: classifying record 100 took 201 s with 2
+  // threads against 62 s with 1; waiting asleep, 2 threads take 51 s (README, "Threads on a busy
+  // machine"). OpenMP reads the policy once, when libtorch loads, so it is set here; a user's own
+  // OMP_WAIT_POLICY (or GOMP_SPINCOUNT) is kept.
   if (process.env["GOMP_SPINCOUNT"] === undefined) process.env["OMP_WAIT_POLICY"] ??= "PASSIVE";
   const require = createRequire(import.meta.url);
   binding = require(file) as NativeBinding;

@@ -4,7 +4,8 @@
 // ↔ config.json mapping (run-config.ts) and config.json's schema (src/run-dir/schema.ts builds its
 // sections from storedShape()). A new setting is one row here, and its own logic where it acts.
 //
-// Imports stay below src/train/ (the run directory's schema, one floor down, reads this table).
+// It imports nothing of src/train/ but its kinds (setting-kinds.ts): the run directory's schema, one
+// floor down, reads this table.
 import path from "node:path";
 import { z } from "zod";
 import { DEVICE_CHOICES, deviceValue, threadsValue } from "../compute-options.js";
@@ -110,7 +111,7 @@ const BALANCE = group(
   { anyTurnsOn: false },
 );
 /** Class balancing's knobs (src/train/sampler.ts: balancedOrder), as config.json's sampler has them. */
-export type BalanceOptions = { power: number; maxRepeat: number };
+export type BalanceOptions = { [K in keyof typeof BALANCE.fields]: number };
 /** The order of an epoch's beats (src/train/sampler.ts): every beat once, or class-balanced draws. */
 export const SamplerConfigSchema = z.discriminatedUnion("name", [
   z.object({ name: z.literal("shuffle") }),
