@@ -513,6 +513,19 @@ export function shapingShape(): ShapingShape {
   return shape as ShapingShape;
 }
 
+/** The settings a TrainOptions written by hand may leave out (`optional` rows), filled in with their defaults. */
+export function withOptionalDefaults<T extends Partial<SettingValues>>(values: T): T & SettingValuesFilled {
+  const out: Record<string, unknown> = { ...values };
+  for (const key of SETTING_KEYS) {
+    const row: Setting<unknown> = SETTINGS[key];
+    if (row.optional && out[key] === undefined) out[key] = row.default;
+  }
+  return out as T & SettingValuesFilled;
+}
+
+/** SettingValues with the optional ones present. */
+export type SettingValuesFilled = { [K in OptionalKey]: ValueOf<Rows[K]> };
+
 /** The setting whose flag (or one of whose flags) this is: --max-repeat is the balance setting's. */
 export function settingOfFlag(flag: string): SettingKey | undefined {
   return SETTING_KEYS.find((k) => flagsOf(k).some((f) => f.flag === flag));

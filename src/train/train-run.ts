@@ -25,7 +25,7 @@ import { completedEpochs } from "./last-checkpoint.js";
 import type { TrainOptions } from "./options.js";
 import { reconcileResume } from "./resume-options.js";
 import { checkSameData, optionsFromRunConfig, runConfig } from "./run-config.js";
-import { SETTING_KEYS, type SettingKey } from "./settings.js";
+import { SETTING_KEYS, type SettingKey, withOptionalDefaults } from "./settings.js";
 import { evaluateRunOnTest } from "./test-eval.js";
 import { type TrainHooks, type TrainResult, train } from "./trainer.js";
 
@@ -61,10 +61,8 @@ export async function trainRun(
   const owner = (group?.rank ?? 0) === 0;
   const asked = req.options;
   const requested: TrainOptions = {
-    ...asked,
+    ...withOptionalDefaults(asked),
     outDir: path.resolve(asked.outDir),
-    maxSteps: asked.maxSteps ?? 0,
-    limitBeats: asked.limitBeats ?? 0,
     overwrite: asked.overwrite ?? false,
   };
   const dir = requested.outDir;
