@@ -1,7 +1,8 @@
 // The project's one error family. Every error a user can cause (bad input, a missing file, a
 // malformed checkpoint, a wrong option) is an EcgError: the CLI prints its message as one line (no
 // stack unless --verbose) and exits with its exitCode. Anything else is a bug, shown as one.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
+import { terminalSafe } from "./terminal-safe.js";
 
 /** The root of the family: a message fit to show as is, and the exit code it maps to. */
 export abstract class EcgError extends Error {
@@ -33,6 +34,37 @@ export class InterruptedError extends EcgError {
   constructor(message = "interrupted") {
     super(message);
   }
+}
+
+/**
+ * Set by the data-parallel launcher in its workers' environment (src/train/launch.ts): the file
+ * descriptor a worker writes its error line to, for the launcher to fold into its own one line
+ * rather than print a second.
+ */
+export const ERROR_FD_ENV = "ECG_ERROR_FD";
+
+/** The one line a command ends with when it fails: "ecg: error: …", "ecg: usage error: …", "ecg: stopped: …". */
+export function errorLine(message: string, exitCode: number): string {
+  const prefix = exitCode === 2 ? "usage error: " : exitCode === 130 ? "stopped: " : "error: ";
+  return `ecg: ${prefix}${message.split("\n")[0]}`;
+}
+
+/**
+ * Writes the error line where it belongs: on stderr; in a launched worker, its message alone on the
+ * launcher's descriptor (the exit code tells the launcher what kind it is). Says which it was.
+ */
+export function writeErrorLine(message: string, exitCode: number): "stderr" | "launcher" {
+  const fd = Number(process.env[ERROR_FD_ENV] ?? Number.NaN);
+  if (Number.isInteger(fd) && fd > 2) {
+    try {
+      writeSync(fd, `${terminalSafe(message.split("\n")[0]!)}\n`);
+      return "launcher";
+    } catch {
+      // The launcher is gone: stderr is all there is.
+    }
+  }
+  process.stderr.write(`${terminalSafe(errorLine(message, exitCode))}\n`);
+  return "stderr";
 }
 
 /**

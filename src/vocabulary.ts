@@ -9,6 +9,22 @@ export const BEAT_LENGTH = 187;
 /** Length of the windows a record is cut into, each scaled to [0, 1] on its own (seconds). */
 export const WINDOW_SECONDS = 10;
 
+/**
+ * The rhythm features of a beat (src/dataset/rhythm.ts computes them), in the order of its row: what a
+ * model with a rhythm branch takes beside the waveform, and the index's columns.
+ */
+export const RHYTHM_FEATURES = [
+  "preRR",
+  "postRR",
+  "localRR",
+  "recordRR",
+  "preRRNorm",
+  "postRRNorm",
+  "localRRNorm",
+  "irregularity",
+] as const;
+export const RHYTHM_FEATURE_COUNT = RHYTHM_FEATURES.length;
+
 /** The AAMI classes in label order: label k of a CSV row, row k of a confusion matrix, logit k. */
 export const CLASS_NAMES = ["N", "S", "V", "F", "Q"] as const;
 export type ClassName = (typeof CLASS_NAMES)[number];

@@ -40,6 +40,7 @@ import { startMirror } from "./helpers/hostile-mirror.js";
 import { recordFileCases } from "./helpers/hostile-records.js";
 import { makeSpecialFiles, serveCase, specialFileCases } from "./helpers/hostile-special-files.js";
 import { terminalCases } from "./helpers/hostile-terminal.js";
+import { killedWorkerCase, trainCases } from "./helpers/hostile-train.js";
 import {
   annotationCases,
   type BaseRecord,
@@ -136,6 +137,26 @@ test("mutated CSVs through ecg data info", async () => {
     "csv",
     csvCases(dir, (f) => ["data", "info", f, "--json"]),
   );
+});
+
+test("damaged runs through ecg train --resume; data-parallel faults", {
+  skip: mitdbSkip || engineSkip,
+}, async () => {
+  const dir = path.join(tmp, "train");
+  mkdirSync(dir);
+  await runAll("train", await trainCases(dir));
+  // A worker killed mid-run: the progress lines, then the job's ONE error line, the launcher's.
+  const killed = killedWorkerCase(dir);
+  const r = await runEcg(killed);
+  const errors = r.stderr.split("\n").filter((l) => l.startsWith("ecg: "));
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(
+    errors[0]!,
+    /^ecg: error: rank 1 \(pid \d+\) was killed by SIGKILL; the other workers were stopped/,
+  );
+  for (const t of [families.get("train")!, total])
+    count(t, killed, { outcome: "clean-error", detail: errors[0]!, result: r });
 });
 
 test("a hostile mirror through ecg data download", async () => {

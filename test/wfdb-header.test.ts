@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { UserError } from "../src/cli/errors.js";
+import { UserError } from "../src/errors.js";
 import { parseHeader, readHeader } from "../src/wfdb/header.js";
 import { mitdbSkip, recordPath } from "./helpers/mitdb.js";
 

@@ -1,10 +1,12 @@
 // Typed accessors over parsed options: each failure is a UsageError naming the option.
 
+import { computeValues } from "../compute-options.js";
+import { UsageError } from "../errors.js";
+import { choiceValue, type NumberBounds, numberValue } from "../option-value.js";
 import { expandRecords, recordPathOf } from "../record/records.js";
 import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import { HEADER_LIMITS } from "../wfdb/header.js";
 import type { ParsedArgs } from "./command.js";
-import { UsageError } from "./errors.js";
 import { info } from "./output.js";
 
 export function stringOpt(args: ParsedArgs, name: string): string | undefined {
@@ -28,20 +30,10 @@ export function numberOpt(
   args: ParsedArgs,
   name: string,
   fallback: number,
-  opts: { integer?: boolean; min?: number; max?: number } = {},
+  bounds: NumberBounds = {},
 ): number {
   const raw = stringOpt(args, name);
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || raw.trim() === "")
-    throw new UsageError(`--${name} must be a number, got '${raw}'`);
-  if (opts.integer && !Number.isInteger(v))
-    throw new UsageError(`--${name} must be a whole number, got '${raw}'`);
-  if (opts.min !== undefined && v < opts.min)
-    throw new UsageError(`--${name} must be at least ${opts.min}, got ${raw}`);
-  if (opts.max !== undefined && v > opts.max)
-    throw new UsageError(`--${name} must be at most ${opts.max}, got ${raw}`);
-  return v;
+  return raw === undefined ? fallback : numberValue(name, raw, bounds);
 }
 
 export function choiceOpt<T extends string>(
@@ -51,11 +43,12 @@ export function choiceOpt<T extends string>(
   fallback: T,
 ): T {
   const raw = stringOpt(args, name);
-  if (raw === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(raw)) {
-    throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got '${raw}'`);
-  }
-  return raw as T;
+  return raw === undefined ? fallback : choiceValue(name, raw, choices);
+}
+
+/** --device and --threads (src/compute-options.ts). */
+export function computeOpts(args: ParsedArgs): ReturnType<typeof computeValues> {
+  return computeValues({ device: stringOpt(args, "device"), threads: stringOpt(args, "threads") });
 }
 
 /** The --lenient-annotations option, for commands that read annotation files. */

@@ -1,21 +1,19 @@
 // The two `ecg bench` commands share their options and output: built here from the mode.
-import { availableParallelism } from "node:os";
 import {
   benchDataParallelSideBySide,
   benchSideBySide,
   type DataParallelSideBySide,
 } from "../bench/side-by-side.js";
 import { type BenchMode, type BenchOptions, prepareBench } from "../bench/throughput.js";
+import { COMPUTE_OPTIONS, computeHelp, threadsValue } from "../compute-options.js";
 import { backendFor, initProcessGroup, worldFromEnv } from "../engine/distributed.js";
+import { UserError } from "../errors.js";
 import { PRESET_NAMES, type PresetName } from "../models/config.js";
-import { boolOpt, choiceOpt, numberOpt } from "./args.js";
+import { checkJob, isLaunch } from "../train/launch.js";
+import { boolOpt, choiceOpt, computeOpts, numberOpt, stringOpt } from "./args.js";
 import type { Command, ParsedArgs } from "./command.js";
-import { UserError } from "./errors.js";
 import {
-  checkJob,
   checkOutcome,
-  defaultWorkerThreads,
-  isLaunch,
   LAUNCH_HELP,
   LAUNCH_OPTIONS,
   type LaunchArgs,
@@ -98,13 +96,12 @@ export function benchCommand(mode: BenchMode): Command {
       batch: { type: "string" },
       steps: { type: "string" },
       warmup: { type: "string" },
-      threads: { type: "string" },
       rounds: { type: "string" },
       pytorch: { type: "boolean" },
       "no-fold": { type: "boolean" },
       "aten-only": { type: "boolean" },
       "unfused-optimizer": { type: "boolean" },
-      device: { type: "string" },
+      ...COMPUTE_OPTIONS,
       json: { type: "boolean" },
       ...(mode === "train"
         ? { nproc: LAUNCH_OPTIONS["nproc"]!, "dist-timeout": LAUNCH_OPTIONS["dist-timeout"]! }
@@ -115,11 +112,10 @@ export function benchCommand(mode: BenchMode): Command {
       batch: "beats per step (default 128)",
       steps: "timed steps per round (default 20)",
       warmup: "untimed steps first (default 3)",
-      threads: "CPU threads (default: all cores)",
+      ...computeHelp(mode === "train"),
       rounds: "timed rounds; the median is reported (default 5)",
       pytorch: "run tools/pytorch/bench.py alternately with ours and report the ratio",
       ...(mode === "infer" ? { "no-fold": "keep BatchNorm separate (to measure what folding buys)" } : {}),
-      device: "cpu (default) or cuda",
       "aten-only": "ATen's kernels only, not the engine's own (to measure what those buy)",
       ...(mode === "train"
         ? {
@@ -133,7 +129,6 @@ export function benchCommand(mode: BenchMode): Command {
             nproc:
               "data-parallel processes (global --batch shared out), beside PyTorch's DDP and one process of each with nproc × threads threads",
             batch: "beats per step; with --nproc, the global batch (default 128)",
-            threads: "CPU threads per process (default: the cores, shared out among --nproc processes)",
             "dist-timeout": LAUNCH_HELP["dist-timeout"]!,
           }
         : {}),
@@ -151,11 +146,10 @@ export function benchCommand(mode: BenchMode): Command {
         batch: numberOpt(args, "batch", 128, { integer: true, min: 1 }),
         steps: numberOpt(args, "steps", 20, { integer: true, min: 1 }),
         warmup: numberOpt(args, "warmup", 3, { integer: true, min: 0 }),
-        threads: numberOpt(args, "threads", availableParallelism(), { integer: true, min: 1 }),
+        ...computeOpts(args),
         fold: !boolOpt(args, "no-fold"),
         engineKernels: !boolOpt(args, "aten-only"),
         fusedOptimizer: !boolOpt(args, "unfused-optimizer"),
-        device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
       };
       const rounds = numberOpt(args, "rounds", 5, { integer: true, min: 1 });
       if (mode === "train") {
@@ -167,8 +161,7 @@ export function benchCommand(mode: BenchMode): Command {
         }
         if (isLaunch(launch, opts.batch)) {
           checkJob(opts.device ?? "cpu", launch);
-          const threads =
-            args.values["threads"] === undefined ? defaultWorkerThreads(launch.nprocPerNode) : opts.threads;
+          const threads = threadsValue(stringOpt(args, "threads"), launch.nprocPerNode);
           const perProcess = { ...opts, threads };
           const bar = new ProgressBar({ label: `bench ${mode}`, total: rounds, unit: "rounds" });
           const r = await benchDataParallelSideBySide(

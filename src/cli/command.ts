@@ -1,4 +1,5 @@
-// The shape of one sub-command of `ecg`. Each lives in src/cli/commands/<name>.ts.
+// The shape of one sub-command of `ecg`. Each lives in src/cli/commands/<name>.ts (the two `ecg bench`
+// commands are built by src/cli/bench-command.ts from their mode).
 import type { ParseArgsConfig } from "node:util";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -10,7 +11,10 @@ export interface Command {
   summary: string;
   /** Usage line(s), without the leading "usage: ecg". */
   usage: string;
-  /** Options as node:util parseArgs takes them; --help, --verbose and --json are added by the dispatcher where relevant. */
+  /**
+   * Options as node:util parseArgs takes them. The dispatcher (main.ts) adds --help and --verbose to
+   * every command; a command that prints results declares its own --json.
+   */
   options: OptionSpec;
   /** Human description of each option, shown by --help. */
   optionHelp?: Record<string, string>;

@@ -1,19 +1,16 @@
 // The launcher options `ecg train` and `ecg bench train` share (--nproc, --nnodes, --node-rank,
 // --master-addr, --master-port, --dist-timeout), and how a command re-runs itself as its workers.
-import { availableParallelism } from "node:os";
-import { backendFor, worldFromEnv } from "../engine/distributed.js";
-import { checkDevice, cudaDeviceCount, type Device } from "../engine/index.js";
-import { perRankBatch } from "../train/ddp.js";
+import { isIP } from "node:net";
+import { UsageError } from "../errors.js";
 import {
-  describeExit,
   type JobLayout,
+  jobError,
   type LaunchOutcome,
   type LaunchSpec,
   launchWorkers,
 } from "../train/launch.js";
 import { numberOpt, stringOpt } from "./args.js";
 import type { OptionSpec, ParsedArgs } from "./command.js";
-import { UsageError, UserError } from "./errors.js";
 
 export const LAUNCH_OPTIONS: OptionSpec = {
   nproc: { type: "string" },
@@ -39,6 +36,20 @@ const DEFAULT_TIMEOUT_SECONDS = 300;
 
 export type LaunchArgs = JobLayout;
 
+/**
+ * An IP address, or a host name as RFC 1123 has them: dot-separated labels of letters, digits and
+ * inner hyphens, the last not all digits (so 256.1.1.1 is neither).
+ */
+function isHostAddress(addr: string): boolean {
+  if (isIP(addr) !== 0) return true;
+  const labels = addr.replace(/\.$/, "").split(".");
+  return (
+    addr.length <= 253 &&
+    labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(l)) &&
+    !/^\d+$/.test(labels.at(-1)!)
+  );
+}
+
 export function launchArgsFrom(args: ParsedArgs): LaunchArgs {
   const nprocPerNode = numberOpt(args, "nproc", 1, { integer: true, min: 1 });
   const nnodes = numberOpt(args, "nnodes", 1, { integer: true, min: 1 });
@@ -46,6 +57,10 @@ export function launchArgsFrom(args: ParsedArgs): LaunchArgs {
   const masterAddr = stringOpt(args, "master-addr");
   if (nnodes > 1 && masterAddr === undefined)
     throw new UsageError("--nnodes > 1 needs --master-addr (host 0's address, the same on every host)");
+  if (masterAddr !== undefined && !isHostAddress(masterAddr))
+    throw new UsageError(
+      `--master-addr must be an IP address or a host name, got '${masterAddr}'${/^[\d.]+$/.test(masterAddr) ? " (an IPv4 address has four numbers of 0 to 255)" : ""}`,
+    );
   return {
     nprocPerNode,
     nnodes,
@@ -58,35 +73,6 @@ export function launchArgsFrom(args: ParsedArgs): LaunchArgs {
     }),
     timeoutSeconds: numberOpt(args, "dist-timeout", DEFAULT_TIMEOUT_SECONDS, { min: 1 }),
   };
-}
-
-/** Whether this command line asks for a job of several processes (and this is its launcher). */
-export function isLaunch(launch: LaunchArgs, globalBatch: number): boolean {
-  const worldSize = launch.nprocPerNode * launch.nnodes;
-  if (worldSize === 1) return false;
-  if (worldFromEnv())
-    throw new UsageError(
-      "--nproc/--nnodes: this process is already a worker of a launched job (RANK and WORLD_SIZE are set)",
-    );
-  perRankBatch(globalBatch, worldSize);
-  return true;
-}
-
-/** Refuses, before any worker starts, a job this host cannot run: no backend, too few GPUs. */
-export function checkJob(device: Device, launch: LaunchArgs): void {
-  backendFor(device);
-  if (device === "cpu") return;
-  checkDevice(device);
-  const gpus = cudaDeviceCount();
-  if (gpus < launch.nprocPerNode)
-    throw new UserError(
-      `--nproc ${launch.nprocPerNode} with --device cuda: one GPU per process, and this host has ${gpus}`,
-    );
-}
-
-/** Threads per worker when --threads is not given: the cores shared out. */
-export function defaultWorkerThreads(nprocPerNode: number): number {
-  return Math.max(1, Math.floor(availableParallelism() / nprocPerNode));
 }
 
 /** The command line again, without the launcher's options (what each worker runs). */
@@ -133,9 +119,8 @@ export function launchSelf(
   });
 }
 
-/** Exit status of a launched job: 130 after Ctrl-C, a one-line error naming the failed rank. */
+/** Exit status of a launched job: 130 after Ctrl-C, the one-line error naming the failed rank. */
 export function checkOutcome(outcome: LaunchOutcome, afterFailure: string): void {
-  if (outcome.interrupted) process.exitCode = 130;
-  else if (outcome.failed)
-    throw new UserError(`${describeExit(outcome.failed)}; the other workers were stopped${afterFailure}`);
+  const e = jobError(outcome, afterFailure);
+  if (e) throw e;
 }

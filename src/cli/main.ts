@@ -1,10 +1,9 @@
 // The `ecg` dispatcher: finds the sub-command, parses its options, maps errors to exit codes.
 // Exit codes (see ../shared/spec/cli.md): 0 success, 1 user error, 2 usage error, 130 interrupted.
 import { parseArgs } from "node:util";
-import { EcgError, isOutOfMemory } from "../errors.js";
+import { EcgError, isOutOfMemory, UsageError, writeErrorLine } from "../errors.js";
 import { PROJECT_VERSION } from "../version.js";
 import type { Command, OptionSpec } from "./command.js";
-import { UsageError } from "./errors.js";
 import { info, println } from "./output.js";
 import { didYouMean } from "./suggest.js";
 
@@ -180,10 +179,9 @@ function reportError(e: unknown, verbose: boolean): number {
   // A failed allocation is the machine's limit, not a bug: one line, as a user error is.
   const outOfMemory = !(err instanceof EcgError) && isOutOfMemory(err);
   const message = outOfMemory ? `out of memory (${firstLine})` : firstLine;
-  const prefix = code === 2 ? "usage error: " : code === 130 ? "stopped: " : "error: ";
-  info(`ecg: ${prefix}${message}`);
+  const to = writeErrorLine(message ?? "", code);
   if (verbose && err.stack) info(err.stack);
-  else if (!(err instanceof EcgError) && !outOfMemory) {
+  else if (to === "stderr" && !(err instanceof EcgError) && !outOfMemory) {
     info("(an unexpected error: run again with --verbose for the stack trace)");
   }
   return code;

@@ -2,20 +2,12 @@
 // errors go to stderr. Every line the `ecg` command prints passes through write() below, the one
 // place where text taken from a user's files (a header's record and lead names, an annotation's aux
 // string, a checkpoint's class names, a CSV cell or stdin bytes in an error message) is made safe for
-// a terminal: its control characters are written as \u escapes, so a hostile file can neither
-// clear, retitle nor rewrite the screen.
+// a terminal: its control characters are written as \u escapes (terminal-safe.ts), so a hostile
+// file can neither clear, retitle nor rewrite the screen.
 
-/**
- * C0 controls but tab and newline, DEL, C1 controls (0x9b is a one-byte CSI), and the bidirectional
- * overrides and isolates that reorder what a line shows.
- */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+import { terminalSafe } from "../terminal-safe.js";
 
-/** `text` with every character a terminal would act on written as a \uXXXX escape (valid in JSON too). */
-export function terminalSafe(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
+export { terminalSafe };
 
 /** The one writer to the terminal (and to whatever stdout or stderr is redirected to). */
 export function write(stream: "stdout" | "stderr", text: string): void {

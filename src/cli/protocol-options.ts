@@ -1,5 +1,7 @@
 // Options shared by the commands that score beats against a reference (classify, compare): the
 // scoring protocol, EC57's by default (eval/bxb-protocol.ts).
+
+import { UsageError } from "../errors.js";
 import {
   EC57_PROTOCOL,
   LEARNING_PERIOD_SECONDS,
@@ -8,7 +10,6 @@ import {
 } from "../eval/bxb-protocol.js";
 import { boolOpt, numberOpt } from "./args.js";
 import type { OptionSpec, ParsedArgs } from "./command.js";
-import { UsageError } from "./errors.js";
 
 export const PROTOCOL_OPTIONS: OptionSpec = {
   from: { type: "string" },

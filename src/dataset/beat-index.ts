@@ -7,10 +7,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { displayPath } from "../display-path.js";
 import { readFileOrFail, UserError } from "../errors.js";
-import { N_CLASSES } from "../vocabulary.js";
+import { N_CLASSES, RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES } from "../vocabulary.js";
 import type { BeatSet } from "./beats-csv.js";
 import { INDEX_FILE, type Side, splitFile } from "./dataset-dir.js";
-import { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES } from "./rhythm.js";
 
 const WHERE_COLUMNS = ["split", "row", "record", "sample", "symbol", "label"] as const;
 export const INDEX_COLUMNS: readonly string[] = [...WHERE_COLUMNS, ...RHYTHM_FEATURES];

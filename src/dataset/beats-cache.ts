@@ -28,10 +28,9 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { writeFileAtomic } from "../atomic-file.js";
-import { BEAT_LENGTH } from "../vocabulary.js";
+import { BEAT_LENGTH, RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 import type { BeatSet } from "./beats-csv.js";
 import { builtSideOf, INDEX_FILE } from "./dataset-dir.js";
-import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
 
 const MAGIC = "ECGBEAT2";
 const HEADER_BYTES = 56;

@@ -4,12 +4,12 @@ import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
-import { BEAT_LENGTH, N_CLASSES } from "../vocabulary.js";
+import { BEAT_LENGTH, N_CLASSES, RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 import { withIndex } from "./beat-index.js";
 import { cachedBeats } from "./beats-cache.js";
 import { type BeatSet, type LabelMode, parseBeatsCsv, readBeatsCsv } from "./beats-csv.js";
 import { builtSideOf, type Side, splitFile } from "./dataset-dir.js";
-import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
+import { gatherRows } from "./gather-rows.js";
 
 export {
   type BeatSet,
@@ -21,20 +21,10 @@ export {
 
 /** The beats of the given rows, copied, in that order (with their records and rhythm features, when the set has them). */
 export function selectBeats(set: BeatSet, rows: ArrayLike<number>): BeatSet {
-  const x = new Float32Array(rows.length * BEAT_LENGTH);
-  const y = new Uint8Array(rows.length);
-  const rhythm = set.rhythm ? new Float32Array(rows.length * RHYTHM_FEATURE_COUNT) : undefined;
-  const records = set.records ? new Array<string>(rows.length) : undefined;
-  for (let r = 0; r < rows.length; r++) {
-    const i = rows[r]!;
-    x.set(set.x.subarray(i * BEAT_LENGTH, (i + 1) * BEAT_LENGTH), r * BEAT_LENGTH);
-    y[r] = set.y[i]!;
-    rhythm?.set(
-      set.rhythm!.subarray(i * RHYTHM_FEATURE_COUNT, (i + 1) * RHYTHM_FEATURE_COUNT),
-      r * RHYTHM_FEATURE_COUNT,
-    );
-    if (records) records[r] = set.records![i]!;
-  }
+  const x = gatherRows(set.x, rows, BEAT_LENGTH);
+  const y = Uint8Array.from(rows, (i) => set.y[i]!);
+  const rhythm = set.rhythm && gatherRows(set.rhythm, rows, RHYTHM_FEATURE_COUNT);
+  const records = set.records && Array.from(rows, (i) => set.records![i]!);
   return { x, y, count: rows.length, ...(rhythm ? { rhythm } : {}), ...(records ? { records } : {}) };
 }
 

@@ -9,7 +9,7 @@ import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import { recordFiles } from "../io/read-record.js";
 import { guardOutputs } from "../output-guard.js";
-import { BEAT_LENGTH, classCounts } from "../vocabulary.js";
+import { BEAT_LENGTH, classCounts, RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 import type { AnnotationPolicy } from "../wfdb/annotation.js";
 import { indexHeader, indexLine } from "./beat-index.js";
 import { selectBeats } from "./beats.js";
@@ -17,7 +17,6 @@ import { writeBeatsCache } from "./beats-cache.js";
 import { type BeatSet, writeBeatsCsvTo } from "./beats-csv.js";
 import { INDEX_FILE, META_FILE, SIDES, splitFile } from "./dataset-dir.js";
 import { type RecordBeats, recordBeats } from "./record-beats.js";
-import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
 import { interpatientSide, stratifiedSplit } from "./split.js";
 
 export type SplitKind = "kaggle" | "interpatient";

@@ -2,9 +2,9 @@
 // be: one place for every command that feeds a model (eval, predict, train, classify, view).
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
+import { RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 import { relativeBeats } from "./beat-template.js";
 import type { BeatSet } from "./beats-csv.js";
-import { RHYTHM_FEATURE_COUNT } from "./rhythm.js";
 
 /**
  * Refuses a model that takes rhythm features, but not this build's RHYTHM_FEATURE_COUNT of them

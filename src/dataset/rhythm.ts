@@ -34,18 +34,11 @@
 // (its postRR is then a break whatever comes): its latency is at most MAX_RR_SECONDS plus the
 // detector's, and one R-R interval when the rhythm goes on.
 
-/** Feature names, in the order of each beat's row. */
-export const RHYTHM_FEATURES = [
-  "preRR",
-  "postRR",
-  "localRR",
-  "recordRR",
-  "preRRNorm",
-  "postRRNorm",
-  "localRRNorm",
-  "irregularity",
-] as const;
-export const RHYTHM_FEATURE_COUNT = RHYTHM_FEATURES.length;
+import { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES } from "../vocabulary.js";
+
+// The feature names and their count are the beat vocabulary's (src/vocabulary.ts): models size their
+// input by them without importing the dataset layer. Exported here too for this module's readers.
+export { RHYTHM_FEATURE_COUNT, RHYTHM_FEATURES } from "../vocabulary.js";
 /**
  * Which features are durations in seconds (they scale with the heart rate) and which are ratios (the
  * same at any rate): what a heart-rate augmentation may scale.

@@ -15,13 +15,8 @@ export {
   worldFromEnv,
 } from "./distributed.js";
 export { EngineUnavailableError } from "./native.js";
-export {
-  type AdaBoundStepScalars,
-  type AdamStepScalars,
-  fusedAdaBoundStep,
-  fusedAdamStep,
-  type MomentState,
-} from "./optim-fused.js";
+export { fusedAdaBoundStep, fusedAdamStep, type MomentState } from "./optim-fused.js";
+export type { AdaBoundStepScalars, AdamStepScalars } from "./optim-scalars.js";
 export {
   checkDevice,
   cudaDeviceCount,

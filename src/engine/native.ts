@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../errors.js";
-import type { AdaBoundStepScalars, AdamStepScalars } from "./optim-fused.js";
+import type { AdaBoundStepScalars, AdamStepScalars } from "./optim-scalars.js";
 
 /** A handle to one tensor in the addon's table (a BigInt: slot index and generation). */
 export type NativeHandle = bigint & { readonly __nativeTensor: unique symbol };
@@ -194,6 +194,13 @@ export function native(): NativeBinding {
   // libtorch logs through glog to stderr (c10d: several lines per socket retry or failure); the
   // failures that matter reach us as exceptions with one-line messages. GLOG_minloglevel=0 shows all.
   process.env["GLOG_minloglevel"] ??= "3";
+  // libtorch's OpenMP threads wait for one another at the end of every parallel operation; by default
+  // they spin while they wait, and on a busy machine (one of two cores taken by another program) the
+  // spinning thread keeps the core the late one needs: classifying record 100 took 201 s with 2
+  // threads against 62 s with 1; waiting asleep, 2 threads take 51 s (README, "Threads on a busy
+  // machine"). OpenMP reads the policy once, when libtorch loads, so it is set here; a user's own
+  // OMP_WAIT_POLICY (or GOMP_SPINCOUNT) is kept.
+  if (process.env["GOMP_SPINCOUNT"] === undefined) process.env["OMP_WAIT_POLICY"] ??= "PASSIVE";
   const require = createRequire(import.meta.url);
   binding = require(file) as NativeBinding;
   return binding;

@@ -63,13 +63,15 @@ export function formatRecordTable(
   if (classified) head.push("VEB Se", "VEB +P", "SVEB Se", "SVEB +P");
   const timed = rows.length > 0 && rows.every((r) => r.seconds !== undefined);
   if (timed) head.push("time s");
-  const line = (name: string, s: BxbStats, seconds?: number, lead?: string): string => {
+  // A record's row and the gross row (counts, rates, time), or the average row (rates only).
+  const line = (name: string, s: BxbStats | AverageStats, seconds?: number, lead?: string): string => {
+    const counts = "tp" in s.qrs ? s.qrs : undefined;
     const cells = [
       name.padEnd(width),
       ...(leads ? [(lead ?? "").padEnd(leadWidth)] : []),
-      String(s.qrs.tp).padStart(6),
-      String(s.qrs.fn).padStart(5),
-      String(s.qrs.fp).padStart(5),
+      (counts ? String(counts.tp) : "").padStart(6),
+      (counts ? String(counts.fn) : "").padStart(5),
+      (counts ? String(counts.fp) : "").padStart(5),
       pct(s.qrs.se).padStart(6),
       pct(s.qrs.ppv).padStart(6),
     ];
@@ -81,7 +83,7 @@ export function formatRecordTable(
         pct(s.classes.S.ppv).padStart(7),
       );
     }
-    if (timed) cells.push((seconds ?? 0).toFixed(2).padStart(6));
+    if (timed && counts) cells.push((seconds ?? 0).toFixed(2).padStart(6));
     return cells.join(" ");
   };
   const totalSeconds = rows.reduce((a, r) => a + (r.seconds ?? 0), 0);
@@ -89,24 +91,7 @@ export function formatRecordTable(
     head.join(" "),
     ...rows.map((r) => line(r.record, r.stats, r.seconds, r.lead)),
     line("gross", gross, totalSeconds),
+    line("avg", average),
   ];
-  const avg = [
-    "avg".padEnd(width),
-    ...(leads ? ["".padEnd(leadWidth)] : []),
-    "".padStart(6),
-    "".padStart(5),
-    "".padStart(5),
-    pct(average.qrs.se).padStart(6),
-    pct(average.qrs.ppv).padStart(6),
-  ];
-  if (classified) {
-    avg.push(
-      pct(average.classes.V.se).padStart(6),
-      pct(average.classes.V.ppv).padStart(6),
-      pct(average.classes.S.se).padStart(7),
-      pct(average.classes.S.ppv).padStart(7),
-    );
-  }
-  lines.push(avg.join(" "));
   return lines.join("\n");
 }

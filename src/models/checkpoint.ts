@@ -196,17 +196,37 @@ export function checkCheckpointTensors(
         `dtype ${t.dtype}, but this tensor must be ${floating ? `floating point (${FLOATING.join(", ")})` : "I64"}`,
         name,
       );
-    if (floating) {
-      const values = toFloat32Array(t);
-      const variance = name.endsWith("running_var");
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i]!;
-        if (!Number.isFinite(v))
-          throw new CheckpointError(file, "values", `value ${i} is ${v} (weights must be finite)`, name);
-        if (variance && v < 0)
-          throw new CheckpointError(file, "values", `variance ${i} is ${v} (variances must be ≥ 0)`, name);
-      }
-    }
+    if (floating)
+      checkTensorValues(file, name, t, name.endsWith("running_var") ? { nonNegative: "variance" } : {});
+  }
+}
+
+/**
+ * A floating tensor of a checkpoint, value by value: every one finite (`what`: what they are, for the
+ * message), and, for a `nonNegative` kind (a BatchNorm variance, an optimizer's average of squared
+ * gradients), none below 0; else a CheckpointError naming the file, the tensor and the value.
+ */
+export function checkTensorValues(
+  file: string,
+  name: string,
+  t: SafeTensor,
+  opts: { what?: string; nonNegative?: string } = {},
+): void {
+  const { what = "weights", nonNegative } = opts;
+  if (!FLOATING.includes(t.dtype))
+    throw new CheckpointError(file, "dtype", `dtype ${t.dtype}, but ${what} must be floating point`, name);
+  const values = toFloat32Array(t);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v))
+      throw new CheckpointError(file, "values", `value ${i} is ${v} (${what} must be finite)`, name);
+    if (nonNegative && v < 0)
+      throw new CheckpointError(
+        file,
+        "values",
+        `${nonNegative} ${i} is ${v} (${nonNegative}s must be ≥ 0)`,
+        name,
+      );
   }
 }
 

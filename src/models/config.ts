@@ -1,7 +1,7 @@
 // The knobs of the seed's network family and its named presets (seed-model.md), and the rhythm-aware
 // presets that add a branch for each beat's R-R features (src/dataset/rhythm.ts) before the head.
 import { z } from "zod";
-import { RHYTHM_FEATURE_COUNT } from "../dataset/rhythm.js";
+import { RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 
 const positive = z.number().int().min(1);
 

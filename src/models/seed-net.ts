@@ -127,11 +127,14 @@ export class SeedNet extends Module {
   readonly fc1: Linear;
   readonly dropout: Dropout;
   readonly fc2: Linear;
+  /** Width of the pooled CNN features (forwardWithFeatures' `pooled`): stage 4's channels. */
+  readonly featureWidth: number;
 
   constructor(config: ModelConfig) {
     super();
     this.config = config;
     const { dim, repeat, groups, floors, connection, classes } = config;
+    this.featureWidth = 32 * dim;
     this.stage0 = this.registerModule(
       "stage0",
       new Sequential(new Conv1d(1, dim, 7), new BatchNorm1d(dim), new LeakyReLU(SLOPE), new MaxPool1d(3)),
@@ -156,12 +159,15 @@ export class SeedNet extends Module {
       this.stages.push(stage);
       cin = cout;
     }
-    this.stage4 = this.registerModule("stage4", floor(repeat, 16 * dim, 16 * dim, 32 * dim, 2, groups));
+    this.stage4 = this.registerModule(
+      "stage4",
+      floor(repeat, 16 * dim, 16 * dim, this.featureWidth, 2, groups),
+    );
     const rhythmWidth = config.rhythm ? config.rhythmWidth! : 0;
     this.rhythm = config.rhythm
       ? this.registerModule("rhythm", rhythmBranch(config.rhythm, rhythmWidth))
       : undefined;
-    this.fc1 = this.registerModule("fc1", new Linear(32 * dim + rhythmWidth, 32));
+    this.fc1 = this.registerModule("fc1", new Linear(this.featureWidth + rhythmWidth, 32));
     this.dropout = this.registerModule("dropout", new Dropout(0.3));
     this.fc2 = this.registerModule("fc2", new Linear(32, classes));
     xavierUniform_(this.fc1.weight);
@@ -176,7 +182,7 @@ export class SeedNet extends Module {
     return this.forwardWithFeatures(x0, rhythm).logits;
   }
 
-  /** The logits and the pooled CNN features (B, 32·dim) behind them (for a training-only head). */
+  /** The logits and the pooled CNN features (B, featureWidth) behind them (for a training-only head). */
   forwardWithFeatures(x0: Tensor, rhythm?: Tensor): { logits: Tensor; pooled: Tensor } {
     if (this.rhythm && !rhythm)
       throw new RangeError(`this model takes ${this.config.rhythm} rhythm features per beat; none given`);

@@ -4,15 +4,16 @@
 // label per beat.
 
 import { relativeBeats } from "../dataset/beat-template.js";
+import { gatherRows } from "../dataset/gather-rows.js";
 import { kachueeBeats } from "../dataset/kachuee.js";
-import { RHYTHM_FEATURE_COUNT, rhythmFeatures } from "../dataset/rhythm.js";
+import { rhythmFeatures } from "../dataset/rhythm.js";
 import { checkRhythmFeatureCount } from "../dataset/rhythm-input.js";
 import { displayPath } from "../display-path.js";
 import { UserError } from "../errors.js";
 import type { BeatClassifier } from "../models/classifier.js";
 import { detectQrs } from "../qrs/detect.js";
 import type { PanTompkinsOptions } from "../qrs/pan-tompkins.js";
-import { argmaxRows, BEAT_LENGTH, CLASS_NAMES } from "../vocabulary.js";
+import { argmaxRows, BEAT_LENGTH, CLASS_NAMES, RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 
 /** The part of a classifier this pipeline needs (a BeatClassifier, or a stand-in in tests). */
 export type BeatProbabilities = Pick<
@@ -97,14 +98,7 @@ export function classifySignal(
   let rhythm: Float32Array | undefined;
   if (classifier.rhythmFeatures > 0) {
     const all = rhythmFeatures(peaks, fs, { causal: opts.causal ?? false });
-    rhythm = new Float32Array(cut.count * RHYTHM_FEATURE_COUNT);
-    for (let i = 0; i < cut.count; i++) {
-      const p = cut.peakIndex[i]!;
-      rhythm.set(
-        all.subarray(p * RHYTHM_FEATURE_COUNT, (p + 1) * RHYTHM_FEATURE_COUNT),
-        i * RHYTHM_FEATURE_COUNT,
-      );
-    }
+    rhythm = gatherRows(all, cut.peakIndex, RHYTHM_FEATURE_COUNT);
   }
   const beats = classifier.relative
     ? relativeBeats(cut.beats, cut.count, undefined, { causal: opts.causal ?? false })

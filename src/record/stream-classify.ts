@@ -17,9 +17,9 @@
 
 import { TemplateTracker } from "../dataset/beat-template.js";
 import { KachueeCutter } from "../dataset/kachuee.js";
-import { RHYTHM_FEATURE_COUNT, RhythmTracker } from "../dataset/rhythm.js";
+import { RhythmTracker } from "../dataset/rhythm.js";
 import { PanTompkinsDetector, type PanTompkinsOptions } from "../qrs/pan-tompkins.js";
-import { BEAT_LENGTH, N_CLASSES } from "../vocabulary.js";
+import { BEAT_LENGTH, N_CLASSES, RHYTHM_FEATURE_COUNT } from "../vocabulary.js";
 import { type BeatProbabilities, classifyBeats } from "./classify.js";
 
 export interface StreamedBeat {

@@ -9,13 +9,11 @@
 // beat 15-45 % early (and the pause after it), is labelled S: premature beats in every patient's shape.
 // Every draw comes from a Random seeded by (seed, epoch, batch): reruns and resumed runs are identical.
 import { Random } from "../dataset/random.js";
-import { LOCAL_BEATS, RHYTHM_FEATURE_IS_SECONDS, RHYTHM_FEATURES } from "../dataset/rhythm.js";
-import { type AugmentConfig, NO_AUGMENT } from "../run-dir/schema.js";
-import { BEAT_HZ, BEAT_LENGTH, CLASS_NAMES } from "../vocabulary.js";
+import { LOCAL_BEATS, RHYTHM_FEATURE_IS_SECONDS } from "../dataset/rhythm.js";
+import { BEAT_HZ, BEAT_LENGTH, CLASS_NAMES, RHYTHM_FEATURES } from "../vocabulary.js";
+import type { AugmentOptions } from "./settings.js";
 
-/** The strengths, as a run's config.json records them (src/run-dir/schema.ts). */
-export type AugmentOptions = AugmentConfig;
-export { NO_AUGMENT };
+export { type AugmentOptions, NO_AUGMENT } from "./settings.js";
 
 /** Prematurity of a synthetic S beat: its preRR over the local mean, drawn from this range. */
 export const PREMATURE_RANGE = [0.55, 0.85] as const;

@@ -4,7 +4,8 @@
 import path from "node:path";
 import { UsageError } from "../errors.js";
 import type { Override } from "../run-dir/schema.js";
-import { SETTING_KEYS, SETTINGS, type SettingKey, type TrainOptions } from "./options.js";
+import type { TrainOptions } from "./options.js";
+import { SETTING_KEYS, SETTINGS, type SettingKey } from "./settings.js";
 
 type Changes = Override["changes"];
 
@@ -14,11 +15,6 @@ function same(a: unknown, b: unknown): boolean {
 
 function shown(v: unknown): string {
   return Array.isArray(v) ? v.join(",") : String(v);
-}
-
-/** The flag names of settings, for messages and for parsing --override. */
-export function settingByFlag(flag: string): SettingKey | undefined {
-  return SETTING_KEYS.find((k) => SETTINGS[k].flag === flag);
 }
 
 /**
@@ -44,7 +40,8 @@ export function reconcileResume(
     if (!given.has(key)) throw new UsageError(`--override ${flag} needs --${flag} with the new value`);
   }
   for (const key of SETTING_KEYS) {
-    if (!given.has(key)) continue;
+    // The validation split is replayed as config.json records it, whatever the request says.
+    if (!given.has(key) || SETTINGS[key].onResume === "kept") continue;
     const before = key === "dataDir" ? path.resolve(stored.dataDir) : stored[key];
     const after = key === "dataDir" ? path.resolve(requested.dataDir) : requested[key];
     if (same(before, after)) continue;

@@ -6,9 +6,16 @@ import { META_FILE } from "../dataset/dataset-dir.js";
 import { displayPath } from "../display-path.js";
 import { RunDirError } from "../run-dir/errors.js";
 import { readJsonFile } from "../run-dir/read.js";
-import type { CheckpointProvenance, DataConfig, EpochMetrics, RunConfig } from "../run-dir/schema.js";
+import {
+  type CheckpointProvenance,
+  CheckpointProvenanceSchema,
+  type DataConfig,
+  type EpochMetrics,
+  type RunConfig,
+} from "../run-dir/schema.js";
 import { PROJECT_VERSION } from "../version.js";
 import type { TrainOptions } from "./options.js";
+import { SETTING_KEYS, SETTINGS, type Section, type Setting, type Stored } from "./settings.js";
 
 const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
 
@@ -32,12 +39,10 @@ export function dataConfig(
   classCounts: { train: number[]; val: number[] },
 ): DataConfig {
   return {
-    dir: path.resolve(opts.dataDir),
+    ...(encodedSettings(opts, "data") as Pick<DataConfig, "dir" | "valFraction" | "limitBeats">),
     ...dataOrigin(opts.dataDir),
-    valFraction: opts.valFraction,
     valSplit: split.valSplit,
     ...(split.valRecords && { trainRecords: split.trainRecords, valRecords: split.valRecords }),
-    limitBeats: opts.limitBeats ?? 0,
     train: sum(classCounts.train),
     val: sum(classCounts.val),
     classCounts,
@@ -59,6 +64,19 @@ export function checkSameData(configFile: string, recorded: DataConfig, now: Dat
   );
 }
 
+/** The settings config.json keeps in `section`, as it keeps them (those the run found aside). */
+function encodedSettings(opts: TrainOptions, section: Section): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const row: Setting<unknown> = SETTINGS[key];
+    const st = row.stored;
+    if (st?.in !== section || st.byTheRun) continue;
+    const v = opts[key] ?? (row.optional ? row.default : undefined);
+    out[st.as] = st.encode ? st.encode(v) : v;
+  }
+  return out;
+}
+
 /** The run's config.json for these options (`since`: what a resumed run keeps from its start). */
 export function runConfig(
   opts: TrainOptions,
@@ -69,95 +87,58 @@ export function runConfig(
     overrides: [],
   },
 ): RunConfig {
+  const { preset, ...run } = encodedSettings(opts, "run");
+  // The focal loss's settings are kept with it; another loss has none.
+  const loss = {
+    ...encodedSettings(opts, "loss"),
+    ...(opts.loss === "focal" && encodedSettings(opts, "focal")),
+  };
   return {
-    preset: opts.preset,
+    preset,
     model: opts.model,
     data,
-    optimizer: {
-      name: opts.optimizer,
-      lr: opts.lr,
-      finalLr: opts.finalLr,
-      weightDecay: opts.weightDecay,
-      schedule: opts.schedule,
-      warmupEpochs: opts.warmupEpochs,
-    },
-    loss:
-      opts.loss === "focal"
-        ? { name: "focal", gamma: opts.gamma, alpha: opts.alpha, detachModulating: !opts.fullFocal }
-        : { name: "ce" },
-    sampler: opts.balance ? { name: "balanced", ...opts.balance } : { name: "shuffle" },
-    augment: opts.augment,
-    adversary: opts.adversary,
-    select: opts.select,
-    epochs: opts.epochs,
-    maxSteps: opts.maxSteps ?? 0,
-    batch: opts.batch,
-    seed: opts.seed,
-    device: opts.device,
-    threads: opts.threads,
+    optimizer: encodedSettings(opts, "optimizer"),
+    loss,
+    ...run,
     processes: opts.processes ?? 1,
     ...since,
-  };
+  } as RunConfig;
 }
 
 /**
- * The options a run was configured by, from its config.json; what the config does not hold (the focal
- * settings of a cross-entropy run, this process's time budget) comes from `rest`.
+ * The options a run was configured by, from its config.json; a setting the config does not hold (the
+ * focal settings of a cross-entropy run, this process's time budget) comes from `rest`.
  */
 export function optionsFromRunConfig(config: RunConfig, rest: TrainOptions): TrainOptions {
-  const focal = config.loss.name === "focal" ? config.loss : undefined;
-  return {
-    ...rest,
-    dataDir: config.data.dir,
-    preset: config.preset,
-    model: config.model,
-    epochs: config.epochs,
-    maxSteps: config.maxSteps,
-    batch: config.batch,
-    lr: config.optimizer.lr,
-    finalLr: config.optimizer.finalLr,
-    weightDecay: config.optimizer.weightDecay,
-    optimizer: config.optimizer.name,
-    schedule: config.optimizer.schedule,
-    warmupEpochs: config.optimizer.warmupEpochs,
-    loss: config.loss.name,
-    gamma: focal?.gamma ?? rest.gamma,
-    alpha: focal?.alpha ?? rest.alpha,
-    fullFocal: focal ? !focal.detachModulating : rest.fullFocal,
-    valFraction: config.data.valFraction,
-    // The stored split is replayed exactly: by record with the records it held out, or by beats.
-    valSplit: config.data.valSplit,
-    valRecords: config.data.valRecords,
-    balance:
-      config.sampler.name === "balanced"
-        ? { power: config.sampler.power, maxRepeat: config.sampler.maxRepeat }
-        : undefined,
-    augment: config.augment,
-    adversary: config.adversary,
-    select: config.select,
-    limitBeats: config.data.limitBeats,
-    seed: config.seed,
-    device: config.device,
-    threads: config.threads,
+  const sections: Record<Section, object> = {
+    run: config,
+    data: config.data,
+    optimizer: config.optimizer,
+    loss: config.loss,
+    focal: config.loss.name === "focal" ? config.loss : {},
   };
+  const out: Record<string, unknown> = { ...rest, model: config.model };
+  for (const key of SETTING_KEYS) {
+    const st: Stored<unknown> | undefined = SETTINGS[key].stored;
+    if (!st) continue;
+    const v = (sections[st.in] as Record<string, unknown>)[st.as];
+    // What the run found (its validation split) is replayed as recorded, absent or not.
+    if (v === undefined && !st.byTheRun) continue;
+    out[key] = st.decode ? st.decode(v as never) : v;
+  }
+  return out as TrainOptions;
 }
 
-/** The provenance a checkpoint written after `epoch` carries (the last checkpoint adds its loop state). */
+/**
+ * The provenance a checkpoint written after `epoch` carries (the last checkpoint adds its loop state):
+ * the settings that shaped its weights (all but this process's own: device, threads, time budget).
+ */
 export function checkpointProvenance(config: RunConfig, m: EpochMetrics): CheckpointProvenance {
+  const shaping = Object.keys(CheckpointProvenanceSchema.shape.config.shape) as (keyof RunConfig)[];
   return {
-    config: {
-      preset: config.preset,
-      data: config.data,
-      optimizer: config.optimizer,
-      loss: config.loss,
-      sampler: config.sampler,
-      augment: config.augment,
-      select: config.select,
-      epochs: config.epochs,
-      batch: config.batch,
-      seed: config.seed,
-      adversary: config.adversary,
-    },
+    config: Object.fromEntries(
+      shaping.map((k) => [k, config[k]]),
+    ) as unknown as CheckpointProvenance["config"],
     epochs: m.epoch,
     version: PROJECT_VERSION,
     metrics: {

@@ -6,7 +6,7 @@
 // without the loss weights having to say so. Either order is sharded alike.
 import { Random } from "../dataset/random.js";
 import { rowsByLabel } from "../dataset/split.js";
-import type { BalanceConfig } from "../run-dir/schema.js";
+import type { BalanceOptions } from "./settings.js";
 
 /** The rows 0..count-1, shuffled for one epoch. */
 export function shuffledOrder(count: number, seed: number, epoch: number): Int32Array {
@@ -15,11 +15,7 @@ export function shuffledOrder(count: number, seed: number, epoch: number): Int32
   return order;
 }
 
-/** Class balancing's knobs, as a run's config.json records them (src/run-dir/schema.ts). */
-export type BalanceOptions = BalanceConfig;
-
-/** The default cap on repeats of one beat in an epoch. */
-export const MAX_REPEAT = 20;
+export type { BalanceOptions } from "./settings.js";
 
 /**
  * Class-balanced draws: class c gets min(round(n·count_c^power / Σ count_k^power), maxRepeat·count_c)

@@ -22,9 +22,10 @@ import { readRunConfig } from "../run-dir/read.js";
 import { type DataConfig, RUN_FILES } from "../run-dir/schema.js";
 import { writeRunConfig } from "../run-dir/write.js";
 import { completedEpochs } from "./last-checkpoint.js";
-import { SETTING_KEYS, type SettingKey, type TrainOptions } from "./options.js";
+import type { TrainOptions } from "./options.js";
 import { reconcileResume } from "./resume-options.js";
 import { checkSameData, optionsFromRunConfig, runConfig } from "./run-config.js";
+import { SETTING_KEYS, type SettingKey, withOptionalDefaults } from "./settings.js";
 import { evaluateRunOnTest } from "./test-eval.js";
 import { type TrainHooks, type TrainResult, train } from "./trainer.js";
 
@@ -60,95 +61,38 @@ export async function trainRun(
   const owner = (group?.rank ?? 0) === 0;
   const asked = req.options;
   const requested: TrainOptions = {
-    ...asked,
+    ...withOptionalDefaults(asked),
     outDir: path.resolve(asked.outDir),
-    maxSteps: asked.maxSteps ?? 0,
-    limitBeats: asked.limitBeats ?? 0,
     overwrite: asked.overwrite ?? false,
   };
   const dir = requested.outDir;
   const note = (line: string) => hooks.onNote?.(line);
-  let testFile: string | undefined;
   if (requested.resume && requested.overwrite)
     throw new UsageError("--resume continues a run, --overwrite replaces it: give one of them");
-
-  if (requested.resume) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory())
-      throw new RunDirError(dir, "no such run directory to resume");
-    if (!existsSync(path.join(dir, RUN_FILES.config)))
-      throw new RunDirError(
-        path.join(dir, RUN_FILES.config),
-        "missing: this directory holds no run to resume (start one without --resume)",
-      );
-  } else {
-    checkDevice(requested.device);
-    testFile = checkData(requested, req.test ?? true, note);
-    if (existsSync(dir) && !statSync(dir).isDirectory())
-      throw new RunDirError(dir, "not a directory (--out names the run directory)");
-    if (owner) {
-      try {
-        mkdirSync(dir, { recursive: true });
-      } catch (e) {
-        throw new RunDirError(dir, `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`);
-      }
-    }
-  }
-
+  // Refused before the directory is made or locked: a run to resume that is not there, bad data.
+  const newTestFile = requested.resume
+    ? checkResumable(dir)
+    : openNewRun(requested, req.test ?? true, owner, note);
   const lock = owner ? RunLock.acquire(dir, note) : undefined;
   try {
-    let options = requested;
-    // What the directory gets once the data is loaded and split (the last moment to refuse).
-    let takeOver: (data: DataConfig) => void;
-    if (requested.resume) {
-      const stored = readRunConfig(dir);
-      const configFile = path.join(dir, RUN_FILES.config);
-      const { options: resumed, changes } = reconcileResume(
-        optionsFromRunConfig(stored, requested),
-        requested,
-        req.given ?? new Set(SETTING_KEYS),
-        req.override ?? new Set(),
-        configFile,
-      );
-      options = resumed;
-      checkDevice(options.device);
-      testFile = checkData(options, req.test ?? true, note);
-      takeOver = (data) => {
-        checkSameData(configFile, stored.data, data);
-        const removed = removeTestResults(dir);
-        if (removed.length > 0) note(`removed the previous evaluation (${removed.join(", ")})`);
-        if (Object.keys(changes).length === 0) return;
-        const entry = { at: new Date().toISOString(), epoch: completedEpochs(dir), changes };
-        const since = { version: stored.version, startedAt: stored.startedAt };
-        writeRunConfig(
-          dir,
-          runConfig(options, stored.data, { ...since, overrides: [...stored.overrides, entry] }),
-        );
-      };
-    } else if (owner) {
-      const present = runFilesIn(dir);
-      if (present.length > 0 && !requested.overwrite)
-        throw new RunDirError(
-          dir,
-          `holds a run (${present.join(", ")}): continue it with --resume, or start afresh with --overwrite`,
-        );
-      takeOver = () => {
-        if (present.length > 0)
-          note(`--overwrite: removed the previous run (${removeRunFiles(dir).join(", ")})`);
-      };
-    } else {
-      takeOver = () => {};
-    }
+    const plan = requested.resume
+      ? resumePlan(req, requested, note)
+      : {
+          options: requested,
+          testFile: newTestFile,
+          takeOver: owner ? overwritePlan(requested, note) : () => {},
+        };
     if (owner) {
       const stale = removeStaleRunTemporaries(dir);
       if (stale.length > 0) note(`removed temporary files of stopped processes (${stale.join(", ")})`);
     }
-
+    const { options, testFile } = plan;
     const training = await train(
       options,
       {
         ...hooks,
         onDataReady: (data) => {
-          takeOver(data);
+          plan.takeOver(data);
           hooks.onDataReady?.(data);
         },
       },
@@ -165,6 +109,94 @@ export async function trainRun(
   } finally {
     lock?.release();
   }
+}
+
+/** The options a run goes with, its test file, and what the directory gets once the data is ready. */
+interface RunPlan {
+  options: TrainOptions;
+  testFile: string | undefined;
+  /** Called when the data is loaded and split, before anything is written: the last moment to refuse. */
+  takeOver(data: DataConfig): void;
+}
+
+/** --resume: a directory holding a run (its config.json); undefined (no test file yet). */
+function checkResumable(dir: string): undefined {
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new RunDirError(dir, "no such run directory to resume");
+  if (!existsSync(path.join(dir, RUN_FILES.config)))
+    throw new RunDirError(
+      path.join(dir, RUN_FILES.config),
+      "missing: this directory holds no run to resume (start one without --resume)",
+    );
+  return undefined;
+}
+
+/** A new run: the device and the data checked, then the directory made (by rank 0). Its test file. */
+function openNewRun(
+  requested: TrainOptions,
+  test: boolean,
+  owner: boolean,
+  note: (line: string) => void,
+): string | undefined {
+  const dir = requested.outDir;
+  checkDevice(requested.device);
+  const testFile = checkData(requested, test, note);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new RunDirError(dir, "not a directory (--out names the run directory)");
+  if (owner) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new RunDirError(dir, `cannot create the run directory (${(e as NodeJS.ErrnoException).code})`);
+    }
+  }
+  return testFile;
+}
+
+/** A new run in a directory that may hold one: refused without --overwrite; with it, that run's files go. */
+function overwritePlan(requested: TrainOptions, note: (line: string) => void): RunPlan["takeOver"] {
+  const dir = requested.outDir;
+  const present = runFilesIn(dir);
+  if (present.length > 0 && !requested.overwrite)
+    throw new RunDirError(
+      dir,
+      `holds a run (${present.join(", ")}): continue it with --resume, or start afresh with --overwrite`,
+    );
+  return () => {
+    if (present.length > 0) note(`--overwrite: removed the previous run (${removeRunFiles(dir).join(", ")})`);
+  };
+}
+
+/**
+ * --resume: the run's settings from its config.json, the request's changes where allowed; once the
+ * data is ready, the same data checked, the previous evaluation removed, the overrides recorded.
+ */
+function resumePlan(req: TrainRunRequest, requested: TrainOptions, note: (line: string) => void): RunPlan {
+  const dir = requested.outDir;
+  const stored = readRunConfig(dir);
+  const configFile = path.join(dir, RUN_FILES.config);
+  const { options, changes } = reconcileResume(
+    optionsFromRunConfig(stored, requested),
+    requested,
+    req.given ?? new Set(SETTING_KEYS),
+    req.override ?? new Set(),
+    configFile,
+  );
+  checkDevice(options.device);
+  const testFile = checkData(options, req.test ?? true, note);
+  const takeOver = (data: DataConfig) => {
+    checkSameData(configFile, stored.data, data);
+    const removed = removeTestResults(dir);
+    if (removed.length > 0) note(`removed the previous evaluation (${removed.join(", ")})`);
+    if (Object.keys(changes).length === 0) return;
+    const entry = { at: new Date().toISOString(), epoch: completedEpochs(dir), changes };
+    const since = { version: stored.version, startedAt: stored.startedAt };
+    writeRunConfig(
+      dir,
+      runConfig(options, stored.data, { ...since, overrides: [...stored.overrides, entry] }),
+    );
+  };
+  return { options, testFile, takeOver };
 }
 
 /**

@@ -1,11 +1,13 @@
 // `ecg classify`: every beat of one record or many (record/classify-records.ts), or of a recording as
 // it goes on (--follow: record/follow-classify.ts); this file parses the options and prints.
-import os from "node:os";
 import { performance } from "node:perf_hooks";
+import { COMPUTE_OPTIONS, computeHelp } from "../../compute-options.js";
 import { describeLead } from "../../dataset/read-lead.js";
 import { unusableRate } from "../../dataset/usable-lead.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 import { describeProtocol, protocolJson, type ScoringProtocol } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
+import { listenForInterrupt } from "../../interrupt.js";
 import { readerFor } from "../../io/read-record.js";
 import { DEFAULT_MODEL, modelFileOrDefault } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
@@ -28,7 +30,7 @@ import { MAX_TEXT_LINE } from "../../signal/text-samples.js";
 import { CLASS_NAMES, classCounts } from "../../vocabulary.js";
 import {
   annotationPolicy,
-  choiceOpt,
+  computeOpts,
   fsOpt,
   LEAD_HELP,
   LENIENT_HELP,
@@ -39,7 +41,6 @@ import {
   stringOpt,
 } from "../args.js";
 import type { Command, ParsedArgs } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
 import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";
@@ -155,8 +156,7 @@ export const command: Command = {
     fs: { type: "string" },
     column: { type: "string" },
     idle: { type: "string" },
-    device: { type: "string" },
-    threads: { type: "string" },
+    ...COMPUTE_OPTIONS,
     json: { type: "boolean" },
     ...LENIENT_OPTION,
   },
@@ -182,8 +182,7 @@ export const command: Command = {
       "with --follow --record -: read column N (1 = the first) of a table (time,mV or rdsamp's columns); " +
       "without it a line of several values is refused",
     idle: "with --follow on a record: seconds without growth that end it (default 10; the header's sample count ends it too)",
-    device: "cpu or cuda (default cpu)",
-    threads: "CPU threads for inference (default: all cores)",
+    ...computeHelp(),
     json: "print counts, timings, the rhythm summary and the comparison as JSON",
     ...LENIENT_HELP,
   },
@@ -219,7 +218,7 @@ export const command: Command = {
       run = await classifyRecords({
         records,
         ...(modelArg !== undefined ? { modelFile: modelArg } : {}),
-        classifier: classifierOptions(args),
+        classifier: computeOpts(args),
         ...(stringOpt(args, "lead") !== undefined ? { lead: stringOpt(args, "lead")! } : {}),
         ...(fs !== undefined ? { fs } : {}),
         ...(peaksFile !== undefined ? { peaksFile } : {}),
@@ -293,15 +292,6 @@ export const command: Command = {
   },
 };
 
-function classifierOptions(args: ParsedArgs) {
-  return {
-    device: choiceOpt(args, "device", ["cpu", "cuda"] as const, "cpu"),
-    // All cores by default: on 2 cores the compact model classifies 3,400 beats/s with 2 threads
-    // against 2,200 with 1 (ecg bench infer --batch 512), which is most of a record's time.
-    threads: numberOpt(args, "threads", os.availableParallelism(), { integer: true, min: 1 }),
-  };
-}
-
 /** --follow: beats printed as CSV lines as they are decided; at the end, the summary (and comparison). */
 async function follow(args: ParsedArgs): Promise<void> {
   const raw = args.values["record"];
@@ -332,8 +322,6 @@ async function follow(args: ParsedArgs): Promise<void> {
     throw new UsageError(
       `--follow reads a growing WFDB record (format 212 or 16) or text samples on stdin (--record -); ${displayPath(recordPath)} is read whole without --follow`,
     );
-  const stop = new AbortController();
-  const onSigint = () => stop.abort();
   const fs = numberOpt(args, "fs", 0);
   const badRate = fromStdin ? unusableRate(fs) : undefined;
   if (badRate !== undefined) throw new UsageError(`--fs ${fsArg}: ${badRate}`);
@@ -341,6 +329,7 @@ async function follow(args: ParsedArgs): Promise<void> {
     args.values["column"] !== undefined
       ? numberOpt(args, "column", 1, { integer: true, min: 1, max: MAX_TEXT_LINE })
       : undefined;
+  const stop = listenForInterrupt();
   const source = fromStdin
     ? textStream(process.stdin, fs, "stdin", column !== undefined ? { column } : {})
     : growingRecord(recordPath, stringOpt(args, "lead"), {
@@ -366,12 +355,11 @@ async function follow(args: ParsedArgs): Promise<void> {
       `${source.name}: following lead ${describeLead({ lead: source.lead, reason: source.leadReason })} at ${source.fs} Hz`,
     );
   if (!json) println(LABELLED_BEATS_HEADER);
-  process.once("SIGINT", onSigint);
   let done: Awaited<ReturnType<typeof classifyFollow>>;
   try {
     done = await classifyFollow(source, {
       modelFile,
-      classifier: classifierOptions(args),
+      classifier: computeOpts(args),
       ...(output !== undefined ? { output } : {}),
       reference,
       protocol,
@@ -381,7 +369,9 @@ async function follow(args: ParsedArgs): Promise<void> {
       },
     });
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    stop.close();
+    // Stopped mid-stream, stdin may still be open (its writer ignored the Ctrl-C): let it go.
+    if (fromStdin) process.stdin.destroy();
   }
   const r = done.record;
   if (done.modelWarning !== undefined) info(done.modelWarning);
@@ -405,5 +395,5 @@ async function follow(args: ParsedArgs): Promise<void> {
     }
   }
   // Ctrl-C ended the recording: the beats so far are out; exit as an interrupted command does (130).
-  if (stop.signal.aborted) process.kill(process.pid, "SIGINT");
+  if (stop.requested) throw new InterruptedError("interrupted; the beats so far are printed");
 }

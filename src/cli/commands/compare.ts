@@ -2,6 +2,7 @@
 // record/compare-records.ts); this file parses the options and prints.
 
 import { describeLead } from "../../dataset/read-lead.js";
+import { UsageError } from "../../errors.js";
 import { NONE } from "../../eval/bxb.js";
 import { describeProtocol, protocolJson } from "../../eval/bxb-protocol.js";
 import { formatMatrix, formatRecordTable, formatStats } from "../../eval/bxb-report.js";
@@ -20,7 +21,6 @@ import {
   stringOpt,
 } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
 import { info, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
 import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";

@@ -1,9 +1,10 @@
 // `ecg data download`: fetch a PhysioNet database, every file SHA-256-verified, resumable.
 import path from "node:path";
+import { UsageError } from "../../errors.js";
+import { listenForInterrupt, quitInterrupted } from "../../interrupt.js";
 import { DEFAULT_MAX_FILE_BYTES, defaultBaseUrl, downloadDatabase } from "../../wfdb/physionet-download.js";
 import { boolOpt, numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, info, printJson, println } from "../output.js";
 import { formatCount, ProgressBar } from "../progress.js";
 
@@ -44,10 +45,11 @@ export const command: Command = {
     let bytes = 0;
     const start = performance.now();
     // Ctrl-C while waiting on the network: the .part files stay for the next run to resume.
-    process.once("SIGINT", () => {
-      bar?.finish();
-      info("ecg: interrupted; run the same command again to resume");
-      process.exit(130);
+    listenForInterrupt({
+      onFirst: () => {
+        bar?.finish();
+        quitInterrupted("interrupted; run the same command again to resume");
+      },
     });
     const summary = await downloadDatabase({
       baseUrl,

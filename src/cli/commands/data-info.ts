@@ -7,11 +7,11 @@ import { readBeatIndex } from "../../dataset/beat-index.js";
 import { beatsSvg, brailleLines } from "../../dataset/beat-plot.js";
 import { type BeatSet, loadBeatsFile, splitFile, UNLABELLED } from "../../dataset/beats.js";
 import { builtSideOf, INDEX_FILE } from "../../dataset/dataset-dir.js";
+import { UsageError, UserError } from "../../errors.js";
 import { guardOutputs } from "../../output-guard.js";
 import { BEAT_LENGTH, CLASS_NAMES, classCounts, N_CLASSES } from "../../vocabulary.js";
 import { numberOpt, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError, UserError } from "../errors.js";
 import { displayPath, printJson, println } from "../output.js";
 
 interface ShownBeat {

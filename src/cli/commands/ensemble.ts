@@ -1,6 +1,7 @@
 // `ecg ensemble`: one model file from several checkpoints of one config, trained apart; the model
 // averages their softmax probabilities (src/models/ensemble.ts).
 import { existsSync } from "node:fs";
+import { UsageError, UserError } from "../../errors.js";
 import { CONFIG_LIMITS } from "../../models/config.js";
 import { memberConfig } from "../../models/ensemble.js";
 import { joinEnsemble, MIN_MEMBERS } from "../../models/ensemble-file.js";
@@ -8,7 +9,6 @@ import { existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
 import { boolOpt, requireString } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError, UserError } from "../errors.js";
 import { displayPath, info } from "../output.js";
 
 export const command: Command = {

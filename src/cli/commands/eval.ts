@@ -4,11 +4,11 @@ import { loadBeatsFile, loadSplit, selectBeats, splitFile } from "../../dataset/
 import type { BeatSet } from "../../dataset/beats-csv.js";
 import { SIDES, type Side } from "../../dataset/dataset-dir.js";
 import { modelInput } from "../../dataset/rhythm-input.js";
+import { UsageError, UserError } from "../../errors.js";
 import { evaluateClassifier } from "../../eval/evaluate.js";
 import { formatReport } from "../../eval/metrics.js";
 import { boolOpt, choiceOpt, requireString, stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError, UserError } from "../errors.js";
 import { classifierFrom, MODEL_OPTION_HELP, MODEL_OPTIONS } from "../model-options.js";
 import { displayPath, printJson, println } from "../output.js";
 import { ProgressBar } from "../progress.js";

@@ -1,10 +1,10 @@
 // `ecg report RUN_DIR [RUN_DIR2]`: one self-contained HTML page (config, provenance, curves, confusion heat
 // map, per-class table, misclassified beats with their record and time; with two runs, their validation
 // losses on one plot); with --views, the viewer pages those beats link to.
+import { UsageError } from "../../errors.js";
 import { writeRunReport } from "../../report/write-report.js";
 import { stringOpt } from "../args.js";
 import type { Command } from "../command.js";
-import { UsageError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
 import { ProgressBar } from "../progress.js";
 

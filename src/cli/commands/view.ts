@@ -4,7 +4,8 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { writeFileOrFail } from "../../atomic-file.js";
-import { InterruptedError } from "../../errors.js";
+import { InterruptedError, UserError } from "../../errors.js";
+import { listenForInterrupt } from "../../interrupt.js";
 import { recordFiles, recordName } from "../../io/read-record.js";
 import { DEFAULT_MODEL, existingModelFile } from "../../models/model-file.js";
 import { guardOutputs } from "../../output-guard.js";
@@ -23,7 +24,6 @@ import {
   stringOpt,
 } from "../args.js";
 import type { Command } from "../command.js";
-import { UserError } from "../errors.js";
 import { displayPath, info, println } from "../output.js";
 import { PROTOCOL_OPTION_HELP, PROTOCOL_OPTIONS, protocolFrom } from "../protocol-options.js";
 
@@ -161,9 +161,10 @@ function servePage(html: string, port: number): Promise<void> {
       info("serving the viewer; press Ctrl-C to stop");
     });
     // Ctrl-C stops the server and exits 130, as an interrupted command does; SIGTERM exits 0.
-    process.once("SIGINT", () =>
-      server.close(() => reject(new InterruptedError("interrupted; the viewer is stopped"))),
-    );
+    const stop = listenForInterrupt({
+      onFirst: () => server.close(() => reject(new InterruptedError("interrupted; the viewer is stopped"))),
+    });
+    server.on("close", () => stop.close());
     process.once("SIGTERM", () => server.close(() => resolve()));
   });
 }

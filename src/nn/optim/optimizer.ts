@@ -1,6 +1,18 @@
 // The optimizer base: parameters, a learning rate a schedule can move, and per-parameter state
 // tensors that outlive memory scopes and are saved with checkpoints for --resume.
 import { keep, type MomentState, noGrad, Tensor, tidy } from "../../engine/index.js";
+import { StateDictError } from "../errors.js";
+
+/** The moment estimates an Adam-family optimizer keeps per parameter, by torch.optim's names. */
+export const MOMENT_STATES = {
+  expAvg: "exp_avg",
+  expAvgSq: "exp_avg_sq",
+  /** AMSGrad/AMSBound: the running maximum of exp_avg_sq. */
+  maxExpAvgSq: "max_exp_avg_sq",
+} as const;
+/** The states that are averages of squares: never negative. */
+export const SQUARED_STATES: readonly string[] = [MOMENT_STATES.expAvgSq, MOMENT_STATES.maxExpAvgSq];
+const STATE_NAMES: readonly string[] = Object.values(MOMENT_STATES);
 
 export abstract class Optimizer {
   /** Current learning rate (a schedule sets it each step or epoch). */
@@ -43,9 +55,9 @@ export abstract class Optimizer {
   /** Parameter i's moment estimates (torch.optim's names: exp_avg, exp_avg_sq, max_exp_avg_sq). */
   protected moments(i: number, withMax: boolean): MomentState {
     return {
-      expAvg: this.zeroState(i, "exp_avg"),
-      expAvgSq: this.zeroState(i, "exp_avg_sq"),
-      ...(withMax ? { maxExpAvgSq: this.zeroState(i, "max_exp_avg_sq") } : {}),
+      expAvg: this.zeroState(i, MOMENT_STATES.expAvg),
+      expAvgSq: this.zeroState(i, MOMENT_STATES.expAvgSq),
+      ...(withMax ? { maxExpAvgSq: this.zeroState(i, MOMENT_STATES.maxExpAvgSq) } : {}),
     };
   }
 
@@ -69,17 +81,38 @@ export abstract class Optimizer {
     return out;
   }
 
-  /** Restores state saved by stateDict() (tensors are copied, so the caller may free its own). */
-  loadStateDict(tensors: ReadonlyMap<string, Tensor>, stepCount: number, lr: number): void {
-    for (const [key, t] of tensors) {
+  /**
+   * Restores state saved by stateDict() (tensors are copied, so the caller may free its own). Each
+   * name must be `<parameter index>.<state>` of a parameter of this optimizer and a state it keeps,
+   * shaped like the parameter: anything else is a StateDictError naming `source` and the entry, and
+   * nothing is restored.
+   */
+  loadStateDict(
+    tensors: ReadonlyMap<string, Tensor>,
+    stepCount: number,
+    lr: number,
+    opts: { source?: string } = {},
+  ): void {
+    const source = opts.source ?? "optimizer state";
+    const entries = [...tensors].map(([key, t]) => {
       const dot = key.indexOf(".");
-      const i = Number(key.slice(0, dot));
+      const i = dot > 0 ? Number(key.slice(0, dot)) : Number.NaN;
       const name = key.slice(dot + 1);
+      const fault = (what: string) =>
+        new StateDictError(`${source}: optimizer state '${key}' ${what}`, source);
       if (!Number.isInteger(i) || i < 0 || i >= this.params.length)
-        throw new Error(`optimizer state '${key}' names no parameter`);
-      const old = this.state[i]!.get(name);
-      old?.dispose();
-      this.state[i]!.set(name, keep(t.to(this.params[i]!.device).clone()));
+        throw fault(`names no parameter (this optimizer has ${this.params.length})`);
+      if (!STATE_NAMES.includes(name))
+        throw fault(`is no state of this optimizer (${STATE_NAMES.join(", ")})`);
+      const p = this.params[i]!;
+      if (t.shape.join(",") !== p.shape.join(","))
+        throw fault(`has shape [${t.shape.join(", ")}], its parameter [${p.shape.join(", ")}]`);
+      return { i, name, t, p };
+    });
+    for (const { i, name, t, p } of entries) {
+      this.state[i]!.get(name)?.dispose();
+      const moved = t.to(p.device);
+      this.state[i]!.set(name, keep(moved.dtype === p.dtype ? moved.clone() : moved.toDtype(p.dtype)));
     }
     this.stepCount = stepCount;
     this.lr = lr;
