@@ -91,7 +91,7 @@ test("classify --follow stopped by Ctrl-C: the beats so far, then one line, exit
   const done = collect(child);
   child.stdin!.on("error", () => {});
   // A steady beat-like signal: an R peak every 0.8 s, fed faster than real time.
-  const second = Array.from({ length: 360 }, (_, i) => (i % 288 < 4 ? 1.2 : 0.05).toFixed(2)).join(" ");
+  const second = Array.from({ length: 360 }, (_, i) => (i % 288 < 4 ? 1.2 : 0.05).toFixed(2)).join("\n");
   for (let s = 0; s < 40; s++) {
     child.stdin!.write(`${second}\n`);
     await sleep(20);
